@@ -1,0 +1,422 @@
+// Leaf modules: hand-written Verilog bodies (templates/rtl/*.v.hbs) whose port lists and
+// localparams are declared here, from the config. The emitter renders the port list from these
+// declarations, so the DSL checks every instance against exactly what the module declares.
+import type { ModuleInterface, PortDef } from '../dsl/module.ts';
+import { descriptorFields, fieldBitOffset, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
+import { clog2, type HwParams } from './params.ts';
+
+export interface LeafModule extends ModuleInterface {
+  doc: string;
+  /** Template file under templates/rtl/. */
+  template: string;
+  localparams: [string, number][];
+  /** Extra values for the template (lists it loops over). */
+  context?: Record<string, unknown>;
+}
+
+const inp = (name: string, width = 1): PortDef => ({ name, dir: 'input', width });
+const out = (name: string, width = 1): PortDef => ({ name, dir: 'output', width });
+/** A port the body indexes bit by bit, declared with a range even when one bit wide. */
+const inpVec = (name: string, width: number): PortDef => ({ name, dir: 'input', width, vector: true });
+const outVec = (name: string, width: number): PortDef => ({ name, dir: 'output', width, vector: true });
+
+function ram(name: string, doc: string, width: number, depth: number): LeafModule {
+  return {
+    name,
+    doc,
+    template: 'sf_sdp_ram.v.hbs',
+    localparams: [
+      ['WIDTH', width],
+      ['DEPTH', depth],
+    ],
+    ports: [
+      inp('clk_i'),
+      inp('we_i'),
+      inp('waddr_i', clog2(depth)),
+      inp('wdata_i', width),
+      inp('re_i'),
+      inp('raddr_i', clog2(depth)),
+      out('rdata_o', width),
+    ],
+  };
+}
+
+const readPorts = (p: HwParams, prefix = ''): PortDef[] => [
+  out(`${prefix}ar_addr_o`, p.addrBits),
+  out(`${prefix}ar_len_o`, 8),
+  out(`${prefix}ar_valid_o`),
+  inp(`${prefix}ar_ready_i`),
+  inp(`${prefix}r_data_i`, p.busBits),
+  inp(`${prefix}r_resp_i`, 2),
+  inp(`${prefix}r_last_i`),
+  inp(`${prefix}r_valid_i`),
+  out(`${prefix}r_ready_o`),
+];
+
+const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
+  out(`${prefix}aw_addr_o`, p.addrBits),
+  out(`${prefix}aw_len_o`, 8),
+  out(`${prefix}aw_valid_o`),
+  inp(`${prefix}aw_ready_i`),
+  out(`${prefix}w_data_o`, p.busBits),
+  out(`${prefix}w_last_o`),
+  out(`${prefix}w_valid_o`),
+  inp(`${prefix}w_ready_i`),
+  inp(`${prefix}b_resp_i`, 2),
+  inp(`${prefix}b_valid_i`),
+  out(`${prefix}b_ready_o`),
+];
+
+export function leafModules(p: HwParams, engineTemplate: string, engines: number, regContext: Record<string, unknown>): Record<string, LeafModule> {
+  const inRam = ram('sf_sdp_ram_in', 'Input buffer: two slots of input vectors.', p.busBits, 2 * p.inDepth);
+  const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights.', p.busBits, 2 * p.wDepth);
+  const accRam = ram('sf_sdp_ram_acc', 'Accumulator buffer: TM 32-bit sums per output pixel.', p.tm * 32, p.accDepth);
+
+  const burstCap: LeafModule = {
+    name: 'sf_burst_cap',
+    doc: 'Length of the next burst of a segment.',
+    template: 'sf_burst_cap.v.hbs',
+    localparams: [
+      ['MAX_BURST', p.maxBurst],
+      ['LOG_BUS_BYTES', p.logBusBytes],
+    ],
+    ports: [inp('addr_low_i', 12), inp('beats_left_i', 16), out('beats_o', 16)],
+  };
+
+  const loader: LeafModule = {
+    name: 'sf_loader',
+    doc: 'Fills buffer slots with weights, input tiles and biases over an AXI4 read port.',
+    template: 'sf_loader.v.hbs',
+    localparams: [
+      ['AW', p.addrBits],
+      ['BUS_BYTES', p.busBytes],
+      ['LOG_BUS_BYTES', p.logBusBytes],
+      ['TM', p.tm],
+      ['LOG_TM', p.logTm],
+      ['IN_AW', p.inAddrBits],
+      ['W_AW', p.wAddrBits],
+      ['BIAS_BEATS', p.biasBeats],
+      ['BIAS_IDX_W', p.biasIdxBits],
+      ['FIFO_DEPTH', p.loadFifoDepth],
+      ['FIFO_AW', clog2(p.loadFifoDepth)],
+    ],
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('cmd_valid_i'),
+      out('cmd_ready_o'),
+      inp('cmd_slot_i'),
+      inp('cmd_last_i'),
+      inp('cmd_w_addr_i', p.addrBits),
+      inp('cmd_in_addr_i', p.addrBits),
+      inp('cmd_bias_addr_i', p.addrBits),
+      inp('w_beats_i', 16),
+      inp('in_ystride_i', 32),
+      inp('load_rows_i', 16),
+      inp('load_cols_i', 16),
+      inp('in_dst_first_i', 16),
+      inp('in_tile_cols_i', 16),
+      ...readPorts(p),
+      out('in_we_o'),
+      out('in_waddr_o', p.inAddrBits),
+      out('in_wdata_o', p.busBits),
+      outVec('w_we_o', p.tm),
+      out('w_waddr_o', p.wAddrBits),
+      out('w_wdata_o', p.busBits),
+      out('bias_we_o'),
+      out('bias_slot_o'),
+      out('bias_idx_o', p.biasIdxBits),
+      out('bias_wdata_o', p.busBits),
+      out('filled_o'),
+      out('filled_slot_o'),
+      out('idle_o'),
+      out('error_o'),
+    ],
+  };
+
+  const compute: LeafModule = {
+    name: 'sf_compute',
+    doc: 'TM x TN MAC array with its loop-nest address generator and accumulator update.',
+    template: 'sf_compute.v.hbs',
+    localparams: [
+      ['MIN_SLOTS', p.minSlots],
+      ['IN_AW', p.inAddrBits],
+      ['W_AW', p.wAddrBits],
+      ['ACC_AW', p.accAddrBits],
+      ['BUS_BITS', p.busBits],
+      ['TM', p.tm],
+      ['TN', p.tn],
+      ['DATA_BITS', p.dataBits],
+      ['PROD_BITS', p.prodBits],
+    ],
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('start_i'),
+      inp('slot_i'),
+      inp('first_i'),
+      inp('kernel_i', 8),
+      inp('conv_stride_i', 8),
+      inp('kk_i', 16),
+      inp('tile_cols_i', 16),
+      inp('pixels_i', 16),
+      inp('in_tile_cols_i', 16),
+      inp('in_row_step_i', 16),
+      inp('load_row_first_i', 16),
+      inp('load_rows_i', 16),
+      inp('load_col_first_i', 16),
+      inp('load_cols_i', 16),
+      out('in_re_o'),
+      out('in_raddr_o', p.inAddrBits),
+      inp('in_rdata_i', p.busBits),
+      out('w_re_o'),
+      out('w_raddr_o', p.wAddrBits),
+      inp('w_rdata_i', p.tm * p.busBits),
+      out('acc_re_o'),
+      out('acc_raddr_o', p.accAddrBits),
+      inp('acc_rdata_i', p.tm * 32),
+      out('acc_we_o'),
+      out('acc_waddr_o', p.accAddrBits),
+      out('acc_wdata_o', p.tm * 32),
+      out('busy_o'),
+    ],
+  };
+
+  const writer: LeafModule = {
+    name: 'sf_writer',
+    doc: 'Post-processing, max-pooling and AXI4 write bursts of one m-block of outputs.',
+    template: 'sf_writer.v.hbs',
+    localparams: [
+      ['AW', p.addrBits],
+      ['BUS_BITS', p.busBits],
+      ['BUS_BYTES', p.busBytes],
+      ['LOG_BUS_BYTES', p.logBusBytes],
+      ['TN', p.tn],
+      ['DATA_BITS', p.dataBits],
+      ['ACC_AW', p.accAddrBits],
+      ['LEN_DEPTH', p.writeLenDepth],
+      ['LEN_AW', clog2(p.writeLenDepth)],
+      ['DATA_DEPTH', p.writeDataDepth],
+      ['DATA_AW', clog2(p.writeDataDepth)],
+    ],
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('start_i'),
+      inp('out_addr_i', p.addrBits),
+      inp('nj_i', 8),
+      inp('pool_rows_i', 16),
+      inp('pool_cols_i', 16),
+      inp('pool_kernel_i', 8),
+      inp('pool_stride_i', 8),
+      inp('pool_row_step_i', 16),
+      inp('tile_cols_i', 16),
+      inp('out_cstride_i', 32),
+      inp('out_ystride_i', 32),
+      inp('shift_i', 5),
+      inp('sat_bits_i', 5),
+      inp('relu_i'),
+      inp('bias_i', p.tm * 32),
+      out('acc_re_o'),
+      out('acc_raddr_o', p.accAddrBits),
+      inp('acc_rdata_i', p.tm * 32),
+      ...writePorts(p),
+      out('busy_o'),
+      out('error_o'),
+    ],
+  };
+
+  // The engine template slices only the descriptor fields it names (as d_<field>).
+  const usedFields = new Set([...engineTemplate.matchAll(/\bd_([a-z0-9_]+)/g)].map((m) => m[1]));
+  const engine: LeafModule = {
+    name: 'sf_engine',
+    doc: 'One engine: PE array, double-buffered input and weight buffers, accumulators, loader and writer.',
+    template: 'sf_engine.v.hbs',
+    localparams: [
+      ['AW', p.addrBits],
+      ['BUS_BITS', p.busBits],
+      ['TM', p.tm],
+      ['TN', p.tn],
+      ['IN_AW', p.inAddrBits],
+      ['W_AW', p.wAddrBits],
+      ['ACC_AW', p.accAddrBits],
+      ['BIAS_IDX_W', p.biasIdxBits],
+      ['ACC_DEPTH', p.accDepth],
+      ['W_DEPTH', p.wDepth],
+    ],
+    context: {
+      descFields: descriptorFields
+        .filter((f) => usedFields.has(f.name))
+        .map((f) => ({ name: f.name, width: f.width, offset: fieldBitOffset(f) })),
+    },
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('start_i'),
+      inp('desc_i', p.descBits),
+      out('busy_o'),
+      out('computing_o'),
+      out('error_o'),
+      ...readPorts(p),
+      ...writePorts(p),
+    ],
+  };
+
+  const controller: LeafModule = {
+    name: 'sf_controller',
+    doc: 'Walks the task list: fetches descriptors, dispatches them, writes trace records.',
+    template: 'sf_controller.v.hbs',
+    localparams: [
+      ['AW', p.addrBits],
+      ['BUS_BITS', p.busBits],
+      ['LOG_BUS_BYTES', p.logBusBytes],
+      ['DESC_BITS', p.descBits],
+      ['DESC_BYTES', p.descBits / 8],
+      ['DESC_BEATS', p.descBeats],
+      ['DESC_BEAT_W', Math.max(1, clog2(p.descBeats))],
+      ['DESC_BURST', p.descBurst],
+      ['TRACE_BITS', p.traceBits],
+      ['TRACE_BYTES', p.traceBytes],
+      ['TRACE_BEATS', p.traceBeats],
+      ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
+      ['ENGINE_MASK', 2 ** engines - 1],
+    ],
+    context: { opcodeEnd: OPCODE_END, opcodeLayer: OPCODE_LAYER },
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('start_i'),
+      inp('task_base_i', p.addrBits),
+      inp('trace_base_i', p.addrBits),
+      inp('cycle_i', 32),
+      out('busy_o'),
+      out('error_code_o', 8),
+      out('tasks_done_o', 32),
+      out('eng_start_o'),
+      out('eng_desc_o', p.descBits),
+      inp('eng_busy_i'),
+      inp('eng_error_i'),
+      ...readPorts(p),
+      ...writePorts(p),
+    ],
+  };
+
+  const csr: LeafModule = {
+    name: 'sf_csr',
+    doc: 'AXI4-Lite control and status registers, performance counters and the configuration block.',
+    template: 'sf_csr.v.hbs',
+    localparams: [['ENGINES', engines]],
+    context: regContext,
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('s_awaddr_i', 12),
+      inp('s_awvalid_i'),
+      out('s_awready_o'),
+      inp('s_wdata_i', 32),
+      inp('s_wstrb_i', 4),
+      inp('s_wvalid_i'),
+      out('s_wready_o'),
+      out('s_bresp_o', 2),
+      out('s_bvalid_o'),
+      inp('s_bready_i'),
+      inp('s_araddr_i', 12),
+      inp('s_arvalid_i'),
+      out('s_arready_o'),
+      out('s_rdata_o', 32),
+      out('s_rresp_o', 2),
+      out('s_rvalid_o'),
+      inp('s_rready_i'),
+      inp('busy_i'),
+      inp('error_code_i', 8),
+      inp('tasks_done_i', 32),
+      inp('rd_beat_i'),
+      inp('wr_beat_i'),
+      inpVec('eng_busy_i', engines),
+      inpVec('eng_compute_i', engines),
+      out('start_o'),
+      out('task_base_o', p.addrBits),
+      out('trace_base_o', p.addrBits),
+      out('cycle_o', 32),
+      out('irq_o'),
+    ],
+  };
+
+  const nm = p.masters;
+  const rdArb: LeafModule = {
+    name: 'sf_axi_rd_arb',
+    doc: 'Round-robin arbiter of the internal read masters onto one AXI4 read channel.',
+    template: 'sf_axi_rd_arb.v.hbs',
+    localparams: [
+      ['NM', nm],
+      ['IDW', p.idBits],
+      ['AW', p.addrBits],
+    ],
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('m_ar_addr_i', nm * p.addrBits),
+      inp('m_ar_len_i', nm * 8),
+      inpVec('m_ar_valid_i', nm),
+      outVec('m_ar_ready_o', nm),
+      out('m_r_data_o', p.busBits),
+      out('m_r_resp_o', 2),
+      out('m_r_last_o'),
+      outVec('m_r_valid_o', nm),
+      inpVec('m_r_ready_i', nm),
+      out('s_ar_addr_o', p.addrBits),
+      out('s_ar_len_o', 8),
+      out('s_ar_id_o', p.idBits),
+      out('s_ar_valid_o'),
+      inp('s_ar_ready_i'),
+      inp('s_r_data_i', p.busBits),
+      inp('s_r_resp_i', 2),
+      inp('s_r_last_i'),
+      inp('s_r_id_i', p.idBits),
+      inp('s_r_valid_i'),
+      out('s_r_ready_o'),
+    ],
+  };
+
+  const wrArb: LeafModule = {
+    name: 'sf_axi_wr_arb',
+    doc: 'Round-robin arbiter of the internal write masters onto one AXI4 write channel, one burst at a time.',
+    template: 'sf_axi_wr_arb.v.hbs',
+    localparams: [
+      ['NM', nm],
+      ['IDW', p.idBits],
+      ['AW', p.addrBits],
+      ['BUS_BITS', p.busBits],
+    ],
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('m_aw_addr_i', nm * p.addrBits),
+      inp('m_aw_len_i', nm * 8),
+      inpVec('m_aw_valid_i', nm),
+      outVec('m_aw_ready_o', nm),
+      inp('m_w_data_i', nm * p.busBits),
+      inpVec('m_w_last_i', nm),
+      inpVec('m_w_valid_i', nm),
+      outVec('m_w_ready_o', nm),
+      out('m_b_resp_o', 2),
+      outVec('m_b_valid_o', nm),
+      inpVec('m_b_ready_i', nm),
+      out('s_aw_addr_o', p.addrBits),
+      out('s_aw_len_o', 8),
+      out('s_aw_id_o', p.idBits),
+      out('s_aw_valid_o'),
+      inp('s_aw_ready_i'),
+      out('s_w_data_o', p.busBits),
+      out('s_w_last_o'),
+      out('s_w_valid_o'),
+      inp('s_w_ready_i'),
+      inp('s_b_resp_i', 2),
+      inp('s_b_id_i', p.idBits),
+      inp('s_b_valid_i'),
+      out('s_b_ready_o'),
+    ],
+  };
+
+  return { inRam, wRam, accRam, burstCap, loader, compute, writer, engine, controller, csr, rdArb, wrArb };
+}

@@ -1,0 +1,87 @@
+// Every width and depth of the hardware, derived once from the resolved config.
+import type { ResolvedConfig } from '../config/resolve.ts';
+import { MIN_PIXEL_SLOTS } from '../config/resolve.ts';
+import { DESC_BYTES } from './descriptor.ts';
+import { traceRecordBytes } from './regmap.ts';
+
+export interface HwParams {
+  addrBits: number;
+  busBits: number;
+  busBytes: number;
+  logBusBytes: number;
+  tn: number;
+  tm: number;
+  logTm: number;
+  dataBits: number;
+  prodBits: number;
+  /** Address widths of the buffers, including the slot bit of the double-buffered ones. */
+  inAddrBits: number;
+  wAddrBits: number;
+  accAddrBits: number;
+  accDepth: number;
+  wDepth: number;
+  inDepth: number;
+  biasBeats: number;
+  biasIdxBits: number;
+  maxBurst: number;
+  loadFifoDepth: number;
+  writeLenDepth: number;
+  writeDataDepth: number;
+  minSlots: number;
+  descBits: number;
+  descBeats: number;
+  descBurst: number;
+  traceBits: number;
+  traceBeats: number;
+  traceBytes: number;
+  /** Internal read/write masters: the controller, then each engine. */
+  masters: number;
+  idBits: number;
+}
+
+export function clog2(n: number): number {
+  let bits = 0;
+  while (2 ** bits < n) bits++;
+  return bits;
+}
+
+export function hwParams(cfg: ResolvedConfig): HwParams {
+  const busBits = cfg.busBits;
+  const descBits = DESC_BYTES * 8;
+  const descBeats = descBits / busBits;
+  const traceBytes = traceRecordBytes(cfg);
+  const masters = 1 + cfg.engines;
+  const biasBeats = (cfg.pe.tm * 32) / busBits;
+  return {
+    addrBits: 32,
+    busBits,
+    busBytes: busBits / 8,
+    logBusBytes: clog2(busBits / 8),
+    tn: cfg.pe.tn,
+    tm: cfg.pe.tm,
+    logTm: clog2(cfg.pe.tm),
+    dataBits: cfg.dataBits,
+    prodBits: 2 * cfg.dataBits,
+    inAddrBits: clog2(cfg.buffers.inputWords) + 1,
+    wAddrBits: clog2(cfg.buffers.weightWords) + 1,
+    accAddrBits: clog2(cfg.buffers.accWords),
+    accDepth: cfg.buffers.accWords,
+    wDepth: cfg.buffers.weightWords,
+    inDepth: cfg.buffers.inputWords,
+    biasBeats,
+    biasIdxBits: Math.max(1, clog2(biasBeats)),
+    maxBurst: cfg.memory.maxBurst,
+    loadFifoDepth: cfg.memory.maxOutstanding,
+    writeLenDepth: 8,
+    writeDataDepth: Math.max(16, 2 * cfg.memory.maxBurst),
+    minSlots: MIN_PIXEL_SLOTS,
+    descBits,
+    descBeats,
+    descBurst: Math.min(descBeats, cfg.memory.maxBurst),
+    traceBits: traceBytes * 8,
+    traceBeats: (traceBytes * 8) / busBits,
+    traceBytes,
+    masters,
+    idBits: Math.max(1, clog2(masters)),
+  };
+}

@@ -1,0 +1,172 @@
+// Validates a config (from a preset or a file) and derives every value the rest of the generator
+// needs, so that no other module recomputes a width.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { InputError, ProblemList, describeValue } from '../errors.ts';
+import { configSchema, type Config } from './schema.ts';
+import { presets, presetNames } from './presets.ts';
+
+export interface ResolvedConfig extends Config {
+  /** Width of one memory beat: one vector of tn values. */
+  busBits: number;
+  busBytes: number;
+  /** Products per cycle of the whole accelerator. */
+  macs: number;
+  /** Short stable hash of the canonical config, carried in every generated file. */
+  hash: string;
+  /** Where the config came from, for messages and file headers ("preset tiny", "my.json"). */
+  source: string;
+}
+
+/** Pipeline slots a compute pass needs at least, so an accumulator is never read before written back. */
+export const MIN_PIXEL_SLOTS = 6;
+
+export function loadConfig(opts: { preset?: string; config?: string }): ResolvedConfig {
+  if (opts.preset !== undefined && opts.config !== undefined) {
+    throw new InputError([
+      { file: 'command line', field: '--preset/--config', expected: 'one of them', found: 'both' },
+    ]);
+  }
+  if (opts.config !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.config, 'utf8');
+    } catch (err) {
+      throw new InputError([
+        { file: opts.config, field: '', expected: 'a readable config file', found: (err as Error).message },
+      ]);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new InputError([
+        { file: opts.config, field: '', expected: 'valid JSON', found: (err as Error).message },
+      ]);
+    }
+    return resolveConfig(json, opts.config);
+  }
+  const name = opts.preset ?? 'default';
+  const preset = presets[name];
+  if (!preset) {
+    throw new InputError([
+      { file: 'command line', field: '--preset', expected: `one of ${presetNames().join(', ')}`, found: describeValue(name) },
+    ]);
+  }
+  return resolveConfig(preset, `preset ${name}`);
+}
+
+export function resolveConfig(input: unknown, source: string): ResolvedConfig {
+  const problems = new ProblemList();
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) addZodIssue(problems, source, input, issue);
+    problems.throwIfAny();
+  }
+  const cfg = parsed.data as Config;
+  checkCrossFields(cfg, source, problems);
+  problems.throwIfAny();
+
+  const busBits = cfg.pe.tn * cfg.dataBits;
+  const canonical = JSON.stringify(sortKeys(cfg));
+  return {
+    ...cfg,
+    busBits,
+    busBytes: busBits / 8,
+    macs: cfg.engines * cfg.pe.tn * cfg.pe.tm,
+    hash: createHash('sha256').update(canonical).digest('hex').slice(0, 12),
+    source,
+  };
+}
+
+function checkCrossFields(cfg: Config, file: string, problems: ProblemList): void {
+  if (cfg.pe.tm % cfg.pe.tn !== 0) {
+    problems.add(file, 'pe.tm', `a multiple of pe.tn (${cfg.pe.tn}), since outputs are stored in vectors of tn channels`, cfg.pe.tm);
+  }
+  const busBits = cfg.pe.tn * cfg.dataBits;
+  if (busBits < 32 || busBits > 1024) {
+    problems.add(file, 'pe.tn', `pe.tn * dataBits (the memory beat width) between 32 and 1024 bits`, `${cfg.pe.tn} * ${cfg.dataBits} = ${busBits}`);
+  }
+  if (cfg.engines !== 1) {
+    problems.add(file, 'engines', '1 (several engines need the multi-engine interconnect, not generated yet)', cfg.engines);
+  }
+  if (cfg.memory.channels !== 1) {
+    problems.add(file, 'memory.channels', '1 (several channels need the multi-engine interconnect, not generated yet)', cfg.memory.channels);
+  }
+  if (cfg.buffers.accWords < MIN_PIXEL_SLOTS) {
+    problems.add(file, 'buffers.accWords', `at least ${MIN_PIXEL_SLOTS}`, cfg.buffers.accWords);
+  }
+  const bytesPerCycle = cfg.testbench.bytesPerCycle;
+  if (bytesPerCycle !== undefined && bytesPerCycle > busBits / 8) {
+    problems.add(file, 'testbench.bytesPerCycle', `at most one beat (${busBits / 8} bytes)`, bytesPerCycle);
+  }
+}
+
+function addZodIssue(problems: ProblemList, file: string, input: unknown, issue: z.core.$ZodIssue): void {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    for (const key of issue.keys) {
+      const field = [...path, key].join('.');
+      problems.add(file, field, `no such field (known: ${knownKeys(path).join(', ')})`, `key "${key}"`);
+    }
+    return;
+  }
+  const found = valueAt(input, path);
+  problems.add(file, path.join('.') || '(config)', expectedFromIssue(issue), found);
+}
+
+function expectedFromIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`;
+    case 'too_small':
+      return `at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `at most ${String(issue.maximum)}`;
+    case 'invalid_union':
+    case 'invalid_value':
+      return 'values' in issue ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : 'one of 8, 16';
+    default:
+      return issue.message;
+  }
+}
+
+function knownKeys(path: string[]): string[] {
+  let shape: z.ZodType = configSchema;
+  for (const key of path) {
+    const inner = unwrap(shape);
+    if (!(inner instanceof z.ZodObject)) return [];
+    shape = (inner.shape as Record<string, z.ZodType>)[key];
+    if (!shape) return [];
+  }
+  const obj = unwrap(shape);
+  return obj instanceof z.ZodObject ? Object.keys(obj.shape) : [];
+}
+
+function unwrap(t: z.ZodType): z.ZodType {
+  let cur: z.ZodType = t;
+  while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional) cur = cur.unwrap() as z.ZodType;
+  return cur;
+}
+
+function valueAt(input: unknown, path: string[]): unknown {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,70 @@
+// The accelerator configuration: one zod schema, the single source of truth for every parameter.
+// Everything else (RTL, register map, compiler, testbench) reads the *resolved* config produced
+// by resolveConfig() in ./resolve.ts.
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const powerOfTwo = positiveInt.refine((v) => (v & (v - 1)) === 0, { message: 'a power of two' });
+
+export const peSchema = z
+  .strictObject({
+    /** Input lanes: input channels reduced into each output per cycle. */
+    tn: powerOfTwo.default(8),
+    /** Output lanes: output channels computed in parallel. A multiple of tn. */
+    tm: powerOfTwo.default(8),
+  })
+  .default({ tn: 8, tm: 8 });
+
+export const buffersSchema = z
+  .strictObject({
+    /** Input buffer depth per slot, in vectors of tn values (double-buffered: 2 slots). */
+    inputWords: powerOfTwo.default(2048),
+    /** Weight buffer depth per slot, in kernel positions (kernel*kernel must fit). */
+    weightWords: powerOfTwo.default(128),
+    /** Accumulator buffer depth, in output pixels (each tm x 32 bits). */
+    accWords: powerOfTwo.default(1024),
+  })
+  .default({ inputWords: 2048, weightWords: 128, accWords: 1024 });
+
+export const memorySchema = z
+  .strictObject({
+    /** Number of AXI4 master channels to memory. */
+    channels: positiveInt.default(1),
+    /** Longest burst the engines issue, in beats (AXI4 INCR allows 256). */
+    maxBurst: powerOfTwo.max(256).default(16),
+    /** Read bursts an engine keeps in flight. */
+    maxOutstanding: powerOfTwo.max(64).default(8),
+  })
+  .default({ channels: 1, maxBurst: 16, maxOutstanding: 8 });
+
+export const testbenchSchema = z
+  .strictObject({
+    /** Cycles from an accepted read address to its first data beat. */
+    latency: z.number().int().min(1).max(1000).default(20),
+    /** Peak bytes the memory model moves per cycle and channel (at most one beat). */
+    bytesPerCycle: positiveInt.optional(),
+    /** Per-cycle probability (percent) of a random stall on each memory channel. */
+    stallPercent: z.number().int().min(0).max(90).default(0),
+  })
+  .default({ latency: 20, stallPercent: 0 });
+
+export const configSchema = z.strictObject({
+  /** Name used in generated file headers and the config block. */
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, { message: 'a lowercase identifier' })
+    .default('custom'),
+  /** Width of activations and weights in the datapath (models with fewer bits run sign-extended). */
+  dataBits: z.union([z.literal(8), z.literal(16)]).default(8),
+  /** Number of engines (PE clusters). */
+  engines: positiveInt.max(64).default(1),
+  pe: peSchema,
+  buffers: buffersSchema,
+  memory: memorySchema,
+  /** Target clock for synthesis constraints, in MHz. */
+  clockMhz: z.number().positive().max(1000).default(100),
+  testbench: testbenchSchema,
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,348 @@
+// Elaboration DSL: describe a structural Verilog module (ports, wires, assignments, instances
+// with named connections) in TypeScript. build() checks the description before any text is
+// written: legal and unique names, known ports, every port connected, matching widths, every
+// signal bit driven exactly once, nothing declared but unused. All problems are reported at once.
+import { illegalNameReason } from './names.ts';
+
+export type Direction = 'input' | 'output';
+
+export interface PortDef {
+  name: string;
+  dir: Direction;
+  width: number;
+  doc?: string;
+  /** Declare with a range even when one bit wide (the body indexes it, e.g. one bit per engine). */
+  vector?: boolean;
+}
+
+/** What an instance is checked against: a module's name and ports. */
+export interface ModuleInterface {
+  name: string;
+  ports: readonly PortDef[];
+}
+
+export type Expr =
+  | { kind: 'ref'; name: string; lsb?: number; width?: number }
+  | { kind: 'const'; value: bigint; width: number }
+  | { kind: 'concat'; parts: Expr[] }
+  | { kind: 'raw'; text: string; width: number; reads: Expr[] };
+
+/** The whole signal. */
+export const ref = (name: string): Expr => ({ kind: 'ref', name });
+/** width bits of a signal starting at lsb. */
+export const slice = (name: string, lsb: number, width: number): Expr => ({ kind: 'ref', name, lsb, width });
+export const bit = (name: string, index: number): Expr => slice(name, index, 1);
+export const lit = (value: number | bigint, width: number): Expr => ({ kind: 'const', value: BigInt(value), width });
+/** Concatenation, most significant part first (as in Verilog). */
+export const cat = (...parts: Expr[]): Expr => ({ kind: 'concat', parts });
+/** A Verilog expression the DSL does not model; its width and the signals it reads are declared. */
+export const raw = (text: string, width: number, reads: Expr[]): Expr => ({ kind: 'raw', text, width, reads });
+
+export interface WireDef {
+  name: string;
+  width: number;
+  doc?: string;
+}
+
+export interface InstanceDef {
+  module: ModuleInterface;
+  name: string;
+  connections: Record<string, Expr>;
+}
+
+export interface AssignDef {
+  target: Expr;
+  value: Expr;
+}
+
+/** A checked module, ready to render. */
+export interface StructuralModule extends ModuleInterface {
+  doc: string;
+  wires: readonly WireDef[];
+  assigns: readonly AssignDef[];
+  instances: readonly InstanceDef[];
+}
+
+export class ElaborationError extends Error {
+  readonly problems: string[];
+  constructor(moduleName: string, problems: string[]) {
+    super(`module ${moduleName}: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
+    this.name = 'ElaborationError';
+    this.problems = problems;
+  }
+}
+
+export class ModuleBuilder {
+  private readonly ports: PortDef[] = [];
+  private readonly wires: WireDef[] = [];
+  private readonly assigns: AssignDef[] = [];
+  private readonly instances: InstanceDef[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly doc = '',
+  ) {}
+
+  input(name: string, width = 1, doc?: string): Expr {
+    this.ports.push({ name, dir: 'input', width, doc });
+    return ref(name);
+  }
+
+  output(name: string, width = 1, doc?: string): Expr {
+    this.ports.push({ name, dir: 'output', width, doc });
+    return ref(name);
+  }
+
+  wire(name: string, width = 1, doc?: string): Expr {
+    this.wires.push({ name, width, doc });
+    return ref(name);
+  }
+
+  assign(target: Expr, value: Expr): void {
+    this.assigns.push({ target, value });
+  }
+
+  instance(module: ModuleInterface, name: string, connections: Record<string, Expr>): void {
+    this.instances.push({ module, name, connections });
+  }
+
+  build(): StructuralModule {
+    const problems = new Checker(this.name, this.ports, this.wires, this.assigns, this.instances).run();
+    if (problems.length > 0) throw new ElaborationError(this.name, problems);
+    return {
+      name: this.name,
+      doc: this.doc,
+      ports: [...this.ports],
+      wires: [...this.wires],
+      assigns: [...this.assigns],
+      instances: [...this.instances],
+    };
+  }
+}
+
+export function exprWidth(e: Expr, widthOf: (name: string) => number | undefined): number | undefined {
+  switch (e.kind) {
+    case 'ref':
+      return e.width ?? widthOf(e.name);
+    case 'const':
+      return e.width;
+    case 'raw':
+      return e.width;
+    case 'concat': {
+      let total = 0;
+      for (const p of e.parts) {
+        const w = exprWidth(p, widthOf);
+        if (w === undefined) return undefined;
+        total += w;
+      }
+      return total;
+    }
+  }
+}
+
+/** One driver or reader of a range of bits of a signal. */
+interface BitUse {
+  signal: string;
+  lsb: number;
+  width: number;
+  by: string;
+}
+
+class Checker {
+  private readonly problems: string[] = [];
+  private readonly widths = new Map<string, number>();
+  private readonly kinds = new Map<string, 'input' | 'output' | 'wire'>();
+  private readonly drivers: BitUse[] = [];
+  private readonly reads: BitUse[] = [];
+
+  constructor(
+    private readonly moduleName: string,
+    private readonly ports: PortDef[],
+    private readonly wires: WireDef[],
+    private readonly assigns: AssignDef[],
+    private readonly instances: InstanceDef[],
+  ) {}
+
+  run(): string[] {
+    this.checkName('module', this.moduleName);
+    for (const p of this.ports) this.declare(p.name, p.dir, p.width, `port ${p.name}`);
+    for (const w of this.wires) this.declare(w.name, 'wire', w.width, `wire ${w.name}`);
+    const instanceNames = new Set<string>();
+    for (const inst of this.instances) {
+      this.checkName(`instance ${inst.name}`, inst.name);
+      if (instanceNames.has(inst.name) || this.kinds.has(inst.name)) this.problems.push(`instance ${inst.name}: name already used`);
+      instanceNames.add(inst.name);
+    }
+    // Input ports are driven from outside.
+    for (const p of this.ports) {
+      if (p.dir === 'input') this.drivers.push({ signal: p.name, lsb: 0, width: p.width, by: 'the module input' });
+    }
+    // Output ports are read from outside.
+    for (const p of this.ports) {
+      if (p.dir === 'output') this.reads.push({ signal: p.name, lsb: 0, width: p.width, by: 'the module output' });
+    }
+    this.assigns.forEach((a, i) => this.checkAssign(a, i));
+    for (const inst of this.instances) this.checkInstance(inst);
+    this.checkDrivers();
+    return this.problems;
+  }
+
+  private checkName(what: string, name: string): void {
+    const reason = illegalNameReason(name);
+    if (reason) this.problems.push(`${what}: name "${name}" is ${reason}`);
+  }
+
+  private declare(name: string, kind: 'input' | 'output' | 'wire', width: number, what: string): void {
+    this.checkName(what, name);
+    if (this.kinds.has(name)) {
+      this.problems.push(`${what}: name already declared`);
+      return;
+    }
+    if (!Number.isInteger(width) || width < 1) this.problems.push(`${what}: width must be a positive integer, got ${width}`);
+    this.kinds.set(name, kind);
+    this.widths.set(name, width);
+  }
+
+  private widthOf = (name: string): number | undefined => this.widths.get(name);
+
+  /** Validates every signal an expression mentions; records the bits it reads or drives. */
+  private visit(e: Expr, where: string, mode: 'read' | 'drive'): void {
+    switch (e.kind) {
+      case 'const':
+        if (mode === 'drive') this.problems.push(`${where}: a constant cannot be driven`);
+        if (e.value < 0n || e.value >= 1n << BigInt(e.width)) this.problems.push(`${where}: constant ${e.value} does not fit in ${e.width} bits`);
+        return;
+      case 'raw':
+        if (mode === 'drive') this.problems.push(`${where}: a raw expression cannot be driven`);
+        for (const r of e.reads) this.visit(r, where, 'read');
+        return;
+      case 'concat':
+        for (const p of e.parts) this.visit(p, where, mode);
+        return;
+      case 'ref': {
+        const full = this.widths.get(e.name);
+        if (full === undefined) {
+          this.problems.push(`${where}: unknown signal "${e.name}"`);
+          return;
+        }
+        const lsb = e.lsb ?? 0;
+        const width = e.width ?? full;
+        if (lsb < 0 || width < 1 || lsb + width > full) {
+          this.problems.push(`${where}: bits [${lsb + width - 1}:${lsb}] out of range for ${e.name}[${full - 1}:0]`);
+          return;
+        }
+        if (mode === 'drive' && this.kinds.get(e.name) === 'input') {
+          this.problems.push(`${where}: drives module input ${e.name}`);
+          return;
+        }
+        (mode === 'read' ? this.reads : this.drivers).push({ signal: e.name, lsb, width, by: where });
+      }
+    }
+  }
+
+  private checkAssign(a: AssignDef, index: number): void {
+    const where = `assign #${index + 1} (to ${describe(a.target)})`;
+    this.visit(a.target, where, 'drive');
+    this.visit(a.value, where, 'read');
+    const tw = exprWidth(a.target, this.widthOf);
+    const vw = exprWidth(a.value, this.widthOf);
+    if (tw !== undefined && vw !== undefined && tw !== vw) {
+      this.problems.push(`${where}: width mismatch, target is ${tw} bits, value is ${vw} bits`);
+    }
+  }
+
+  private checkInstance(inst: InstanceDef): void {
+    const byName = new Map(inst.module.ports.map((p) => [p.name, p]));
+    for (const [portName, expr] of Object.entries(inst.connections)) {
+      const port = byName.get(portName);
+      const where = `instance ${inst.name} (${inst.module.name}) port ${portName}`;
+      if (!port) {
+        this.problems.push(`instance ${inst.name}: ${inst.module.name} has no port "${portName}"`);
+        continue;
+      }
+      this.visit(expr, where, port.dir === 'output' ? 'drive' : 'read');
+      const w = exprWidth(expr, this.widthOf);
+      if (w !== undefined && w !== port.width) {
+        this.problems.push(`${where}: width mismatch, port is ${port.width} bits, connection is ${w} bits`);
+      }
+    }
+    for (const port of inst.module.ports) {
+      if (!(port.name in inst.connections)) {
+        this.problems.push(`instance ${inst.name} (${inst.module.name}): ${port.dir} port ${port.name} is not connected`);
+      }
+    }
+  }
+
+  private checkDrivers(): void {
+    for (const [name, width] of this.widths) {
+      const driven: (string | undefined)[] = new Array(width).fill(undefined);
+      for (const d of this.drivers.filter((x) => x.signal === name)) {
+        for (let b = d.lsb; b < d.lsb + d.width; b++) {
+          if (driven[b] !== undefined) {
+            this.problems.push(`signal ${name}[${b}] is driven more than once: by ${driven[b]} and by ${d.by}`);
+            break;
+          }
+          driven[b] = d.by;
+        }
+      }
+      const read = new Array<boolean>(width).fill(false);
+      for (const r of this.reads.filter((x) => x.signal === name)) {
+        for (let b = r.lsb; b < r.lsb + r.width; b++) read[b] = true;
+      }
+      const undrivenRead = ranges(read.map((isRead, b) => isRead && driven[b] === undefined));
+      if (undrivenRead.length > 0) this.problems.push(`signal ${name}: bits ${undrivenRead.join(', ')} are used but never driven`);
+      const unread = ranges(read.map((isRead) => !isRead));
+      if (unread.length > 0) {
+        const kind = this.kinds.get(name);
+        this.problems.push(`${kind === 'input' ? 'input' : 'signal'} ${name}: bits ${unread.join(', ')} are never used`);
+      }
+    }
+  }
+}
+
+function describe(e: Expr): string {
+  switch (e.kind) {
+    case 'ref':
+      return e.width === undefined ? e.name : `${e.name}[${(e.lsb ?? 0) + e.width - 1}:${e.lsb ?? 0}]`;
+    case 'const':
+      return `${e.width}'d${e.value}`;
+    case 'raw':
+      return e.text;
+    case 'concat':
+      return `{${e.parts.map(describe).join(', ')}}`;
+  }
+}
+
+/** Runs of true values as "[hi:lo]" strings. */
+function ranges(flags: boolean[]): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= flags.length; i++) {
+    if (i < flags.length && flags[i]) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.push(i - 1 === start ? `[${start}]` : `[${i - 1}:${start}]`);
+      start = -1;
+    }
+  }
+  return out;
+}
+
+/** Verilog text of an expression, given the declared width of each signal. */
+export function renderExpr(e: Expr, widthOf: (name: string) => number | undefined): string {
+  switch (e.kind) {
+    case 'ref': {
+      if (e.width === undefined) return e.name;
+      const full = widthOf(e.name);
+      const lsb = e.lsb ?? 0;
+      if (full === e.width && lsb === 0) return e.name;
+      return e.width === 1 ? `${e.name}[${lsb}]` : `${e.name}[${lsb + e.width - 1}:${lsb}]`;
+    }
+    case 'const':
+      return `${e.width}'h${e.value.toString(16)}`;
+    case 'raw':
+      return e.text;
+    case 'concat':
+      return `{${e.parts.map((p) => renderExpr(p, widthOf)).join(', ')}}`;
+  }
+}

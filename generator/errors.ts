@@ -1,0 +1,57 @@
+// One error type for every bad input (config, model, workload, npy): it carries every problem
+// found, each naming the file, the field, what was expected and what was found, so that the CLI
+// can report all of them at once.
+
+export interface Problem {
+  /** File the problem is in (as the user named it), or a description such as "preset tiny". */
+  file: string;
+  /** Dotted path of the field, e.g. "layers[2].kernel"; "" for the file as a whole. */
+  field: string;
+  expected: string;
+  found: string;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.field ? `${p.file}: ${p.field}` : p.file;
+  return `${where}: expected ${p.expected}, found ${p.found}`;
+}
+
+export class InputError extends Error {
+  readonly problems: Problem[];
+
+  constructor(problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'InputError';
+    this.problems = problems;
+  }
+}
+
+/** Collects problems while validating; throws them all together at the end. */
+export class ProblemList {
+  readonly items: Problem[] = [];
+
+  add(file: string, field: string, expected: string, found: unknown): void {
+    this.items.push({ file, field, expected, found: describeValue(found) });
+  }
+
+  get empty(): boolean {
+    return this.items.length === 0;
+  }
+
+  throwIfAny(): void {
+    if (this.items.length > 0) throw new InputError(this.items);
+  }
+}
+
+/** Short human description of a found value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) {
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `an array of ${value.length} items` : text;
+  }
+  const text = JSON.stringify(value);
+  return text !== undefined && text.length <= 60 ? text : 'an object';
+}

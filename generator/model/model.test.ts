@@ -1,0 +1,206 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputError, type Problem } from '../errors.ts';
+import { layerShapes, loadModelFile, parseModel } from './model.ts';
+
+/** The example of model-format.md. */
+const specExample = {
+  name: 'tiny',
+  bits: 8,
+  input: [3, 13, 11],
+  layers: [
+    { name: 'conv1', type: 'conv', out: 10, kernel: 5, stride: 2, pad: 2, shift: 7, relu: true, pool: { kernel: 3, stride: 2 } },
+    { name: 'fc1', type: 'fc', out: 7, shift: 6, relu: false },
+  ],
+};
+
+function problemsOf(fn: () => unknown): Problem[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return (err as InputError).problems;
+  }
+  throw new Error('expected an InputError');
+}
+
+function problemAt(problems: Problem[], field: string): Problem {
+  const p = problems.find((q) => q.field === field);
+  if (!p) throw new Error(`no problem at ${field}; got ${problems.map((q) => q.field).join(', ')}`);
+  return p;
+}
+
+function withLayers(...layers: unknown[]): unknown {
+  return { name: 'm', input: [3, 16, 16], layers };
+}
+
+describe('parseModel', () => {
+  it('accepts the model-format.md example', () => {
+    const model = parseModel(specExample, 'tiny.json');
+    expect(model.layers[0]).toEqual(specExample.layers[0]);
+    expect(model.layers[1]).toEqual(specExample.layers[1]);
+    expect(model.bits).toBe(8);
+  });
+
+  it('fills in defaults', () => {
+    const model = parseModel({ name: 'm', input: [1, 8, 8], layers: [{ name: 'c', type: 'conv', out: 2, kernel: 3 }, { name: 'f', type: 'fc', out: 4 }] }, 'm.json');
+    expect(model.bits).toBe(8);
+    expect(model.layers[0]).toEqual({ name: 'c', type: 'conv', out: 2, kernel: 3, stride: 1, pad: 0, shift: 0, relu: false });
+    expect(model.layers[1]).toEqual({ name: 'f', type: 'fc', out: 4, shift: 0, relu: false });
+    expect('pool' in model.layers[0]).toBe(false);
+  });
+
+  it('accepts bits 16', () => {
+    expect(parseModel({ ...specExample, bits: 16 }, 'm.json').bits).toBe(16);
+  });
+
+  it('reports every problem at once, each naming file, field and found value', () => {
+    const problems = problemsOf(() => parseModel({
+      name: '', bits: 12, input: [3, 0, 5], extra: 1,
+      layers: [
+        { name: 'a/b', type: 'conv', out: 0, kernel: 2.5, stride: 0, pad: -1, shift: 32, relu: 'yes' },
+        { name: 'fc', type: 'dense', out: 3 },
+      ],
+    }, 'bad.json'));
+    const expectProblem = (field: string, found: string): void => {
+      const p = problemAt(problems, field);
+      expect(p.file).toBe('bad.json');
+      expect(p.found).toContain(found);
+      expect(p.expected.length).toBeGreaterThan(0);
+    };
+    expectProblem('name', '""');
+    expectProblem('bits', '12');
+    expectProblem('input', '[3,0,5]');
+    expectProblem('extra', 'unknown field "extra"');
+    expectProblem('layers[0].name', '"a/b"');
+    expectProblem('layers[0].out', '0');
+    expectProblem('layers[0].kernel', '2.5');
+    expectProblem('layers[0].stride', '0');
+    expectProblem('layers[0].pad', '-1');
+    expectProblem('layers[0].shift', '32');
+    expectProblem('layers[0].relu', '"yes"');
+    expectProblem('layers[1].type', '"dense"');
+    expect(problems.length).toBe(12);
+    expect(problemAt(problems, 'layers[0].shift').expected).toBe('an integer in [0, 31]');
+    expect(problemAt(problems, 'bits').expected).toBe('8 or 16');
+  });
+
+  it('formats the message with file, field, expected and found', () => {
+    expect(() => parseModel(withLayers({ name: 'c', type: 'conv', out: 4, kernel: 3, shift: 40 }), 'm.json'))
+      .toThrow('m.json: layers[0].shift: expected an integer in [0, 31], found 40');
+  });
+
+  it('rejects unknown keys in layers and pools, naming the misspelt field', () => {
+    const problems = problemsOf(() => parseModel(withLayers(
+      { name: 'c', type: 'conv', out: 4, kernel: 3, strid: 2, pool: { kernel: 2, stide: 2 } },
+      { name: 'f', type: 'fc', out: 4, kernel: 3 },
+    ), 'm.json'));
+    expect(problemAt(problems, 'layers[0].strid').found).toBe('unknown field "strid"');
+    expect(problemAt(problems, 'layers[0].pool.stide').found).toBe('unknown field "stide"');
+    expect(problemAt(problems, 'layers[0].pool.stride').found).toBe('nothing');
+    expect(problemAt(problems, 'layers[1].kernel').expected).toContain('name, type, out, shift, relu');
+  });
+
+  it('rejects names that are unsafe as file names, duplicate or missing', () => {
+    const conv = (name: unknown): unknown => ({ name, type: 'conv', out: 2, kernel: 1 });
+    const problems = problemsOf(() => parseModel(withLayers(conv('.'), conv('..'), conv('x y'), conv('ok'), conv('OK'), conv(undefined), conv(7),
+      { name: 'ok', type: 'fc', out: 0 }), 'm.json'));
+    expect(problemAt(problems, 'layers[0].name').found).toBe('"."');
+    expect(problemAt(problems, 'layers[1].name').found).toBe('".."');
+    expect(problemAt(problems, 'layers[2].name').found).toBe('"x y"');
+    expect(problemAt(problems, 'layers[4].name').found).toContain('"OK", already used by layers[3].name');
+    expect(problemAt(problems, 'layers[5].name').found).toBe('nothing');
+    expect(problemAt(problems, 'layers[6].name').found).toBe('7');
+    // A layer with another problem is still checked for a duplicate name.
+    expect(problemAt(problems, 'layers[7].name').found).toBe('"ok", already used by layers[3].name');
+    expect(problemAt(problems, 'layers[7].out').found).toBe('0');
+    expect(problems.length).toBe(8);
+  });
+
+  it('requires at least one layer and an object', () => {
+    expect(problemAt(problemsOf(() => parseModel({ name: 'm', input: [1, 1, 1], layers: [] }, 'm.json')), 'layers').found).toBe('[]');
+    expect(problemsOf(() => parseModel([1, 2], 'm.json'))[0]).toMatchObject({ field: '', found: '[1,2]' });
+  });
+
+  it('rejects pad >= kernel and non-positive pool sizes', () => {
+    const problems = problemsOf(() => parseModel(withLayers({ name: 'c', type: 'conv', out: 2, kernel: 3, pad: 3, pool: { kernel: 0, stride: 1 } }), 'm.json'));
+    expect(problemAt(problems, 'layers[0].pad')).toMatchObject({ expected: 'a pad smaller than the kernel (3)', found: '3' });
+    expect(problemAt(problems, 'layers[0].pool.kernel').found).toBe('0');
+  });
+
+  it('rejects a pool on a fc layer', () => {
+    const problems = problemsOf(() => parseModel(withLayers({ name: 'f', type: 'fc', out: 2, pool: { kernel: 2, stride: 2 } }), 'm.json'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0].field).toBe('layers[0].pool');
+    expect(problems[0].expected).toContain('no pool on a fc layer');
+  });
+
+  it('rejects a conv layer after a fc layer', () => {
+    const problems = problemsOf(() => parseModel(withLayers(
+      { name: 'f', type: 'fc', out: 2 },
+      { name: 'c', type: 'conv', out: 2, kernel: 3 },
+    ), 'm.json'));
+    expect(problems).toHaveLength(1); // and no follow-on complaint about the 3x3 kernel on a 1x1 map
+    expect(problems[0]).toMatchObject({ field: 'layers[1].type', found: '"conv"' });
+  });
+
+  it('rejects a conv or pool whose output would be empty, naming the sizes', () => {
+    const convProblems = problemsOf(() => parseModel(withLayers(
+      { name: 'c1', type: 'conv', out: 2, kernel: 5, stride: 2 }, // 16 -> 6
+      { name: 'c2', type: 'conv', out: 2, kernel: 9, pad: 1 }, // 6 + 2 < 9
+      { name: 'c3', type: 'conv', out: 2, kernel: 3 },
+    ), 'm.json'));
+    expect(convProblems).toHaveLength(1);
+    expect(convProblems[0].field).toBe('layers[1].kernel');
+    expect(convProblems[0].expected).toContain('padded input 8x8 (input 6x6, pad 1)');
+    expect(convProblems[0].found).toBe('9, giving an output of 0x0');
+
+    const poolProblems = problemsOf(() => parseModel(withLayers(
+      { name: 'c1', type: 'conv', out: 2, kernel: 14, pool: { kernel: 4, stride: 1 } }, // 16 -> 3
+    ), 'm.json'));
+    expect(poolProblems[0].field).toBe('layers[0].pool.kernel');
+    expect(poolProblems[0].expected).toContain('conv output 3x3');
+    expect(poolProblems[0].found).toBe('4, giving a pooled output of 0x0');
+  });
+});
+
+describe('loadModelFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-model-'));
+
+  it('reads a file', () => {
+    const path = join(dir, 'ok.json');
+    writeFileSync(path, JSON.stringify(specExample));
+    expect(loadModelFile(path).name).toBe('tiny');
+  });
+
+  it('reports a JSON syntax error naming the file', () => {
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, '{"name": "x",, }');
+    const [p] = problemsOf(() => loadModelFile(path));
+    expect(p.file).toBe(path);
+    expect(p.expected).toBe('valid JSON');
+    expect(p.found).toContain('syntax error');
+  });
+
+  it('reports a missing file', () => {
+    const path = join(dir, 'missing.json');
+    expect(problemsOf(() => loadModelFile(path))[0]).toMatchObject({ file: path, found: 'no such file' });
+  });
+});
+
+describe('layerShapes', () => {
+  it('follows the model-format.md example', () => {
+    const [conv, fc] = layerShapes(parseModel(specExample, 'tiny.json'));
+    // conv: (13 + 4 - 5) / 2 + 1 = 7, (11 + 4 - 5) / 2 + 1 = 6; pool 3/2: 3 x 2
+    expect(conv).toEqual({
+      inShape: [3, 13, 11], convShape: [10, 7, 6], outShape: [10, 3, 2],
+      macsPerImage: 10 * 7 * 6 * 3 * 25, weightShape: [10, 3, 5, 5], fanIn: 75,
+    });
+    expect(fc).toEqual({
+      inShape: [10, 3, 2], convShape: [7, 1, 1], outShape: [7, 1, 1],
+      macsPerImage: 7 * 60, weightShape: [7, 60], fanIn: 60,
+    });
+  });
+});

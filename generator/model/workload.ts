@@ -1,0 +1,138 @@
+// Workloads (workload.json, see shared/spec/model-format.md): the jobs that run on the accelerator
+// together, each with its model, weights and input loaded from files or generated from a seed.
+
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { InputError, ProblemList } from '../errors.ts';
+import { builtinModel, builtinModelNames, isBuiltinModel, resolveModel } from './builtin.ts';
+import type { Model } from './model.ts';
+import type { Tensor } from './npy.ts';
+import { randomInput, randomWeights } from './random.ts';
+import {
+  addText, checkKnownKeys, checkUniqueNames, isPlainObject, readInt, readJsonFile, readSafeName, readString,
+} from './validate.ts';
+import { loadInput, loadWeights, type Weights } from './weights.ts';
+
+export interface Job {
+  name: string;
+  model: Model;
+  weights: Weights;
+  /** [batch, c, h, w], int8 or int16 per the model's bits. */
+  input: Tensor;
+  batch: number;
+}
+
+const JOB_KEYS = ['name', 'model', 'weights', 'input', 'batch', 'seed'] as const;
+const MAX_SEED = 2 ** 32 - 1;
+export const BUILTIN_WORKLOAD_PREFIX = 'builtin:';
+
+/** Either "builtin:<model>" (one job, batch 1, seed 0) or a path to a workload.json. */
+export function loadWorkloadRef(ref: string): Job[] {
+  if (ref.startsWith(BUILTIN_WORKLOAD_PREFIX)) return builtinWorkload(ref.slice(BUILTIN_WORKLOAD_PREFIX.length), 1, 0);
+  return loadWorkload(ref);
+}
+
+/** A one-job workload running a built-in model on generated weights and input. */
+export function builtinWorkload(modelName: string, batch = 1, seed = 0): Job[] {
+  if (!isBuiltinModel(modelName)) {
+    throw new InputError([{ file: 'workload', field: 'model', expected: `a built-in model (${builtinModelNames().join(', ')})`, found: JSON.stringify(modelName) }]);
+  }
+  if (!Number.isSafeInteger(batch) || batch < 1) {
+    throw new InputError([{ file: 'workload', field: 'batch', expected: 'an integer >= 1', found: String(batch) }]);
+  }
+  const model = builtinModel(modelName);
+  return [{ name: modelName, model, weights: randomWeights(model, seed), input: randomInput(model, batch, seed), batch }];
+}
+
+interface JobPlan {
+  name: string;
+  model: Model;
+  weights?: Weights;
+  input?: Tensor;
+  batch: number;
+  seed: number;
+}
+
+export function loadWorkload(path: string): Job[] {
+  const json = readJsonFile(path, 'workload file');
+  const list = new ProblemList();
+  if (!isPlainObject(json)) {
+    list.add(path, '', 'a JSON object {"jobs": [...]}', json);
+    list.throwIfAny();
+  }
+  const obj = json as Record<string, unknown>;
+  checkKnownKeys(list, path, '', obj, ['jobs']);
+  const baseDir = dirname(path);
+  const plans: (JobPlan | undefined)[] = [];
+  if (!Array.isArray(obj.jobs) || obj.jobs.length === 0) {
+    list.add(path, 'jobs', 'a non-empty array of jobs', obj.jobs);
+  } else {
+    obj.jobs.forEach((raw, i) => plans.push(readJob(list, path, baseDir, `jobs[${i}]`, raw)));
+    const names = obj.jobs.map((raw, i) => ({ field: `jobs[${i}].name`, name: isPlainObject(raw) && typeof raw.name === 'string' ? raw.name : undefined }));
+    checkUniqueNames(list, path, names, 'job');
+  }
+  list.throwIfAny();
+
+  // Generate only once everything is valid: random VGG-16 weights take a while.
+  return (plans as JobPlan[]).map((p) => ({
+    name: p.name,
+    model: p.model,
+    weights: p.weights ?? randomWeights(p.model, p.seed),
+    input: p.input ?? randomInput(p.model, p.batch, p.seed),
+    batch: p.batch,
+  }));
+}
+
+function readJob(list: ProblemList, file: string, baseDir: string, at: string, raw: unknown): JobPlan | undefined {
+  if (!isPlainObject(raw)) {
+    list.add(file, at, 'a job object {"name": ..., "model": ...}', raw);
+    return undefined;
+  }
+  const before = list.items.length;
+  checkKnownKeys(list, file, at, raw, JOB_KEYS);
+  const name = readSafeName(list, file, `${at}.name`, raw.name);
+  const modelRef = readString(list, file, `${at}.model`, raw.model, modelRefText());
+  const weightsRef = raw.weights === undefined ? undefined : readString(list, file, `${at}.weights`, raw.weights, 'a path to a weights folder');
+  const inputRef = raw.input === undefined ? undefined : readString(list, file, `${at}.input`, raw.input, 'a path to an input .npy file');
+  const batch = raw.batch === undefined ? undefined : readInt(list, file, `${at}.batch`, raw.batch, { min: 1 });
+  const seed = readInt(list, file, `${at}.seed`, raw.seed, { min: 0, max: MAX_SEED }, 0);
+
+  let model: Model | undefined;
+  if (modelRef !== undefined) {
+    if (!isBuiltinModel(modelRef) && !existsSync(relativeTo(baseDir, modelRef))) {
+      addText(list, file, `${at}.model`, modelRefText(), `${JSON.stringify(modelRef)} (no such built-in model or file ${relativeTo(baseDir, modelRef)})`);
+    } else {
+      model = collect(list, () => resolveModel(modelRef, baseDir));
+    }
+  }
+  if (model === undefined) return undefined;
+  const m = model;
+
+  const weights = weightsRef === undefined ? undefined : collect(list, () => loadWeights(relativeTo(baseDir, weightsRef), m));
+  const input = inputRef === undefined ? undefined : collect(list, () => loadInput(relativeTo(baseDir, inputRef), m));
+  if (input && batch !== undefined && batch !== input.shape[0]) {
+    addText(list, file, `${at}.batch`, `${input.shape[0]} (the first dimension of ${relativeTo(baseDir, inputRef!)}) or no batch`, String(batch));
+  }
+  if (list.items.length > before) return undefined;
+  return { name: name!, model, weights, input, batch: input ? input.shape[0] : batch ?? 1, seed: seed! };
+}
+
+function modelRefText(): string {
+  return `a built-in model (${builtinModelNames().join(', ')}) or a path to a model file`;
+}
+
+/** Paths in a workload are relative to its folder; join keeps them as relative as the user's. */
+function relativeTo(baseDir: string, ref: string): string {
+  return isAbsolute(ref) ? ref : join(baseDir, ref);
+}
+
+/** Runs a loader, moving the problems of an InputError into the list. */
+function collect<T>(list: ProblemList, load: () => T): T | undefined {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    list.items.push(...err.problems);
+    return undefined;
+  }
+}
