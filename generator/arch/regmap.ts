@@ -157,3 +157,15 @@ export function registerMapCHeader(map: RegisterMap, guard: string): string {
 function hex(v: number, digits: number): string {
   return '0x' + v.toString(16).padStart(digits, '0');
 }
+
+/** Register offsets as Verilog localparams, for testbenches (`include "sf_regs.vh"). */
+export function registerMapVerilogHeader(map: RegisterMap): string {
+  const lines = ['// SynergyFlow register offsets, generated from the register map. Do not edit.'];
+  for (const r of map.registers) {
+    lines.push(`localparam [11:0] SF_REG_${r.name} = 12'h${r.offset.toString(16).padStart(3, '0')};`);
+    if (r.constant !== undefined) lines.push(`localparam [31:0] SF_${r.name}_VALUE = 32'h${r.constant.toString(16).padStart(8, '0')};`);
+  }
+  lines.push(`localparam [11:0] SF_ENG_COUNTERS = 12'h${ENGINE_COUNTERS_OFFSET.toString(16).padStart(3, '0')};`);
+  lines.push(`localparam integer SF_ENG_STRIDE = ${ENGINE_COUNTERS_STRIDE};`);
+  return lines.join('\n') + '\n';
+}

@@ -3,12 +3,13 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { elaborate, type Design } from '../arch/design.ts';
-import { registerMapCHeader, registerMapJson, registerMapMarkdown } from '../arch/regmap.ts';
+import { registerMapCHeader, registerMapJson, registerMapMarkdown, registerMapVerilogHeader } from '../arch/regmap.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { GENERATOR_VERSION } from '../version.ts';
 import { renderLeaf, renderStructural, type HeaderInfo } from './verilog.ts';
 
-export type FileMap = Map<string, string>;
+/** Relative path -> content (text, or bytes for binary files such as .npy). */
+export type FileMap = Map<string, string | Uint8Array>;
 
 /** The command that regenerates a design, without machine-specific paths. */
 export function regenerateCommand(cfg: ResolvedConfig): string {
@@ -31,6 +32,7 @@ export function generateFiles(cfg: ResolvedConfig): { design: Design; files: Fil
   files.set('regmap.json', registerMapJson(design.regmap));
   files.set('regmap.md', registerMapMarkdown(design.regmap, `SynergyFlow (${cfg.name})`));
   files.set('sf_regs.h', registerMapCHeader(design.regmap, 'SF_REGS_H'));
+  files.set('sf_regs.vh', registerMapVerilogHeader(design.regmap));
   const { source: _source, ...resolved } = cfg;
   files.set('config.json', JSON.stringify(resolved, null, 2) + '\n');
   return { design, files };

@@ -1,0 +1,466 @@
+// Host-side compiler: turns a workload (jobs of models, weights and inputs) into the memory
+// image the accelerator runs: task descriptors, weights, biases, input activations and room for
+// every intermediate and final activation, plus what the runner needs to read the results.
+import type { ResolvedConfig } from '../config/resolve.ts';
+import { MIN_PIXEL_SLOTS } from '../config/resolve.ts';
+import { DESC_BYTES, OPCODE_END, OPCODE_LAYER, packDescriptor, type DescriptorValues } from '../arch/descriptor.ts';
+import { traceRecordBytes } from '../arch/regmap.ts';
+import { InputError, ProblemList } from '../errors.ts';
+import { layerShapes, type Layer, type LayerShape, type Model } from '../model/model.ts';
+import type { Job } from '../model/workload.ts';
+import { actLayout, alignUp, MemImage, packActivations, type ActLayout } from './layout.ts';
+import { chooseTile, minimumBuffers, type EngineGeometry } from './tiling.ts';
+
+export interface TaskInfo {
+  index: number;
+  job: number;
+  layer: number;
+  /** Images the task covers. */
+  firstImage: number;
+  images: number;
+  macs: number;
+  /** Tasks that must finish first (their outputs are this task's inputs). */
+  deps: number[];
+  estimatedCycles: number;
+}
+
+export interface CompiledJob {
+  job: Job;
+  shapes: LayerShape[];
+  /** Activation layout of the model input (index 0) and of each layer's output (index l + 1). */
+  acts: ActLayout[];
+  weightBytes: number;
+}
+
+export interface Program {
+  image: MemImage;
+  taskBase: number;
+  traceBase: number;
+  traceBytes: number;
+  tasks: TaskInfo[];
+  jobs: CompiledJob[];
+  /** Bytes the simulator must dump after the run: the trace and every final output. */
+  dumpBase: number;
+  dumpBytes: number;
+  totalMacs: number;
+  /** Bytes that must cross the memory interface at least: weights, inputs, final outputs. */
+  compulsoryBytes: number;
+}
+
+const REGION_ALIGN = 4096;
+
+interface PlannedTask {
+  info: TaskInfo;
+  desc: DescriptorValues;
+}
+
+export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
+  checkFits(jobs, cfg);
+  const { tn, tm } = cfg.pe;
+  const busBytes = cfg.busBytes;
+  const laneBytes = (cfg.dataBits / 8) as 1 | 2;
+
+  // Addresses: task list, weights and biases, intermediate activations, then the dumped region
+  // (trace, final outputs) at the end so one contiguous read-back covers it.
+  const shapesPerJob = jobs.map((j) => layerShapes(j.model));
+  let cursor = 0;
+  const planned: PlannedTask[] = [];
+  const compiled: CompiledJob[] = [];
+
+  // Pass 1: place weights and activations.
+  const weightBase: number[][] = [];
+  const biasBase: number[][] = [];
+  // The task list comes first; its size is known from the tiling before any task is planned.
+  const geoms = jobs.map((job, j) => shapesPerJob[j].map((shape, l) => geometry(job.model.layers[l], shape, job.batch, cfg)));
+  const taskCount = geoms.reduce((sum, g, j) => sum + g.reduce((s, geo, l) => s + countTasks(jobs[j].model.layers[l], geo, jobs[j].batch, cfg), 0), 0);
+  const taskBase = 0;
+  cursor = alignUp((taskCount + 1) * DESC_BYTES, REGION_ALIGN);
+
+  jobs.forEach((job, j) => {
+    weightBase.push([]);
+    biasBase.push([]);
+    let weightBytes = 0;
+    job.model.layers.forEach((_layer, l) => {
+      const g = geoms[j][l];
+      weightBase[j].push(cursor);
+      const wBytes = g.mBlocks * g.cinBlocks * g.kernel * g.kernel * tm * busBytes;
+      cursor = alignUp(cursor + wBytes, 64);
+      biasBase[j].push(cursor);
+      cursor = alignUp(cursor + g.mBlocks * tm * 4, 64);
+      weightBytes += wBytes;
+    });
+    compiled.push({ job, shapes: shapesPerJob[j], acts: [], weightBytes });
+  });
+  cursor = alignUp(cursor, REGION_ALIGN);
+  // Inputs and intermediate activations.
+  jobs.forEach((job, j) => {
+    const shapes = shapesPerJob[j];
+    const acts = compiled[j].acts;
+    acts.push(actLayout(cursor, job.batch, job.model.input, tn, busBytes));
+    cursor = alignUp(cursor + acts[0].bytes, REGION_ALIGN);
+    for (let l = 0; l < shapes.length - 1; l++) {
+      acts.push(actLayout(cursor, job.batch, shapes[l].outShape, tn, busBytes));
+      cursor = alignUp(cursor + acts[l + 1].bytes, REGION_ALIGN);
+    }
+  });
+  const dumpBase = cursor;
+  const traceBytes = traceRecordBytes(cfg);
+  const traceBase = dumpBase;
+  cursor = alignUp(traceBase + taskCount * traceBytes, REGION_ALIGN);
+  jobs.forEach((job, j) => {
+    const shapes = shapesPerJob[j];
+    const last = actLayout(cursor, job.batch, shapes[shapes.length - 1].outShape, tn, busBytes);
+    compiled[j].acts.push(last);
+    cursor = alignUp(cursor + last.bytes, REGION_ALIGN);
+  });
+  const total = cursor;
+  if (total > 2 ** 32) {
+    throw new InputError([{ file: 'workload', field: '', expected: 'a memory image within the 4 GiB address space', found: `${total} bytes` }]);
+  }
+
+  // Pass 2: fill the image and plan the tasks.
+  const image = new MemImage(total, laneBytes);
+  let totalMacs = 0;
+  let compulsoryBytes = 0;
+  jobs.forEach((job, j) => {
+    const cj = compiled[j];
+    packActivations(image, cj.acts[0], job.input.data, tn);
+    compulsoryBytes += cj.weightBytes + cj.acts[0].bytes + cj.acts[cj.acts.length - 1].bytes;
+    const lastTaskOfLayer: number[][] = [];
+    job.model.layers.forEach((layer, l) => {
+      const g = geoms[j][l];
+      const lw = job.weights.get(layer.name)!;
+      writeWeights(image, weightBase[j][l], layer, cj.shapes[l], g, lw.weight.data, cfg);
+      writeBiases(image, biasBase[j][l], lw.bias.data, g.mBlocks, tm);
+      compulsoryBytes += g.mBlocks * tm * 4;
+      const ctx: LayerContext = {
+        job: j,
+        layerIndex: l,
+        layer,
+        shape: cj.shapes[l],
+        g,
+        input: cj.acts[l],
+        output: cj.acts[l + 1],
+        weights: weightBase[j][l],
+        biases: biasBase[j][l],
+        bits: job.model.bits,
+        prevTasks: l > 0 ? lastTaskOfLayer[l - 1] : [],
+        prevIsPerImage: l > 0 && job.model.layers[l - 1].type === 'conv',
+      };
+      const tasks = layer.type === 'conv' ? planConvTasks(ctx, planned.length, cfg) : planFcTasks(ctx, planned.length, cfg, job.batch);
+      planned.push(...tasks);
+      lastTaskOfLayer.push(tasks.map((t) => t.info.index));
+      totalMacs += cj.shapes[l].macsPerImage * job.batch;
+    });
+  });
+  if (planned.length !== taskCount) throw new Error(`internal: planned ${planned.length} tasks, counted ${taskCount}`);
+
+  planned.forEach((t, i) => {
+    const words = packDescriptor(t.desc);
+    words.forEach((w, k) => image.writeU32(taskBase + i * DESC_BYTES + 4 * k, w));
+  });
+  const end = packDescriptor({ opcode: OPCODE_END });
+  end.forEach((w, k) => image.writeU32(taskBase + planned.length * DESC_BYTES + 4 * k, w));
+
+  return {
+    image,
+    taskBase,
+    traceBase,
+    traceBytes,
+    tasks: planned.map((t) => t.info),
+    jobs: compiled,
+    dumpBase,
+    dumpBytes: total - dumpBase,
+    totalMacs,
+    compulsoryBytes,
+  };
+}
+
+interface LayerContext {
+  job: number;
+  layerIndex: number;
+  layer: Layer;
+  shape: LayerShape;
+  g: EngineGeometry;
+  input: ActLayout;
+  output: ActLayout;
+  weights: number;
+  biases: number;
+  bits: number;
+  /** Tasks of the previous layer, in image order (conv) or batch order (fc). */
+  prevTasks: number[];
+  prevIsPerImage: boolean;
+}
+
+function geometry(layer: Layer, shape: LayerShape, batch: number, cfg: ResolvedConfig): EngineGeometry {
+  const { tn, tm } = cfg.pe;
+  const mBlocks = Math.ceil(layer.out / tm);
+  if (layer.type === 'conv') {
+    const [cin, h, w] = shape.inShape;
+    const pool = layer.pool ?? { kernel: 1, stride: 1 };
+    return {
+      cinBlocks: Math.ceil(cin / tn),
+      mBlocks,
+      kernel: layer.kernel,
+      stride: layer.stride,
+      pad: layer.pad,
+      inH: h,
+      inW: w,
+      convH: shape.convShape[1],
+      convW: shape.convShape[2],
+      poolK: pool.kernel,
+      poolS: pool.stride,
+      outH: shape.outShape[1],
+      outW: shape.outShape[2],
+    };
+  }
+  // fc: the stored input vector of each image (all c-blocks, rows, columns) reduced as input
+  // channels; images are the rows of a 1-column "image".
+  const [cin, h, w] = shape.inShape;
+  return {
+    cinBlocks: Math.ceil(cin / tn) * h * w,
+    mBlocks,
+    kernel: 1,
+    stride: 1,
+    pad: 0,
+    inH: batch,
+    inW: 1,
+    convH: batch,
+    convW: 1,
+    poolK: 1,
+    poolS: 1,
+    outH: batch,
+    outW: 1,
+  };
+}
+
+/** Images per fc task: as many as the accumulator and input buffers hold. */
+function fcGroup(cfg: ResolvedConfig): number {
+  return Math.min(cfg.buffers.accWords, cfg.buffers.inputWords, 0xffff);
+}
+
+function countTasks(layer: Layer, g: EngineGeometry, batch: number, cfg: ResolvedConfig): number {
+  if (layer.type === 'fc') return Math.ceil(batch / fcGroup(cfg));
+  const tile = chooseTile(g, cfg)!;
+  return batch * Math.ceil(g.outH / tile.rows) * Math.ceil(g.outW / tile.cols);
+}
+
+function baseDescriptor(ctx: LayerContext, index: number, cfg: ResolvedConfig): DescriptorValues {
+  const { g, layer } = ctx;
+  const { tn, tm } = cfg.pe;
+  const busBytes = cfg.busBytes;
+  return {
+    opcode: OPCODE_LAYER,
+    relu: layer.relu ? 1 : 0,
+    shift: layer.shift,
+    sat_bits: ctx.bits,
+    task_id: index & 0xffff,
+    job_id: ctx.job & 0xff,
+    layer_id: ctx.layerIndex & 0xff,
+    cin_blocks: g.cinBlocks,
+    kernel: g.kernel,
+    conv_stride: g.stride,
+    w_addr: ctx.weights,
+    w_mstride: g.cinBlocks * g.kernel * g.kernel * tm * busBytes,
+    w_cstride: g.kernel * g.kernel * tm * busBytes,
+    bias_addr: ctx.biases,
+    bias_mstride: tm * 4,
+    m_count: g.mBlocks,
+    out_cblocks: Math.ceil(layer.out / tn),
+    w_beats: g.kernel * g.kernel * tm,
+    kk: g.kernel * g.kernel,
+    pool_kernel: g.poolK,
+    pool_stride: g.poolS,
+  };
+}
+
+function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig): PlannedTask[] {
+  const { g, input, output, shape } = ctx;
+  const tile = chooseTile(g, cfg)!;
+  const busBytes = cfg.busBytes;
+  const tasks: PlannedTask[] = [];
+  const tilesPerImage = Math.ceil(g.outH / tile.rows) * Math.ceil(g.outW / tile.cols);
+  for (let n = 0; n < input.batch; n++) {
+    for (let py0 = 0; py0 < g.outH; py0 += tile.rows) {
+      for (let px0 = 0; px0 < g.outW; px0 += tile.cols) {
+        const pr = Math.min(tile.rows, g.outH - py0);
+        const pc = Math.min(tile.cols, g.outW - px0);
+        const R = (pr - 1) * g.poolS + g.poolK;
+        const C = (pc - 1) * g.poolS + g.poolK;
+        const IR = (R - 1) * g.stride + g.kernel;
+        const IC = (C - 1) * g.stride + g.kernel;
+        const iy0 = py0 * g.poolS * g.stride - g.pad;
+        const ix0 = px0 * g.poolS * g.stride - g.pad;
+        const rowFirst = Math.max(0, -iy0);
+        const rowEnd = Math.min(IR, g.inH - iy0);
+        const colFirst = Math.max(0, -ix0);
+        const colEnd = Math.min(IC, g.inW - ix0);
+        const index = firstIndex + tasks.length;
+        const desc: DescriptorValues = {
+          ...baseDescriptor(ctx, index, cfg),
+          in_addr: input.base + n * input.imgStride + (iy0 + rowFirst) * input.ystride + (ix0 + colFirst) * busBytes,
+          in_cstride: input.cstride,
+          in_ystride: input.ystride,
+          tile_rows: R,
+          tile_cols: C,
+          in_tile_rows: IR,
+          in_tile_cols: IC,
+          load_row_first: rowFirst,
+          load_rows: rowEnd - rowFirst,
+          load_col_first: colFirst,
+          load_cols: colEnd - colFirst,
+          out_addr: output.base + n * output.imgStride + py0 * output.ystride + px0 * busBytes,
+          out_cstride: output.cstride,
+          out_ystride: output.ystride,
+          out_mstride: (cfg.pe.tm / cfg.pe.tn) * output.cstride,
+          pool_rows: pr,
+          pool_cols: pc,
+          in_row_step: g.stride * IC,
+          pool_row_step: g.poolS * C,
+          in_dst_first: rowFirst * IC + colFirst,
+          pixels: R * C,
+        };
+        const deps = ctx.prevIsPerImage
+          ? ctx.prevTasks.slice(n * ctx.prevTasks.length / input.batch, (n + 1) * ctx.prevTasks.length / input.batch)
+          : ctx.prevTasks;
+        tasks.push({
+          info: {
+            index,
+            job: ctx.job,
+            layer: ctx.layerIndex,
+            firstImage: n,
+            images: 1,
+            macs: (shape.macsPerImage / tilesPerImage),
+            deps,
+            estimatedCycles: tile.estimatedCycles / tilesPerImage,
+          },
+          desc,
+        });
+      }
+    }
+  }
+  return tasks;
+}
+
+function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig, batch: number): PlannedTask[] {
+  const { g, input, output, shape } = ctx;
+  const group = fcGroup(cfg);
+  const tasks: PlannedTask[] = [];
+  for (let n0 = 0; n0 < batch; n0 += group) {
+    const images = Math.min(group, batch - n0);
+    const index = firstIndex + tasks.length;
+    const desc: DescriptorValues = {
+      ...baseDescriptor(ctx, index, cfg),
+      in_addr: input.base + n0 * input.imgStride,
+      in_cstride: cfg.busBytes,
+      in_ystride: input.imgStride,
+      tile_rows: images,
+      tile_cols: 1,
+      in_tile_rows: images,
+      in_tile_cols: 1,
+      load_row_first: 0,
+      load_rows: images,
+      load_col_first: 0,
+      load_cols: 1,
+      out_addr: output.base + n0 * output.imgStride,
+      out_cstride: cfg.busBytes,
+      out_ystride: output.imgStride,
+      out_mstride: (cfg.pe.tm / cfg.pe.tn) * cfg.busBytes,
+      pool_rows: images,
+      pool_cols: 1,
+      in_row_step: 1,
+      pool_row_step: 1,
+      in_dst_first: 0,
+      pixels: images,
+    };
+    // Every image of the group needs its previous-layer output.
+    const perImage = ctx.prevTasks.length / batch;
+    const deps = ctx.prevIsPerImage ? ctx.prevTasks.slice(n0 * perImage, (n0 + images) * perImage) : ctx.prevTasks;
+    const compute = g.mBlocks * g.cinBlocks * Math.max(images, MIN_PIXEL_SLOTS);
+    const load = g.mBlocks * g.cinBlocks * (images + cfg.pe.tm);
+    tasks.push({
+      info: { index, job: ctx.job, layer: ctx.layerIndex, firstImage: n0, images, macs: shape.macsPerImage * images, deps, estimatedCycles: Math.max(compute, load) },
+      desc,
+    });
+  }
+  return tasks;
+}
+
+/** Conv weights [out][in][k][k] (or fc [out][fanIn]) into [m-block][c-block][ky][kx][tm lanes][tn lanes]. */
+function writeWeights(image: MemImage, base: number, layer: Layer, shape: LayerShape, g: EngineGeometry, w: ArrayLike<number>, cfg: ResolvedConfig): void {
+  const { tn, tm } = cfg.pe;
+  const lane = image.laneBytes;
+  const beat = cfg.busBytes;
+  const k = g.kernel;
+  const blockBytes = k * k * tm * beat;
+  if (layer.type === 'conv') {
+    const cin = shape.inShape[0];
+    for (let o = 0; o < layer.out; o++) {
+      const mb = Math.floor(o / tm);
+      for (let c = 0; c < cin; c++) {
+        const cb = Math.floor(c / tn);
+        const blockBase = base + (mb * g.cinBlocks + cb) * blockBytes + (o % tm) * beat + (c % tn) * lane;
+        for (let ky = 0; ky < k; ky++) {
+          for (let kx = 0; kx < k; kx++) {
+            image.writeLane(blockBase + (ky * k + kx) * tm * beat, w[((o * cin + c) * k + ky) * k + kx]);
+          }
+        }
+      }
+    }
+    return;
+  }
+  // fc: stored input element e = ((cb * h + y) * w + x) * tn + lane holds channel cb * tn + lane
+  // at (y, x), which is flattened (C, H, W) index c * h * w + y * w + x.
+  const [cin, h, wd] = shape.inShape;
+  const fanIn = cin * h * wd;
+  for (let o = 0; o < layer.out; o++) {
+    const mb = Math.floor(o / tm);
+    for (let c = 0; c < cin; c++) {
+      const cb = Math.floor(c / tn);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < wd; x++) {
+          const storedBlock = (cb * h + y) * wd + x;
+          const addr = base + (mb * g.cinBlocks + storedBlock) * blockBytes + (o % tm) * beat + (c % tn) * lane;
+          image.writeLane(addr, w[o * fanIn + c * h * wd + y * wd + x]);
+        }
+      }
+    }
+  }
+}
+
+function writeBiases(image: MemImage, base: number, bias: ArrayLike<number>, mBlocks: number, tm: number): void {
+  for (let o = 0; o < bias.length && o < mBlocks * tm; o++) image.writeI32(base + 4 * o, bias[o]);
+}
+
+/** Checks, before any work, that every layer of every job fits this configuration. */
+function checkFits(jobs: Job[], cfg: ResolvedConfig): void {
+  const problems = new ProblemList();
+  for (const job of jobs) {
+    const where = `job ${job.name} (model ${job.model.name})`;
+    if (job.model.bits > cfg.dataBits) {
+      problems.add(where, 'bits', `at most the accelerator's dataBits (${cfg.dataBits}, from ${cfg.source})`, job.model.bits);
+    }
+    const shapes = layerShapes(job.model);
+    job.model.layers.forEach((layer, l) => {
+      const field = `layers[${l}] (${layer.name})`;
+      const g = geometry(layer, shapes[l], job.batch, cfg);
+      if (g.kernel * g.kernel > cfg.buffers.weightWords) {
+        problems.add(where, `${field}.kernel`, `kernel*kernel at most buffers.weightWords (${cfg.buffers.weightWords}, from ${cfg.source})`, `${g.kernel}*${g.kernel} = ${g.kernel * g.kernel}`);
+        return;
+      }
+      if (g.kernel > 255 || g.stride > 255 || g.poolK > 255 || g.poolS > 255) {
+        problems.add(where, field, 'kernel, stride and pool sizes below 256', `${g.kernel}/${g.stride}/${g.poolK}/${g.poolS}`);
+        return;
+      }
+      if (g.cinBlocks > 0xffff || g.mBlocks > 0xffff) {
+        problems.add(where, field, 'at most 65535 channel blocks', `${g.cinBlocks} input and ${g.mBlocks} output blocks`);
+        return;
+      }
+      if (layer.type === 'conv' && !chooseTile(g, cfg)) {
+        const need = minimumBuffers(g);
+        problems.add(where, field, `buffers of at least ${need.inputWords} input words and ${need.accWords} accumulator words (${cfg.source} has ${cfg.buffers.inputWords} and ${cfg.buffers.accWords})`, `kernel ${g.kernel}, stride ${g.stride}, pool ${g.poolK}`);
+      }
+    });
+  }
+  problems.throwIfAny();
+}

@@ -1,0 +1,303 @@
+// The `run` flow: validate everything, generate the accelerator, compile the workload, simulate
+// it, check every output against the golden model, and write outputs/*.npy and results.json
+// (all-or-nothing).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileWorkload, type Program } from '../compiler/compile.ts';
+import { unpackActivations } from '../compiler/layout.ts';
+import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
+import { generateFiles, writeFilesAtomically, type FileMap } from '../emit/generate.ts';
+import { goldenForward } from '../golden/golden.ts';
+import { layerShapes } from '../model/model.ts';
+import { encodeNpy, makeTensor } from '../model/npy.ts';
+import { activationDtype } from '../model/weights.ts';
+import { loadWorkloadRef, type Job } from '../model/workload.ts';
+import { buildSimulation, runSimulation, type Simulator } from '../tools/sim.ts';
+import { parseMemDump, toFreadBytes } from './image-file.ts';
+import { parseSimOutput, type SimReport } from './sim-output.ts';
+
+export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/sim/', import.meta.url));
+
+export interface RunOptions {
+  preset?: string;
+  config?: string;
+  workload: string;
+  sim: Simulator;
+  out: string;
+  seed?: number;
+  latency?: number;
+  bytesPerCycle?: number;
+  stallPercent?: number;
+  budget?: number;
+  cacheDir?: string;
+  log?: (message: string) => void;
+}
+
+export interface JobResult {
+  name: string;
+  model: string;
+  batch: number;
+  outputShape: number[];
+  match: boolean;
+  mismatches: number;
+  firstMismatches: { index: number[]; expected: number; got: number }[];
+  startCycle: number;
+  endCycle: number;
+  cycles: number;
+}
+
+export interface TraceEntry {
+  task: number;
+  job: string;
+  layer: string;
+  images: [number, number];
+  engines: number[];
+  start: number;
+  end: number;
+}
+
+export interface RunResults {
+  status: 'ok' | 'mismatch' | 'timeout' | 'hardware-error';
+  message: string;
+  allMatch: boolean;
+  config: { name: string; hash: string; source: string; engines: number; macs: number; busBits: number };
+  simulator: Simulator;
+  memory: { latency: number; bytesPerCycle: number; stallPercent: number; seed: number };
+  cycles: number;
+  totalMacs: number;
+  peUtilization: number;
+  physicalBoundCycles: number;
+  boundRatio: number;
+  readBeats: number;
+  writeBeats: number;
+  jobs: JobResult[];
+  engines: { busyCycles: number; computeCycles: number }[];
+  tasks: number;
+  trace: TraceEntry[];
+  timing: { compileSeconds: number; buildSeconds: number; buildCached: boolean; simSeconds: number; simCyclesPerSecond: number };
+}
+
+export async function runWorkload(opts: RunOptions): Promise<RunResults> {
+  const log = opts.log ?? (() => {});
+  // Everything is validated before any work starts.
+  const cfg = loadConfig({ preset: opts.preset, config: opts.config });
+  const jobs = loadWorkloadRef(opts.workload);
+  const t0 = Date.now();
+  const program = compileWorkload(jobs, cfg);
+  const { files } = generateFiles(cfg);
+  const compileSeconds = (Date.now() - t0) / 1000;
+  log(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(1)} MiB of memory`);
+
+  const memory = {
+    latency: opts.latency ?? cfg.testbench.latency,
+    bytesPerCycle: opts.bytesPerCycle ?? cfg.testbench.bytesPerCycle ?? cfg.busBytes,
+    stallPercent: opts.stallPercent ?? cfg.testbench.stallPercent,
+    seed: opts.seed ?? 1,
+  };
+  const boundCycles = physicalBound(program, cfg, memory.bytesPerCycle);
+  const estimate = program.tasks.reduce((s, t) => s + t.estimatedCycles, 0);
+  const budget = opts.budget ?? Math.ceil(20 * Math.max(boundCycles, estimate) + 200_000);
+
+  const memWords = nextPow2(Math.max(1024, program.image.bytes.length / cfg.busBytes));
+  const build = await buildSimulation({
+    simulator: opts.sim,
+    files: simSources(files),
+    params: { BUS_BITS: cfg.busBits, IDW: Math.max(1, Math.ceil(Math.log2(1 + cfg.engines))), MEM_WORDS: memWords, ENGINES: cfg.engines },
+    cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR,
+  });
+  log(build.cached ? `${opts.sim} build: cached` : `${opts.sim} build: ${build.buildSeconds.toFixed(1)} s`);
+
+  const work = mkdtempSync(join(tmpdir(), 'synergyflow-'));
+  try {
+    const imagePath = join(work, 'image.bin');
+    const dumpPath = join(work, 'dump.hex');
+    writeFileSync(imagePath, toFreadBytes(program.image.bytes, cfg.busBytes));
+    const dumpLo = program.dumpBase / cfg.busBytes;
+    const dumpHi = dumpLo + program.dumpBytes / cfg.busBytes;
+    log(`simulating (seed ${memory.seed}, budget ${budget} cycles)`);
+    const sim = await runSimulation(
+      build,
+      {
+        image: imagePath,
+        dump: dumpPath,
+        dump_lo: dumpLo,
+        dump_hi: dumpHi,
+        task_base: program.taskBase,
+        trace_base: program.traceBase,
+        budget,
+        seed: memory.seed,
+        latency: memory.latency,
+        bytes_per_cycle: memory.bytesPerCycle,
+        stall_percent: memory.stallPercent,
+      },
+      (line) => {
+        if (line.startsWith('SF_PROGRESS')) log(progressText(line, program.tasks.length));
+      },
+    );
+    const report = parseSimOutput(sim.lines);
+    const dump = report.done ? readFileSync(dumpPath, 'utf8') : '';
+    const results = evaluate(cfg, jobs, program, report, dump, dumpLo, opts.sim, memory, boundCycles);
+    results.timing = {
+      compileSeconds,
+      buildSeconds: build.buildSeconds,
+      buildCached: build.cached,
+      simSeconds: sim.seconds,
+      simCyclesPerSecond: sim.seconds > 0 ? Math.round(results.cycles / sim.seconds) : 0,
+    };
+    const outFiles: FileMap = new Map();
+    if (report.done && results.status !== 'hardware-error') {
+      for (const cj of program.jobs) {
+        const values = outputValues(program, cj, parseMemDump(dump, cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo), cfg);
+        const dtype = activationDtype(cj.job.model);
+        const shape = outputShape(cj.job);
+        outFiles.set(`outputs/${cj.job.name}.npy`, encodeNpy(makeTensor(dtype, shape, dtype === 'int8' ? Int8Array.from(values) : Int16Array.from(values))));
+      }
+    }
+    outFiles.set('results.json', JSON.stringify(results, null, 2) + '\n');
+    writeFilesAtomically(opts.out, outFiles);
+    return results;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The generated files the simulator compiles: RTL and the register header. */
+function simSources(files: FileMap): FileMap {
+  return new Map([...files].filter(([path]) => path.startsWith('rtl/') || path === 'sf_regs.vh'));
+}
+
+function nextPow2(n: number): number {
+  return 2 ** Math.ceil(Math.log2(n));
+}
+
+export function physicalBound(program: Program, cfg: ResolvedConfig, bytesPerCycle: number): number {
+  return Math.ceil(Math.max(program.totalMacs / cfg.macs, program.compulsoryBytes / (bytesPerCycle * cfg.memory.channels)));
+}
+
+function progressText(line: string, total: number): string {
+  const [, cycles, done] = line.split(/\s+/);
+  return `cycle ${cycles}: ${done}/${total} tasks done`;
+}
+
+/** [batch, out] after an fc layer, [batch, C, H, W] after a conv layer (model-format.md). */
+function outputShape(job: Job): number[] {
+  const last = job.model.layers[job.model.layers.length - 1];
+  if (last.type === 'fc') return [job.batch, last.out];
+  const shapes = layerShapes(job.model);
+  return [job.batch, ...shapes[shapes.length - 1].outShape];
+}
+
+function outputValues(program: Program, cj: Program['jobs'][number], region: ReturnType<typeof parseMemDump>, cfg: ResolvedConfig): Int32Array {
+  const layout = cj.acts[cj.acts.length - 1];
+  return unpackActivations(region, layout, cfg.pe.tn, program.dumpBase);
+}
+
+function evaluate(
+  cfg: ResolvedConfig,
+  jobs: Job[],
+  program: Program,
+  report: SimReport,
+  dump: string,
+  dumpLo: number,
+  simulator: Simulator,
+  memory: RunResults['memory'],
+  boundCycles: number,
+): RunResults {
+  const cycles = report.registers.CYCLES_LO + report.registers.CYCLES_HI * 2 ** 32;
+  const base: RunResults = {
+    status: 'ok',
+    message: '',
+    allMatch: false,
+    config: { name: cfg.name, hash: cfg.hash, source: cfg.source, engines: cfg.engines, macs: cfg.macs, busBits: cfg.busBits },
+    simulator,
+    memory,
+    cycles,
+    totalMacs: program.totalMacs,
+    peUtilization: cycles > 0 ? program.totalMacs / (cycles * cfg.macs) : 0,
+    physicalBoundCycles: boundCycles,
+    boundRatio: boundCycles > 0 ? cycles / boundCycles : 0,
+    readBeats: report.registers.RD_BEATS,
+    writeBeats: report.registers.WR_BEATS,
+    jobs: [],
+    engines: report.engines,
+    tasks: program.tasks.length,
+    trace: [],
+    timing: { compileSeconds: 0, buildSeconds: 0, buildCached: false, simSeconds: 0, simCyclesPerSecond: 0 },
+  };
+  if (report.fatal) return { ...base, status: 'hardware-error', message: report.fatal };
+  if (report.timeout) return { ...base, status: 'timeout', message: `${report.timeout} (raise it with --budget)` };
+  const status = report.registers.STATUS;
+  const errorCode = (status >> 8) & 0xff;
+  if (errorCode !== 0) {
+    return { ...base, status: 'hardware-error', message: `accelerator stopped with error code ${errorCode} after ${report.registers.TASKS_DONE} tasks (see regmap.md, STATUS.ERROR_CODE)` };
+  }
+  const region = parseMemDump(dump, cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo);
+  const trace = readTrace(region, program, jobs);
+  const jobResults: JobResult[] = program.jobs.map((cj) => {
+    const golden = goldenForward(cj.job.model, cj.job.weights, cj.job.input);
+    const expected = golden[golden.length - 1];
+    const got = outputValues(program, cj, region, cfg);
+    const shape = outputShape(cj.job);
+    const firstMismatches: JobResult['firstMismatches'] = [];
+    let mismatches = 0;
+    for (let i = 0; i < expected.length; i++) {
+      if (expected[i] !== got[i]) {
+        mismatches++;
+        if (firstMismatches.length < 10) firstMismatches.push({ index: unravel(i, shape), expected: expected[i], got: got[i] });
+      }
+    }
+    const mine = trace.filter((t) => t.job === cj.job.name);
+    const startCycle = Math.min(...mine.map((t) => t.start));
+    const endCycle = Math.max(...mine.map((t) => t.end));
+    return {
+      name: cj.job.name,
+      model: cj.job.model.name,
+      batch: cj.job.batch,
+      outputShape: shape,
+      match: mismatches === 0,
+      mismatches,
+      firstMismatches,
+      startCycle,
+      endCycle,
+      cycles: endCycle - startCycle,
+    };
+  });
+  const allMatch = jobResults.every((r) => r.match);
+  return {
+    ...base,
+    status: allMatch ? 'ok' : 'mismatch',
+    message: allMatch ? 'every output matches the golden model' : `${jobResults.filter((r) => !r.match).map((r) => `${r.name}: ${r.mismatches} mismatching values`).join('; ')}`,
+    allMatch,
+    jobs: jobResults,
+    trace,
+  };
+}
+
+function readTrace(region: ReturnType<typeof parseMemDump>, program: Program, jobs: Job[]): TraceEntry[] {
+  return program.tasks.map((task, i) => {
+    const at = program.traceBase - program.dumpBase + i * program.traceBytes;
+    const mask = region.readU32(at + 4);
+    const engines: number[] = [];
+    for (let e = 0; e < 32; e++) if ((mask >>> e) & 1) engines.push(e);
+    return {
+      task: task.index,
+      job: jobs[task.job].name,
+      layer: jobs[task.job].model.layers[task.layer].name,
+      images: [task.firstImage, task.firstImage + task.images - 1] as [number, number],
+      engines,
+      start: region.readU32(at + 8),
+      end: region.readU32(at + 12),
+    };
+  });
+}
+
+function unravel(index: number, shape: number[]): number[] {
+  const out: number[] = new Array(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = index % shape[d];
+    index = Math.floor(index / shape[d]);
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+// Parses the testbench's SF_ lines (status registers, engine counters, fatal errors, timeout).
+
+export interface SimReport {
+  registers: Record<string, number>;
+  engines: { busyCycles: number; computeCycles: number }[];
+  fatal?: string;
+  timeout?: string;
+  done: boolean;
+  seedLine?: string;
+}
+
+export function parseSimOutput(lines: string[]): SimReport {
+  const report: SimReport = {
+    registers: { STATUS: 0, TASKS_DONE: 0, CYCLES_LO: 0, CYCLES_HI: 0, RD_BEATS: 0, WR_BEATS: 0 },
+    engines: [],
+    done: false,
+  };
+  for (const line of lines) {
+    const words = line.trim().split(/\s+/);
+    switch (words[0]) {
+      case 'SF_REG':
+        report.registers[words[1]] = Number(words[2]);
+        break;
+      case 'SF_ENG': {
+        const e = Number(words[1]);
+        report.engines[e] ??= { busyCycles: 0, computeCycles: 0 };
+        if (words[2] === 'BUSY') report.engines[e].busyCycles = Number(words[3]);
+        if (words[2] === 'COMPUTE') report.engines[e].computeCycles = Number(words[3]);
+        break;
+      }
+      case 'SF_FATAL':
+        report.fatal = words.slice(1).join(' ');
+        break;
+      case 'SF_TIMEOUT':
+        report.timeout = words.slice(1).join(' ');
+        break;
+      case 'SF_INFO':
+        if (words[1] === 'seed') report.seedLine = words.slice(1).join(' ');
+        break;
+      case 'SF_DONE':
+        report.done = true;
+        break;
+    }
+  }
+  return report;
+}

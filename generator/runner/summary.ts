@@ -1,0 +1,19 @@
+// Human-readable summary of a run, printed by the CLI.
+import type { RunResults } from './run.ts';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export function formatRunSummary(r: RunResults): string {
+  const lines = [
+    `status:        ${r.status}${r.message ? ` (${r.message})` : ''}`,
+    `config:        ${r.config.source}: ${r.config.engines} engine(s), ${fmt(r.config.macs)} MACs, ${r.config.busBits}-bit memory`,
+    `simulator:     ${r.simulator}, ${r.timing.simSeconds.toFixed(1)} s (${fmt(r.timing.simCyclesPerSecond)} cycles/s); build ${r.timing.buildCached ? 'cached' : `${r.timing.buildSeconds.toFixed(1)} s`}`,
+    `cycles:        ${fmt(r.cycles)} (physical bound ${fmt(r.physicalBoundCycles)}, ratio ${r.boundRatio.toFixed(2)})`,
+    `PE utilization: ${pct(r.peUtilization)} (${fmt(r.totalMacs)} MACs)`,
+  ];
+  for (const j of r.jobs) {
+    lines.push(`job ${j.name}: ${j.model} x${j.batch}, ${fmt(j.cycles)} cycles, output [${j.outputShape.join(', ')}] ${j.match ? 'matches the golden model bit for bit' : `MISMATCH in ${fmt(j.mismatches)} values`}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,74 @@
+// The one place that spawns external programs: execa with argument arrays, never shell strings.
+// A missing tool or a failing run becomes a ToolError that says which tool, and the tail of its
+// output.
+import { execa, ExecaError } from 'execa';
+
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}
+
+interface RunOptions {
+  /** What the run is, for messages ("Verilator build"). */
+  what: string;
+  cwd?: string;
+}
+
+function explain(tool: string, opts: RunOptions, err: unknown): ToolError {
+  if (err instanceof ExecaError) {
+    if (err.code === 'ENOENT') {
+      return new ToolError(`${opts.what}: '${tool}' is not installed or not on PATH (run 'npm run setup' to install the simulators)`);
+    }
+    const output = `${err.stdout ?? ''}\n${err.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+    return new ToolError(`${opts.what} failed (${tool} exited with ${err.exitCode ?? err.signal}):\n${output}`);
+  }
+  return new ToolError(`${opts.what}: ${(err as Error).message}`);
+}
+
+export async function runTool(tool: string, args: string[], opts: RunOptions): Promise<string> {
+  try {
+    const result = await execa(tool, args, { cwd: opts.cwd, all: true, maxBuffer: 256 * 1024 * 1024 });
+    return result.all ?? '';
+  } catch (err) {
+    throw explain(tool, opts, err);
+  }
+}
+
+/** Runs a tool, handing each output line to onLine as it comes; returns all lines. */
+export async function runToolStreaming(
+  tool: string,
+  args: string[],
+  opts: RunOptions & { onLine?: (line: string) => void },
+): Promise<string[]> {
+  const lines: string[] = [];
+  try {
+    const child = execa(tool, args, { cwd: opts.cwd, all: true, buffer: false, lines: false });
+    let pending = '';
+    child.all?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const parts = pending.split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        opts.onLine?.(line);
+      }
+    });
+    await child;
+    if (pending) lines.push(pending);
+    return lines;
+  } catch (err) {
+    const e = explain(tool, opts, err);
+    throw new ToolError(`${e.message}\n${lines.slice(-20).join('\n')}`);
+  }
+}
+
+export async function toolAvailable(tool: string, args = ['--version']): Promise<boolean> {
+  try {
+    await execa(tool, args);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,28 @@
+// Lints generated RTL with verilator --lint-only -Wall; returns the warning lines.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { FileMap } from '../emit/generate.ts';
+import { runTool, ToolError } from './exec.ts';
+
+export async function lintDesign(files: FileMap, top = 'sf_top'): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'synergyflow-lint-'));
+  try {
+    const sources: string[] = [];
+    for (const [path, text] of files) {
+      const dst = join(dir, path);
+      mkdirSync(dirname(dst), { recursive: true });
+      writeFileSync(dst, text);
+      if (path.endsWith('.v')) sources.push(dst);
+    }
+    try {
+      await runTool('verilator', ['--lint-only', '-Wall', '--top-module', top, ...sources], { what: 'Verilator lint' });
+      return [];
+    } catch (err) {
+      if (!(err instanceof ToolError) || err.message.includes('not installed')) throw err;
+      return err.message.split('\n').filter((l) => l.startsWith('%'));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

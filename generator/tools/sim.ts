@@ -1,0 +1,93 @@
+// Builds and runs the testbench on Verilator or Icarus. The only module that spawns simulators
+// (through ./exec.ts). Builds are cached by a hash of every source and parameter, so a second run
+// of the same design skips the (slow) Verilator C++ build.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runTool, runToolStreaming } from './exec.ts';
+
+export type Simulator = 'verilator' | 'icarus';
+
+export const TB_DIR = fileURLToPath(new URL('../../tb/', import.meta.url));
+const TB_FILES = ['sf_axi_mem.v', 'sf_tb.v'];
+
+export interface SimBuildInput {
+  simulator: Simulator;
+  /** Generated files (relative path -> text): the RTL, sf_top.f and sf_regs.vh. */
+  files: Map<string, string | Uint8Array>;
+  params: { BUS_BITS: number; IDW: number; MEM_WORDS: number; ENGINES: number };
+  cacheDir: string;
+}
+
+export interface SimBuild {
+  simulator: Simulator;
+  dir: string;
+  /** Seconds the build took (0 when it came from the cache). */
+  buildSeconds: number;
+  cached: boolean;
+}
+
+export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
+  const hash = createHash('sha256');
+  hash.update(input.simulator);
+  hash.update(JSON.stringify(input.params));
+  for (const [path, text] of [...input.files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(path).update('\0').update(text);
+  for (const f of TB_FILES) hash.update(readFileSync(join(TB_DIR, f)));
+  const key = hash.digest('hex').slice(0, 16);
+  const dir = resolve(input.cacheDir, `${input.simulator}-${key}`);
+  const done = join(dir, 'BUILT');
+  if (existsSync(done)) return { simulator: input.simulator, dir, buildSeconds: 0, cached: true };
+
+  const staging = `${dir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, 'src'), { recursive: true });
+  const sources: string[] = [];
+  for (const [path, text] of input.files) {
+    const dst = join(staging, 'src', path.replace(/\//g, '__'));
+    writeFileSync(dst, text);
+    if (path.endsWith('.v')) sources.push(dst);
+  }
+  const tbSources = TB_FILES.map((f) => join(TB_DIR, f));
+  const started = Date.now();
+  try {
+    if (input.simulator === 'verilator') {
+      const gParams = Object.entries(input.params).map(([k, v]) => `-G${k}=${v}`);
+      await runTool('verilator', [
+        '--binary', '--timing', '-O3', '--x-assign', 'fast', '--x-initial', 'fast',
+        '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD',
+        '--top-module', 'sf_tb', ...gParams,
+        `-I${join(staging, 'src')}`, '--Mdir', join(staging, 'obj'), '-o', 'sim', '-j', '2',
+        ...tbSources, ...sources,
+      ], { what: 'Verilator build' });
+    } else {
+      const pParams = Object.entries(input.params).map(([k, v]) => `-Psf_tb.${k}=${v}`);
+      await runTool('iverilog', [
+        '-g2012', '-o', join(staging, 'sim.vvp'), '-s', 'sf_tb', ...pParams,
+        `-I${join(staging, 'src')}`, ...tbSources, ...sources,
+      ], { what: 'Icarus build' });
+    }
+    writeFileSync(join(staging, 'BUILT'), '');
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  return { simulator: input.simulator, dir, buildSeconds: (Date.now() - started) / 1000, cached: false };
+}
+
+export interface SimRunResult {
+  lines: string[];
+  seconds: number;
+}
+
+export async function runSimulation(build: SimBuild, plusargs: Record<string, string | number>, onLine?: (line: string) => void): Promise<SimRunResult> {
+  const args = Object.entries(plusargs).map(([k, v]) => `+${k}=${v}`);
+  const started = Date.now();
+  const lines =
+    build.simulator === 'verilator'
+      ? await runToolStreaming(join(build.dir, 'obj', 'sim'), args, { what: 'Verilator simulation', onLine })
+      : await runToolStreaming('vvp', ['-n', join(build.dir, 'sim.vvp'), ...args], { what: 'Icarus simulation', onLine });
+  return { lines, seconds: (Date.now() - started) / 1000 };
+}
