@@ -34,6 +34,11 @@ export class ProblemList {
     this.items.push({ file, field, expected, found: describeValue(found) });
   }
 
+  /** Like add(), with `found` already written as text (not quoted). */
+  addText(file: string, field: string, expected: string, found: string): void {
+    this.items.push({ file, field, expected, found });
+  }
+
   get empty(): boolean {
     return this.items.length === 0;
   }

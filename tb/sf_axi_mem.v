@@ -94,34 +94,41 @@ module sf_axi_mem #(
   // ---------------------------------------------------------------------------------------
   // Random stalls and the shared bandwidth budget.
   // ---------------------------------------------------------------------------------------
-  integer seed;
+  // One xorshift32 generator per channel, seeded from +seed: the same sequence on every simulator
+  // ($random's seed argument is not honoured everywhere).
+  reg [31:0] rng_q [0:4];
   reg stall_ar, stall_r, stall_aw, stall_w, stall_b;
   reg [31:0] credit;
-  initial seed = 0;
+  integer k;
 
-  function automatic stall_roll(input integer dummy);
-    integer v;
+  function automatic [31:0] xorshift32(input [31:0] x);
+    reg [31:0] y;
     begin
-      v = $random(seed);
-      if (v < 0) v = -v;
-      stall_roll = (stall_percent_i != 0) && ((v % 100) < stall_percent_i);
+      y = x ^ (x << 13);
+      y = y ^ (y >> 17);
+      xorshift32 = y ^ (y << 5);
     end
+  endfunction
+
+  function automatic stall_roll(input [31:0] r);
+    stall_roll = (stall_percent_i != 0) && ((r % 100) < stall_percent_i);
   endfunction
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
-      seed <= seed_i;
+      for (k = 0; k < 5; k = k + 1) rng_q[k] <= xorshift32(seed_i ^ (32'h9e3779b9 * (k + 1)));
       stall_ar <= 1'b0;
       stall_r  <= 1'b0;
       stall_aw <= 1'b0;
       stall_w  <= 1'b0;
       stall_b  <= 1'b0;
     end else begin
-      stall_ar <= stall_roll(0);
-      stall_r  <= stall_roll(1);
-      stall_aw <= stall_roll(2);
-      stall_w  <= stall_roll(3);
-      stall_b  <= stall_roll(4);
+      for (k = 0; k < 5; k = k + 1) rng_q[k] <= xorshift32(rng_q[k]);
+      stall_ar <= stall_roll(rng_q[0]);
+      stall_r  <= stall_roll(rng_q[1]);
+      stall_aw <= stall_roll(rng_q[2]);
+      stall_w  <= stall_roll(rng_q[3]);
+      stall_b  <= stall_roll(rng_q[4]);
     end
   end
 

@@ -228,7 +228,12 @@ module sf_tb;
     start_cycle = cycles;
     axil_write(SF_REG_CTRL, 32'h3);  // START | IRQ_EN
 
-    while (!irq && !mem_protocol_error && (cycles - start_cycle) < budget) @(posedge clk);
+    while (!irq && !mem_protocol_error && (cycles - start_cycle) < budget) begin
+      @(posedge clk);
+      if (((cycles - start_cycle) % 64'd2000000) == 64'd0) begin
+        $display("SF_PROGRESS %0d %0d", cycles - start_cycle, u_dut.tasks_done);
+      end
+    end
     if (mem_protocol_error) begin
       $display("SF_FATAL AXI protocol error seen by the memory model at cycle %0d", cycles - start_cycle);
     end else if (!irq) begin

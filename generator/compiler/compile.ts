@@ -445,20 +445,20 @@ function checkFits(jobs: Job[], cfg: ResolvedConfig): void {
       const field = `layers[${l}] (${layer.name})`;
       const g = geometry(layer, shapes[l], job.batch, cfg);
       if (g.kernel * g.kernel > cfg.buffers.weightWords) {
-        problems.add(where, `${field}.kernel`, `kernel*kernel at most buffers.weightWords (${cfg.buffers.weightWords}, from ${cfg.source})`, `${g.kernel}*${g.kernel} = ${g.kernel * g.kernel}`);
+        problems.addText(where, `${field}.kernel`, `kernel*kernel at most buffers.weightWords (${cfg.buffers.weightWords}, from ${cfg.source})`, `${g.kernel}*${g.kernel} = ${g.kernel * g.kernel}`);
         return;
       }
       if (g.kernel > 255 || g.stride > 255 || g.poolK > 255 || g.poolS > 255) {
-        problems.add(where, field, 'kernel, stride and pool sizes below 256', `${g.kernel}/${g.stride}/${g.poolK}/${g.poolS}`);
+        problems.addText(where, field, 'kernel, stride and pool sizes below 256', `${g.kernel}/${g.stride}/${g.poolK}/${g.poolS}`);
         return;
       }
       if (g.cinBlocks > 0xffff || g.mBlocks > 0xffff) {
-        problems.add(where, field, 'at most 65535 channel blocks', `${g.cinBlocks} input and ${g.mBlocks} output blocks`);
+        problems.addText(where, field, 'at most 65535 channel blocks', `${g.cinBlocks} input and ${g.mBlocks} output blocks`);
         return;
       }
       if (layer.type === 'conv' && !chooseTile(g, cfg)) {
         const need = minimumBuffers(g);
-        problems.add(where, field, `buffers of at least ${need.inputWords} input words and ${need.accWords} accumulator words (${cfg.source} has ${cfg.buffers.inputWords} and ${cfg.buffers.accWords})`, `kernel ${g.kernel}, stride ${g.stride}, pool ${g.poolK}`);
+        problems.addText(where, field, `buffers of at least ${need.inputWords} input words and ${need.accWords} accumulator words (${cfg.source} has ${cfg.buffers.inputWords} and ${cfg.buffers.accWords})`, `kernel ${g.kernel}, stride ${g.stride}, pool ${g.poolK}`);
       }
     });
   }

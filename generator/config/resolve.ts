@@ -108,7 +108,7 @@ function addZodIssue(problems: ProblemList, file: string, input: unknown, issue:
   if (issue.code === 'unrecognized_keys') {
     for (const key of issue.keys) {
       const field = [...path, key].join('.');
-      problems.add(file, field, `no such field (known: ${knownKeys(path).join(', ')})`, `key "${key}"`);
+      problems.add(file, field, `no such field (known: ${knownKeys(path).join(', ')})`, key);
     }
     return;
   }

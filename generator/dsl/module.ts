@@ -277,13 +277,18 @@ class Checker {
     for (const [name, width] of this.widths) {
       const driven: (string | undefined)[] = new Array(width).fill(undefined);
       for (const d of this.drivers.filter((x) => x.signal === name)) {
+        const clash = new Array<boolean>(width).fill(false);
+        let other = '';
         for (let b = d.lsb; b < d.lsb + d.width; b++) {
           if (driven[b] !== undefined) {
-            this.problems.push(`signal ${name}[${b}] is driven more than once: by ${driven[b]} and by ${d.by}`);
-            break;
+            clash[b] = true;
+            other ||= driven[b]!;
+          } else {
+            driven[b] = d.by;
           }
-          driven[b] = d.by;
         }
+        const bits = ranges(clash);
+        if (bits.length > 0) this.problems.push(`signal ${name} bits ${bits.join(', ')} are driven more than once: by ${other} and by ${d.by}`);
       }
       const read = new Array<boolean>(width).fill(false);
       for (const r of this.reads.filter((x) => x.signal === name)) {

@@ -26,9 +26,16 @@ const JOB_KEYS = ['name', 'model', 'weights', 'input', 'batch', 'seed'] as const
 const MAX_SEED = 2 ** 32 - 1;
 export const BUILTIN_WORKLOAD_PREFIX = 'builtin:';
 
-/** Either "builtin:<model>" (one job, batch 1, seed 0) or a path to a workload.json. */
+/** Either "builtin:<model>[:<batch>]" (one job, seed 0) or a path to a workload.json. */
 export function loadWorkloadRef(ref: string): Job[] {
-  if (ref.startsWith(BUILTIN_WORKLOAD_PREFIX)) return builtinWorkload(ref.slice(BUILTIN_WORKLOAD_PREFIX.length), 1, 0);
+  if (ref.startsWith(BUILTIN_WORKLOAD_PREFIX)) {
+    const [name, batchText] = ref.slice(BUILTIN_WORKLOAD_PREFIX.length).split(':');
+    const batch = batchText === undefined ? 1 : Number(batchText);
+    if (!Number.isSafeInteger(batch) || batch < 1) {
+      throw new InputError([{ file: 'command line', field: '--workload', expected: 'builtin:<model>[:<batch>] with a batch >= 1', found: JSON.stringify(ref) }]);
+    }
+    return builtinWorkload(name, batch, 0);
+  }
   return loadWorkload(ref);
 }
 

@@ -147,7 +147,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       simCyclesPerSecond: sim.seconds > 0 ? Math.round(results.cycles / sim.seconds) : 0,
     };
     const outFiles: FileMap = new Map();
-    if (report.done && results.status !== 'hardware-error') {
+    if (results.status === 'ok' || results.status === 'mismatch') {
       for (const cj of program.jobs) {
         const values = outputValues(program, cj, parseMemDump(dump, cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo), cfg);
         const dtype = activationDtype(cj.job.model);
@@ -240,14 +240,7 @@ function evaluate(
     const expected = golden[golden.length - 1];
     const got = outputValues(program, cj, region, cfg);
     const shape = outputShape(cj.job);
-    const firstMismatches: JobResult['firstMismatches'] = [];
-    let mismatches = 0;
-    for (let i = 0; i < expected.length; i++) {
-      if (expected[i] !== got[i]) {
-        mismatches++;
-        if (firstMismatches.length < 10) firstMismatches.push({ index: unravel(i, shape), expected: expected[i], got: got[i] });
-      }
-    }
+    const { mismatches, firstMismatches } = compareOutputs(expected, got, shape);
     const mine = trace.filter((t) => t.job === cj.job.name);
     const startCycle = Math.min(...mine.map((t) => t.start));
     const endCycle = Math.max(...mine.map((t) => t.end));
@@ -273,6 +266,19 @@ function evaluate(
     jobs: jobResults,
     trace,
   };
+}
+
+/** Element-by-element comparison; reports the count and the first few differences. */
+export function compareOutputs(expected: ArrayLike<number>, got: ArrayLike<number>, shape: number[]): Pick<JobResult, 'mismatches' | 'firstMismatches'> {
+  const firstMismatches: JobResult['firstMismatches'] = [];
+  let mismatches = Math.abs(expected.length - got.length);
+  for (let i = 0; i < Math.min(expected.length, got.length); i++) {
+    if (expected[i] !== got[i]) {
+      mismatches++;
+      if (firstMismatches.length < 10) firstMismatches.push({ index: unravel(i, shape), expected: expected[i], got: got[i] });
+    }
+  }
+  return { mismatches, firstMismatches };
 }
 
 function readTrace(region: ReturnType<typeof parseMemDump>, program: Program, jobs: Job[]): TraceEntry[] {

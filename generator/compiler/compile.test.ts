@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { descriptorFields, packDescriptor, unpackDescriptor, DESC_WORDS } from '../arch/descriptor.ts';
+import { loadConfig, resolveConfig } from '../config/resolve.ts';
+import { builtinWorkload } from '../model/workload.ts';
+import { InputError } from '../errors.ts';
+import { compileWorkload } from './compile.ts';
+import { actLayout, MemImage, packActivations, unpackActivations } from './layout.ts';
+import { chooseTile, type EngineGeometry } from './tiling.ts';
+
+describe('descriptor', () => {
+  it('packs and unpacks every field without overlap', () => {
+    const bits = new Set<number>();
+    for (const f of descriptorFields) {
+      expect(f.word).toBeLessThan(DESC_WORDS);
+      expect(f.lsb + f.width).toBeLessThanOrEqual(32);
+      for (let b = 0; b < f.width; b++) {
+        const bit = f.word * 32 + f.lsb + b;
+        expect(bits.has(bit), `${f.name} overlaps`).toBe(false);
+        bits.add(bit);
+      }
+    }
+    const values = Object.fromEntries(descriptorFields.map((f, i) => [f.name, (i * 7919 + 3) % 2 ** Math.min(f.width, 31)]));
+    expect(unpackDescriptor(packDescriptor(values))).toEqual(values);
+    expect(() => packDescriptor({ kernel: 256 })).toThrow(/kernel = 256 does not fit in 8 bits/);
+  });
+});
+
+describe('activation layout', () => {
+  it('round-trips NCHW values through the blocked layout, for 8- and 16-bit lanes', () => {
+    for (const laneBytes of [1, 2] as const) {
+      const tn = 4;
+      const layout = actLayout(64, 2, [5, 3, 2], tn, tn * laneBytes);
+      const mem = new MemImage(64 + layout.bytes, laneBytes);
+      const values = Array.from({ length: 2 * 5 * 3 * 2 }, (_, i) => ((i * 37) % 200) - 100);
+      packActivations(mem, layout, values, tn);
+      expect(Array.from(unpackActivations(mem, layout, tn))).toEqual(values);
+      // Channel 4 is lane 0 of c-block 1 of image 0 at row 0, column 0.
+      expect(mem.readLane(64 + layout.cstride)).toBe(values[4 * 6]);
+    }
+  });
+});
+
+describe('tiling', () => {
+  const cfg = loadConfig({ preset: 'default' });
+  const alexConv1: EngineGeometry = {
+    cinBlocks: 1, mBlocks: 4, kernel: 11, stride: 4, pad: 2, inH: 224, inW: 224,
+    convH: 55, convW: 55, poolK: 3, poolS: 2, outH: 27, outW: 27,
+  };
+
+  it('fits the buffers', () => {
+    const tile = chooseTile(alexConv1, cfg)!;
+    const R = (tile.rows - 1) * 2 + 3;
+    const C = (tile.cols - 1) * 2 + 3;
+    expect(R * C).toBeLessThanOrEqual(cfg.buffers.accWords);
+    expect(((R - 1) * 4 + 11) * ((C - 1) * 4 + 11)).toBeLessThanOrEqual(cfg.buffers.inputWords);
+  });
+
+  it('returns nothing when even one output pixel does not fit', () => {
+    const small = resolveConfig({ pe: { tn: 4, tm: 4 }, buffers: { inputWords: 64, weightWords: 128, accWords: 16 } }, 'small');
+    expect(chooseTile(alexConv1, small)).toBeUndefined();
+  });
+});
+
+describe('compiler', () => {
+  it('compiles AlexNet: one task list entry per tile, weights and inputs placed once', () => {
+    const cfg = loadConfig({ preset: 'default' });
+    const program = compileWorkload(builtinWorkload('alexnet', 1, 0), cfg);
+    expect(program.totalMacs).toBeGreaterThan(700e6);
+    expect(program.tasks.length).toBeGreaterThan(8);
+    // Tasks of a layer depend only on tasks of the layer before.
+    for (const t of program.tasks) for (const d of t.deps) expect(program.tasks[d].layer).toBe(t.layer - 1);
+    expect(program.dumpBase % 4096).toBe(0);
+  });
+
+  it('refuses a layer that does not fit the buffers, naming the layer and the config fields', () => {
+    const cfg = resolveConfig({ pe: { tn: 4, tm: 4 }, buffers: { inputWords: 64, weightWords: 16, accWords: 16 } }, 'small.json');
+    try {
+      compileWorkload(builtinWorkload('alexnet', 1, 0), cfg);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).message).toContain('job alexnet (model alexnet): layers[0] (conv1).kernel: expected kernel*kernel at most buffers.weightWords (16, from small.json), found 11*11 = 121');
+    }
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.ts';
+import { presets } from './presets.ts';
+import { loadConfig, resolveConfig } from './resolve.ts';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InputError) return err.problems.map((p) => `${p.field}: expected ${p.expected}, found ${p.found}`);
+    throw err;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('config', () => {
+  it('resolves every preset with derived widths', () => {
+    for (const name of Object.keys(presets)) {
+      const cfg = loadConfig({ preset: name });
+      expect(cfg.busBits).toBe(cfg.pe.tn * cfg.dataBits);
+      expect(cfg.macs).toBe(cfg.engines * cfg.pe.tn * cfg.pe.tm);
+      expect(cfg.hash).toMatch(/^[0-9a-f]{12}$/);
+    }
+  });
+
+  it('sizes the paper preset at 2048 MACs or more', () => {
+    expect(loadConfig({ preset: 'paper' }).macs).toBeGreaterThanOrEqual(2048);
+  });
+
+  it('hashes the canonical config, not key order', () => {
+    const a = resolveConfig({ pe: { tn: 4, tm: 8 }, engines: 1 }, 'a');
+    const b = resolveConfig({ engines: 1, pe: { tm: 8, tn: 4 } }, 'b');
+    expect(a.hash).toBe(b.hash);
+    expect(resolveConfig({ pe: { tn: 4, tm: 16 } }, 'c').hash).not.toBe(a.hash);
+  });
+
+  it('reports every schema problem at once, with field, expectation and found value', () => {
+    const problems = problemsOf(() => resolveConfig({ dataBits: 12, pe: { tn: 3, foo: 1 }, bogus: true }, 'my.json'));
+    expect(problems).toHaveLength(4);
+    expect(problems).toContain('dataBits: expected one of 8, 16, found 12');
+    expect(problems).toContain('pe.tn: expected a power of two, found 3');
+    expect(problems.some((p) => p.startsWith('pe.foo: expected no such field'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('bogus: expected no such field (known: name, dataBits'))).toBe(true);
+  });
+
+  it('reports cross-field conflicts', () => {
+    const problems = problemsOf(() => resolveConfig({ pe: { tn: 8, tm: 4 } }, 'x.json'));
+    expect(problems).toEqual([expect.stringMatching(/^pe\.tm: expected a multiple of pe\.tn \(8\).*found 4$/)]);
+  });
+
+  it('names the file in the message', () => {
+    try {
+      resolveConfig({ engines: 'two' }, 'cfg/big.json');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toBe('cfg/big.json: engines: expected a number, found "two"');
+    }
+  });
+
+  it('rejects an unknown preset, naming the known ones', () => {
+    expect(problemsOf(() => loadConfig({ preset: 'huge' }))).toEqual(['--preset: expected one of tiny, default, paper, found "huge"']);
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { renderStructural } from '../emit/verilog.ts';
+import { ElaborationError, ModuleBuilder, cat, lit, raw, ref, slice, type ModuleInterface } from './module.ts';
+
+const adder: ModuleInterface = {
+  name: 'adder',
+  ports: [
+    { name: 'a_i', dir: 'input', width: 8 },
+    { name: 'b_i', dir: 'input', width: 8 },
+    { name: 'sum_o', dir: 'output', width: 9 },
+  ],
+};
+
+function problems(build: (m: ModuleBuilder) => void): string[] {
+  const m = new ModuleBuilder('dut');
+  build(m);
+  try {
+    m.build();
+  } catch (err) {
+    if (err instanceof ElaborationError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('elaboration DSL', () => {
+  it('builds and renders a correct module', () => {
+    const m = new ModuleBuilder('dut', 'two adders');
+    m.input('x_i', 8);
+    m.input('y_i', 8);
+    m.output('s_o', 10);
+    m.wire('s0', 9);
+    m.instance(adder, 'u_add0', { a_i: ref('x_i'), b_i: ref('y_i'), sum_o: ref('s0') });
+    m.assign(ref('s_o'), raw('{1\'b0, s0}', 10, [ref('s0')]));
+    const mod = m.build();
+    const text = renderStructural(mod, { version: '0', source: 'test', hash: 'h', command: 'c' });
+    expect(text).toContain('module dut (');
+    expect(text).toContain('  adder u_add0 (');
+    expect(text).toContain('.sum_o (s0)');
+    expect(text).toContain("assign s_o = {1'b0, s0};");
+    expect(text).toContain('`default_nettype none');
+  });
+
+  it('reports a width mismatch on a port', () => {
+    expect(problems((m) => {
+      m.input('x_i', 7);
+      m.input('y_i', 8);
+      m.output('s_o', 9);
+      m.instance(adder, 'u_add', { a_i: ref('x_i'), b_i: ref('y_i'), sum_o: ref('s_o') });
+    })).toEqual(['instance u_add (adder) port a_i: width mismatch, port is 8 bits, connection is 7 bits']);
+  });
+
+  it('reports unknown and unconnected ports', () => {
+    const p = problems((m) => {
+      m.input('x_i', 8);
+      m.output('s_o', 9);
+      m.instance(adder, 'u_add', { a_i: ref('x_i'), c_i: ref('x_i'), sum_o: ref('s_o') });
+    });
+    expect(p).toContain('instance u_add: adder has no port "c_i"');
+    expect(p).toContain('instance u_add (adder): input port b_i is not connected');
+  });
+
+  it('reports undriven and multiply driven bits', () => {
+    const p = problems((m) => {
+      m.input('x_i', 8);
+      m.output('s_o', 9);
+      m.wire('w', 9);
+      m.instance(adder, 'u_a', { a_i: ref('x_i'), b_i: ref('x_i'), sum_o: ref('s_o') });
+      m.assign(slice('s_o', 0, 4), slice('w', 0, 4));
+    });
+    expect(p).toContain('signal s_o bits [3:0] are driven more than once: by assign #1 (to s_o[3:0]) and by instance u_a (adder) port sum_o');
+    expect(p.filter((x) => x.startsWith('signal s_o'))).toHaveLength(1);
+    expect(p).toContain('signal w: bits [3:0] are used but never driven');
+    expect(p).toContain('signal w: bits [8:4] are never used');
+  });
+
+  it('rejects illegal and reserved names, and unknown signals', () => {
+    const p = problems((m) => {
+      m.input('module', 1);
+      m.output('2fast', 1);
+      m.assign(ref('2fast'), ref('nope'));
+    });
+    expect(p).toContain('port module: name "module" is a reserved Verilog/SystemVerilog keyword');
+    expect(p).toContain('port 2fast: name "2fast" is not a Verilog identifier (letters, digits, _; not starting with a digit)');
+    expect(p).toContain('assign #1 (to 2fast): unknown signal "nope"');
+  });
+
+  it('rejects driving an input, constants that do not fit and out-of-range slices', () => {
+    const p = problems((m) => {
+      m.input('x_i', 4);
+      m.output('y_o', 4);
+      m.assign(ref('x_i'), lit(1, 4));
+      m.assign(ref('y_o'), cat(lit(9, 3), slice('x_i', 3, 2)));
+    });
+    expect(p).toContain('assign #1 (to x_i): drives module input x_i');
+    expect(p).toContain('assign #2 (to y_o): constant 9 does not fit in 3 bits');
+    expect(p).toContain('assign #2 (to y_o): bits [4:3] out of range for x_i[3:0]');
+  });
+});

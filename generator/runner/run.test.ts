@@ -1,0 +1,120 @@
+// Simulation tier: small random workloads on the tiny preset, on both simulators, checked bit for
+// bit; plus the failure paths (mismatch detection, cycle budget, bad inputs) through the CLI.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { goldenForward } from '../golden/golden.ts';
+import { readNpy } from '../model/npy.ts';
+import { writeRandomWorkload } from '../model/random-model.ts';
+import { loadWorkload } from '../model/workload.ts';
+import { compareOutputs, runWorkload } from './run.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sf-run-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const repo = new URL('../../', import.meta.url).pathname;
+
+function cli(args: string[]) {
+  return execa('node', [join(repo, 'bin/synergyflow.js'), ...args], { reject: false, cwd: scratch });
+}
+
+/** Checks the written .npy files against the golden model, independently of the run's own verdict. */
+function expectOutputsMatchGolden(workload: string, out: string): void {
+  for (const job of loadWorkload(workload)) {
+    const golden = goldenForward(job.model, job.weights, job.input);
+    const npy = readNpy(join(out, 'outputs', `${job.name}.npy`));
+    expect(npy.dtype).toBe('int8');
+    expect(npy.shape[0]).toBe(job.batch);
+    expect(Array.from(npy.data)).toEqual(Array.from(golden[golden.length - 1]));
+  }
+}
+
+describe('simulation on the tiny preset', () => {
+  it.each([
+    ['verilator', 11, 0],
+    ['verilator', 12, 25],
+    ['icarus', 13, 10],
+  ] as const)('%s runs a random two-job workload (seed %d, %d%% stalls) bit-exactly', async (sim, seed, stallPercent) => {
+    const dir = join(scratch, `${sim}-${seed}`);
+    const workload = writeRandomWorkload(dir, seed, 2);
+    const out = join(dir, 'out');
+    const r = await runWorkload({ preset: 'tiny', workload, sim, out, seed, stallPercent });
+    expect(r.status, r.message).toBe('ok');
+    expect(r.allMatch).toBe(true);
+    expect(r.cycles).toBeGreaterThan(r.physicalBoundCycles * 0.99);
+    expect(r.trace.length).toBe(r.tasks);
+    for (const t of r.trace) expect(t.end).toBeGreaterThan(t.start);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.cycles).toBe(r.cycles);
+    expectOutputsMatchGolden(workload, out);
+  });
+
+  it('gives the same cycle count on both simulators', async () => {
+    const workload = writeRandomWorkload(join(scratch, 'same'), 21, 1);
+    const a = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out: join(scratch, 'same/v'), seed: 5, stallPercent: 20 });
+    const b = await runWorkload({ preset: 'tiny', workload, sim: 'icarus', out: join(scratch, 'same/i'), seed: 5, stallPercent: 20 });
+    expect(a.status).toBe('ok');
+    expect(b.cycles).toBe(a.cycles);
+  });
+
+  it('reports a run that exceeds its cycle budget as hung, writes results.json and no outputs', async () => {
+    const workload = writeRandomWorkload(join(scratch, 'hang'), 31, 1);
+    const out = join(scratch, 'hang/out');
+    const r = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out, budget: 50 });
+    expect(r.status).toBe('timeout');
+    expect(r.message).toContain('no completion within the budget of 50 cycles');
+    expect(existsSync(join(out, 'results.json'))).toBe(true);
+    expect(existsSync(join(out, 'outputs'))).toBe(false);
+  });
+});
+
+describe('output comparison', () => {
+  it('counts and locates every differing value', () => {
+    const expected = [1, 2, 3, 4, 5, 6];
+    expect(compareOutputs(expected, [1, 2, 3, 4, 5, 6], [2, 3]).mismatches).toBe(0);
+    const r = compareOutputs(expected, [1, 2, 3, 4, -5, 6], [2, 3]);
+    expect(r.mismatches).toBe(1);
+    expect(r.firstMismatches).toEqual([{ index: [1, 1], expected: 5, got: -5 }]);
+  });
+});
+
+describe('command line', () => {
+  it('exits non-zero with a clear message for a wrong config field, leaving no output folder', async () => {
+    writeFileSync(join(scratch, 'bad-config.json'), JSON.stringify({ pe: { tn: 6 }, enginez: 2 }));
+    const r = await cli(['run', '--config', 'bad-config.json', '--workload', 'builtin:lenet5', '--out', 'bad-out']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('bad-config.json: pe.tn: expected a power of two, found 6');
+    expect(r.stderr).toContain('bad-config.json: enginez: expected no such field');
+    expect(existsSync(join(scratch, 'bad-out'))).toBe(false);
+  });
+
+  it('exits non-zero naming the layer for a model with a bad shape', async () => {
+    const dir = join(scratch, 'badmodel');
+    writeRandomWorkload(dir, 41, 1);
+    writeFileSync(join(dir, 'job0/model.json'), JSON.stringify({ name: 'm', input: [3, 4, 4], layers: [{ name: 'c', type: 'conv', out: 2, kernel: 7 }] }));
+    const r = await cli(['run', '--preset', 'tiny', '--workload', join(dir, 'workload.json'), '--out', 'badmodel-out']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/job0\/model\.json: layers\[0\]\.kernel: expected .*found 7/);
+    expect(existsSync(join(scratch, 'badmodel-out'))).toBe(false);
+  });
+
+  it('exits non-zero naming the file for a truncated .npy', async () => {
+    const dir = join(scratch, 'truncated');
+    writeRandomWorkload(dir, 42, 1);
+    const input = join(dir, 'job0/input.npy');
+    const bytes = readFileSync(input);
+    writeFileSync(input, bytes.subarray(0, bytes.length - 7));
+    const r = await cli(['run', '--preset', 'tiny', '--workload', join(dir, 'workload.json'), '--out', 'truncated-out']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/job0\/input\.npy: data: expected \d+ bytes of int8 data for shape \[\d+,\d+,\d+,\d+\], found \d+/);
+    expect(existsSync(join(scratch, 'truncated-out'))).toBe(false);
+  });
+
+  it('generates a preset and prints where', async () => {
+    const r = await cli(['generate', '--preset', 'tiny', '--out', 'gen-tiny']);
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(join(scratch, 'gen-tiny/rtl/sf_top.v'))).toBe(true);
+    expect(r.stdout).toContain('generated');
+  });
+});
