@@ -99,7 +99,6 @@ describe('parseModel', () => {
     ), 'm.json'));
     expect(problemAt(problems, 'layers[0].strid').found).toBe('unknown field "strid"');
     expect(problemAt(problems, 'layers[0].pool.stide').found).toBe('unknown field "stide"');
-    expect(problemAt(problems, 'layers[0].pool.stride').found).toBe('nothing');
     expect(problemAt(problems, 'layers[1].kernel').expected).toContain('name, type, out, shift, relu');
   });
 
@@ -202,5 +201,14 @@ describe('layerShapes', () => {
       inShape: [10, 3, 2], convShape: [7, 1, 1], outShape: [7, 1, 1],
       macsPerImage: 7 * 60, weightShape: [7, 60], fanIn: 60,
     });
+  });
+});
+
+describe('parseModel defaults', () => {
+  it('names a model after its folder or file when it has no name, and pools with stride = kernel by default', () => {
+    const m = parseModel({ input: [1, 8, 8], layers: [{ name: 'c', type: 'conv', out: 2, kernel: 3, pool: { kernel: 2 } }] }, 'nets/cam0/model.json');
+    expect(m.name).toBe('cam0');
+    expect(parseModel({ input: [1, 8, 8], layers: [{ name: 'f', type: 'fc', out: 2 }] }, 'lenet-small.json').name).toBe('lenet-small');
+    expect(m.layers[0].type === 'conv' && m.layers[0].pool).toEqual({ kernel: 2, stride: 2 });
   });
 });

@@ -86,7 +86,8 @@ export function parseModel(json: unknown, file: string): Model {
   }
   const obj = json as Record<string, unknown>;
   checkKnownKeys(list, file, '', obj, MODEL_KEYS);
-  const name = readString(list, file, 'name', obj.name);
+  // The name is optional: a model without one is named after its file.
+  const name = obj.name === undefined ? defaultModelName(file) : readString(list, file, 'name', obj.name);
   const bits = readBits(list, file, obj.bits);
   const input = readInputShape(list, file, obj.input);
 
@@ -162,6 +163,12 @@ function readLayer(list: ProblemList, file: string, at: string, raw: unknown): L
   return layer;
 }
 
+function defaultModelName(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? 'model';
+  const stem = base.replace(/\.json$/i, '');
+  return stem === 'model' || stem === '' ? (file.split(/[\\/]/).slice(-2, -1)[0] || 'model') : stem;
+}
+
 function readPool(list: ProblemList, file: string, at: string, raw: unknown): PoolSpec | undefined {
   if (!isPlainObject(raw)) {
     list.add(file, at, 'a pool object {"kernel": k, "stride": s}', raw);
@@ -169,7 +176,8 @@ function readPool(list: ProblemList, file: string, at: string, raw: unknown): Po
   }
   checkKnownKeys(list, file, at, raw, POOL_KEYS);
   const kernel = readInt(list, file, joinField(at, 'kernel'), raw.kernel, { min: 1 });
-  const stride = readInt(list, file, joinField(at, 'stride'), raw.stride, { min: 1 });
+  // Without a stride, windows do not overlap (stride = kernel), as in PyTorch's MaxPool2d.
+  const stride = readInt(list, file, joinField(at, 'stride'), raw.stride, { min: 1 }, typeof raw.kernel === 'number' ? raw.kernel : undefined);
   if (kernel === undefined || stride === undefined) return undefined;
   return { kernel, stride };
 }
