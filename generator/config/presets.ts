@@ -7,7 +7,7 @@ export const presets: Record<string, ConfigInput> = {
     name: 'tiny',
     engines: 1,
     pe: { tn: 4, tm: 4 },
-    buffers: { inputWords: 1024, weightWords: 32, accWords: 256 },
+    buffers: { inputWords: 1024, weightWords: 64, accWords: 256 },
     memory: { channels: 1, maxBurst: 16, maxOutstanding: 4 },
     testbench: { latency: 8 },
   },

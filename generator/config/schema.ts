@@ -33,7 +33,7 @@ export const memorySchema = z
     /** Longest burst the engines issue, in beats (AXI4 INCR allows 256). */
     maxBurst: powerOfTwo.max(256).default(16),
     /** Read bursts an engine keeps in flight. */
-    maxOutstanding: powerOfTwo.max(64).default(8),
+    maxOutstanding: powerOfTwo.min(2).max(64).default(8),
   })
   .default({ channels: 1, maxBurst: 16, maxOutstanding: 8 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { presetNames } from '../config/presets.ts';
-import { loadConfig } from '../config/resolve.ts';
+import { loadConfig, resolveConfig } from '../config/resolve.ts';
 import { lintDesign } from '../tools/lint.ts';
 import { generateFiles, writeFilesAtomically } from './generate.ts';
 
@@ -54,6 +54,17 @@ describe('generation', () => {
 
   it.each(presetNames())('lints %s with verilator -Wall and no warnings', async (preset) => {
     const { files } = generateFiles(loadConfig({ preset }));
+    expect(await lintDesign(files)).toEqual([]);
+  });
+
+  it.each([
+    ['narrow 16-bit', { dataBits: 16, pe: { tn: 2, tm: 8 } }],
+    ['wide output', { pe: { tn: 4, tm: 32 } }],
+    ['long bursts, few in flight', { pe: { tn: 8, tm: 8 }, memory: { maxBurst: 256, maxOutstanding: 2 } }],
+    ['minimal buffers', { pe: { tn: 4, tm: 4 }, buffers: { inputWords: 128, weightWords: 16, accWords: 8 }, memory: { maxBurst: 2 } }],
+    ['wide 16-bit', { dataBits: 16, pe: { tn: 32, tm: 32 } }],
+  ])('lints a new size (%s) with no warnings', async (_name, config) => {
+    const { files } = generateFiles(resolveConfig(config, 'test config'));
     expect(await lintDesign(files)).toEqual([]);
   });
 
