@@ -79,8 +79,8 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
   for (let e = 0; e < cfg.engines; e++) {
     const base = ENGINE_COUNTERS_OFFSET + e * ENGINE_COUNTERS_STRIDE;
     regs.push(
-      { name: `ENG${e}_BUSY`, offset: base, access: 'ro', doc: `Cycles engine ${e} held a task.`, readExpr: `eng_busy_cycles_q[${e}]` },
-      { name: `ENG${e}_COMPUTE`, offset: base + 4, access: 'ro', doc: `Cycles engine ${e}'s PE array was computing.`, readExpr: `eng_compute_cycles_q[${e}]` },
+      { name: `ENG${e}_BUSY`, offset: base, access: 'ro', doc: `Cycles engine ${e} held a task.`, readExpr: `eng_busy_cycles_q[${e * 32 + 31}:${e * 32}]` },
+      { name: `ENG${e}_COMPUTE`, offset: base + 4, access: 'ro', doc: `Cycles engine ${e}'s PE array was computing.`, readExpr: `eng_compute_cycles_q[${e * 32 + 31}:${e * 32}]` },
     );
   }
   const constants: [string, number, string][] = [
