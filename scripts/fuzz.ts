@@ -1,6 +1,6 @@
 // Fuzzes the whole flow: random models (written as user files) run on a preset and simulator,
 // every output checked bit for bit against the golden model.
-//   npx tsx scripts/fuzz.ts [--count N] [--first SEED] [--preset tiny] [--sim verilator] [--jobs J] [--stall P] [--side MAX]
+//   npx tsx scripts/fuzz.ts [--count N] [--first SEED] [--preset tiny] [--sim verilator] [--jobs J] [--stall P] [--side MAX] [--policy elastic]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { writeRandomWorkload } from '../generator/model/random-model.ts';
 import { runWorkload } from '../generator/runner/run.ts';
 import type { Simulator } from '../generator/tools/sim.ts';
+import type { Policy } from '../generator/arch/regmap.ts';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '1' },
     stall: { type: 'string', default: '10' },
     side: { type: 'string', default: '14' },
+    policy: { type: 'string', default: 'elastic' },
   },
 });
 
@@ -27,7 +29,7 @@ for (let seed = first; seed < first + Number(values.count); seed++) {
   const dir = mkdtempSync(join(tmpdir(), 'sf-fuzz-'));
   try {
     const workload = writeRandomWorkload(dir, seed, Number(values.jobs), { maxSide: Number(values.side) });
-    const r = await runWorkload({ preset: values.preset, workload, sim: values.sim as Simulator, out: join(dir, 'out'), seed, stallPercent: Number(values.stall) });
+    const r = await runWorkload({ preset: values.preset, workload, sim: values.sim as Simulator, out: join(dir, 'out'), seed, stallPercent: Number(values.stall), policy: values.policy as Policy });
     const models = r.jobs.map((j) => `${j.model}x${j.batch}`).join(' ');
     console.log(`seed ${seed}: ${r.status} ${r.cycles} cycles ${models}${r.status === 'ok' ? '' : ` -- ${r.message}`}`);
     if (r.status !== 'ok') failures++;

@@ -1,5 +1,7 @@
-// AXI4 slave memory model for the SynergyFlow testbench.
+// AXI4 slave memory model for the SynergyFlow testbench: PORTS independent AXI4 ports (one per
+// memory channel of the accelerator) onto one shared memory.
 //
+// Per port:
 // - Read requests are queued (up to QUEUE_DEPTH); data of a request starts LATENCY cycles after
 //   it was accepted and returns in order.
 // - Read and write beats share a bandwidth budget of BYTES_PER_CYCLE bytes per cycle.
@@ -12,49 +14,50 @@
 module sf_axi_mem #(
   parameter integer BUS_BITS = 32,
   parameter integer IDW = 1,
+  parameter integer PORTS = 1,
   parameter integer MEM_WORDS = 1024,
   parameter integer QUEUE_DEPTH = 16
 ) (
-  input  wire                  clk_i,
-  input  wire                  rst_ni,
-  input  wire [31:0]           latency_i,
-  input  wire [31:0]           bytes_per_cycle_i,
-  input  wire [31:0]           stall_percent_i,
-  input  wire [31:0]           seed_i,
+  input  wire                        clk_i,
+  input  wire                        rst_ni,
+  input  wire [31:0]                 latency_i,
+  input  wire [31:0]                 bytes_per_cycle_i,
+  input  wire [31:0]                 stall_percent_i,
+  input  wire [31:0]                 seed_i,
   // Pulse: write words [dump_lo_i, dump_hi_i) to the file named by +dump= (hex, one word a line).
-  input  wire                  dump_i,
-  input  wire [31:0]           dump_lo_i,
-  input  wire [31:0]           dump_hi_i,
-  input  wire [31:0]           araddr_i,
-  input  wire [7:0]            arlen_i,
-  input  wire [2:0]            arsize_i,
-  input  wire [1:0]            arburst_i,
-  input  wire [IDW-1:0]        arid_i,
-  input  wire                  arvalid_i,
-  output wire                  arready_o,
-  output wire [BUS_BITS-1:0]   rdata_o,
-  output wire [1:0]            rresp_o,
-  output wire                  rlast_o,
-  output wire [IDW-1:0]        rid_o,
-  output wire                  rvalid_o,
-  input  wire                  rready_i,
-  input  wire [31:0]           awaddr_i,
-  input  wire [7:0]            awlen_i,
-  input  wire [2:0]            awsize_i,
-  input  wire [1:0]            awburst_i,
-  input  wire [IDW-1:0]        awid_i,
-  input  wire                  awvalid_i,
-  output wire                  awready_o,
-  input  wire [BUS_BITS-1:0]   wdata_i,
-  input  wire [BUS_BITS/8-1:0] wstrb_i,
-  input  wire                  wlast_i,
-  input  wire                  wvalid_i,
-  output wire                  wready_o,
-  output wire [1:0]            bresp_o,
-  output wire [IDW-1:0]        bid_o,
-  output wire                  bvalid_o,
-  input  wire                  bready_i,
-  output reg                   protocol_error_o
+  input  wire                        dump_i,
+  input  wire [31:0]                 dump_lo_i,
+  input  wire [31:0]                 dump_hi_i,
+  input  wire [PORTS*32-1:0]         araddr_i,
+  input  wire [PORTS*8-1:0]          arlen_i,
+  input  wire [PORTS*3-1:0]          arsize_i,
+  input  wire [PORTS*2-1:0]          arburst_i,
+  input  wire [PORTS*IDW-1:0]        arid_i,
+  input  wire [PORTS-1:0]            arvalid_i,
+  output wire [PORTS-1:0]            arready_o,
+  output wire [PORTS*BUS_BITS-1:0]   rdata_o,
+  output wire [PORTS*2-1:0]          rresp_o,
+  output wire [PORTS-1:0]            rlast_o,
+  output wire [PORTS*IDW-1:0]        rid_o,
+  output wire [PORTS-1:0]            rvalid_o,
+  input  wire [PORTS-1:0]            rready_i,
+  input  wire [PORTS*32-1:0]         awaddr_i,
+  input  wire [PORTS*8-1:0]          awlen_i,
+  input  wire [PORTS*3-1:0]          awsize_i,
+  input  wire [PORTS*2-1:0]          awburst_i,
+  input  wire [PORTS*IDW-1:0]        awid_i,
+  input  wire [PORTS-1:0]            awvalid_i,
+  output wire [PORTS-1:0]            awready_o,
+  input  wire [PORTS*BUS_BITS-1:0]   wdata_i,
+  input  wire [PORTS*BUS_BITS/8-1:0] wstrb_i,
+  input  wire [PORTS-1:0]            wlast_i,
+  input  wire [PORTS-1:0]            wvalid_i,
+  output wire [PORTS-1:0]            wready_o,
+  output wire [PORTS*2-1:0]          bresp_o,
+  output wire [PORTS*IDW-1:0]        bid_o,
+  output wire [PORTS-1:0]            bvalid_o,
+  input  wire [PORTS-1:0]            bready_i,
+  output wire                        protocol_error_o
 );
 
   localparam integer BUS_BYTES = BUS_BITS / 8;
@@ -94,13 +97,6 @@ module sf_axi_mem #(
   // ---------------------------------------------------------------------------------------
   // Random stalls and the shared bandwidth budget.
   // ---------------------------------------------------------------------------------------
-  // One xorshift32 generator per channel, seeded from +seed: the same sequence on every simulator
-  // ($random's seed argument is not honoured everywhere).
-  reg [31:0] rng_q [0:4];
-  reg stall_ar, stall_r, stall_aw, stall_w, stall_b;
-  reg [31:0] credit;
-  integer k;
-
   function automatic [31:0] xorshift32(input [31:0] x);
     reg [31:0] y;
     begin
@@ -114,157 +110,176 @@ module sf_axi_mem #(
     stall_roll = (stall_percent_i != 0) && ((r % 100) < stall_percent_i);
   endfunction
 
-  always @(posedge clk_i) begin
-    if (!rst_ni) begin
-      for (k = 0; k < 5; k = k + 1) rng_q[k] <= xorshift32(seed_i ^ (32'h9e3779b9 * (k + 1)));
-      stall_ar <= 1'b0;
-      stall_r  <= 1'b0;
-      stall_aw <= 1'b0;
-      stall_w  <= 1'b0;
-      stall_b  <= 1'b0;
-    end else begin
-      for (k = 0; k < 5; k = k + 1) rng_q[k] <= xorshift32(rng_q[k]);
-      stall_ar <= stall_roll(rng_q[0]);
-      stall_r  <= stall_roll(rng_q[1]);
-      stall_aw <= stall_roll(rng_q[2]);
-      stall_w  <= stall_roll(rng_q[3]);
-      stall_b  <= stall_roll(rng_q[4]);
-    end
-  end
+  wire [PORTS-1:0] port_error;
+  assign protocol_error_o = |port_error;
 
-  wire r_fire = rvalid_o && rready_i;
-  wire w_fire = wvalid_i && wready_o;
-  wire [31:0] credit_after_r = credit - (r_fire ? BUS_BYTES : 0);
+  genvar g_p;
+  generate
+    for (g_p = 0; g_p < PORTS; g_p = g_p + 1) begin : gen_port
+    reg protocol_error_q;
+    assign port_error[g_p] = protocol_error_q;
+    // One xorshift32 generator per channel, seeded from +seed: the same sequence on every simulator
+    // ($random's seed argument is not honoured everywhere).
+    reg [31:0] rng_q [0:4];
+    reg stall_ar, stall_r, stall_aw, stall_w, stall_b;
+    reg [31:0] credit;
+    integer k;
 
-  always @(posedge clk_i) begin
-    if (!rst_ni) begin
-      credit <= 0;
-    end else begin
-      credit <= ((credit_after_r - (w_fire ? BUS_BYTES : 0) + bytes_per_cycle_i) > 2 * BUS_BYTES) ?
-                2 * BUS_BYTES : (credit_after_r - (w_fire ? BUS_BYTES : 0) + bytes_per_cycle_i);
-    end
-  end
 
-  // ---------------------------------------------------------------------------------------
-  // Reads.
-  // ---------------------------------------------------------------------------------------
-  reg [31:0]    rq_addr  [0:QUEUE_DEPTH-1];
-  reg [7:0]     rq_len   [0:QUEUE_DEPTH-1];
-  reg [IDW-1:0] rq_id    [0:QUEUE_DEPTH-1];
-  reg [63:0]    rq_ready [0:QUEUE_DEPTH-1];
-  reg [QAW:0]   rq_count;
-  reg [QAW-1:0] rq_head, rq_tail;
-  reg [7:0]     r_beat;
-  reg [63:0]    now;
-
-  always @(posedge clk_i) begin
-    if (!rst_ni) now <= 0;
-    else now <= now + 1;
-  end
-
-  assign arready_o = !stall_ar && (rq_count < QUEUE_DEPTH);
-  wire ar_fire = arvalid_i && arready_o;
-  wire [31:0] r_addr = rq_addr[rq_head] + r_beat * BUS_BYTES;
-  wire r_in_range = word_index(r_addr) < MEM_WORDS;
-
-  assign rvalid_o = (rq_count != 0) && (now >= rq_ready[rq_head]) && !stall_r && (credit >= BUS_BYTES);
-  assign rdata_o  = r_in_range ? mem[word_index(r_addr)] : {BUS_BITS{1'b0}};
-  assign rresp_o  = r_in_range ? 2'b00 : 2'b11;
-  assign rlast_o  = r_beat == rq_len[rq_head];
-  assign rid_o    = rq_id[rq_head];
-
-  always @(posedge clk_i) begin
-    if (!rst_ni) begin
-      rq_count <= 0;
-      rq_head  <= 0;
-      rq_tail  <= 0;
-      r_beat   <= 0;
-    end else begin
-      if (ar_fire) begin
-        rq_addr[rq_tail]  <= araddr_i;
-        rq_len[rq_tail]   <= arlen_i;
-        rq_id[rq_tail]    <= arid_i;
-        rq_ready[rq_tail] <= now + latency_i;
-        rq_tail <= rq_tail + 1'b1;
+    always @(posedge clk_i) begin
+      if (!rst_ni) begin
+        for (k = 0; k < 5; k = k + 1) rng_q[k] <= xorshift32(seed_i ^ (32'h9e3779b9 * (k + 1 + 5 * g_p)));
+        stall_ar <= 1'b0;
+        stall_r  <= 1'b0;
+        stall_aw <= 1'b0;
+        stall_w  <= 1'b0;
+        stall_b  <= 1'b0;
+      end else begin
+        for (k = 0; k < 5; k = k + 1) rng_q[k] <= xorshift32(rng_q[k]);
+        stall_ar <= stall_roll(rng_q[0]);
+        stall_r  <= stall_roll(rng_q[1]);
+        stall_aw <= stall_roll(rng_q[2]);
+        stall_w  <= stall_roll(rng_q[3]);
+        stall_b  <= stall_roll(rng_q[4]);
       end
-      if (r_fire) begin
-        if (rlast_o) begin
-          r_beat  <= 0;
-          rq_head <= rq_head + 1'b1;
-        end else begin
-          r_beat <= r_beat + 1'b1;
+    end
+
+    wire r_fire = rvalid_o[g_p] && rready_i[g_p];
+    wire w_fire = wvalid_i[g_p] && wready_o[g_p];
+    wire [31:0] credit_after_r = credit - (r_fire ? BUS_BYTES : 0);
+
+    always @(posedge clk_i) begin
+      if (!rst_ni) begin
+        credit <= 0;
+      end else begin
+        credit <= ((credit_after_r - (w_fire ? BUS_BYTES : 0) + bytes_per_cycle_i) > 2 * BUS_BYTES) ?
+                  2 * BUS_BYTES : (credit_after_r - (w_fire ? BUS_BYTES : 0) + bytes_per_cycle_i);
+      end
+    end
+
+    // ---------------------------------------------------------------------------------------
+    // Reads.
+    // ---------------------------------------------------------------------------------------
+    reg [31:0]    rq_addr  [0:QUEUE_DEPTH-1];
+    reg [7:0]     rq_len   [0:QUEUE_DEPTH-1];
+    reg [IDW-1:0] rq_id    [0:QUEUE_DEPTH-1];
+    reg [63:0]    rq_ready [0:QUEUE_DEPTH-1];
+    reg [QAW:0]   rq_count;
+    reg [QAW-1:0] rq_head, rq_tail;
+    reg [7:0]     r_beat;
+    reg [63:0]    now;
+
+    always @(posedge clk_i) begin
+      if (!rst_ni) now <= 0;
+      else now <= now + 1;
+    end
+
+    assign arready_o[g_p] = !stall_ar && (rq_count < QUEUE_DEPTH);
+    wire ar_fire = arvalid_i[g_p] && arready_o[g_p];
+    wire [31:0] r_addr = rq_addr[rq_head] + r_beat * BUS_BYTES;
+    wire r_in_range = word_index(r_addr) < MEM_WORDS;
+
+    assign rvalid_o[g_p] = (rq_count != 0) && (now >= rq_ready[rq_head]) && !stall_r && (credit >= BUS_BYTES);
+    assign rdata_o[g_p*BUS_BITS +: BUS_BITS]  = r_in_range ? mem[word_index(r_addr)] : {BUS_BITS{1'b0}};
+    assign rresp_o[g_p*2 +: 2]  = r_in_range ? 2'b00 : 2'b11;
+    assign rlast_o[g_p]  = r_beat == rq_len[rq_head];
+    assign rid_o[g_p*IDW +: IDW]    = rq_id[rq_head];
+
+    always @(posedge clk_i) begin
+      if (!rst_ni) begin
+        rq_count <= 0;
+        rq_head  <= 0;
+        rq_tail  <= 0;
+        r_beat   <= 0;
+      end else begin
+        if (ar_fire) begin
+          rq_addr[rq_tail]  <= araddr_i[g_p*32 +: 32];
+          rq_len[rq_tail]   <= arlen_i[g_p*8 +: 8];
+          rq_id[rq_tail]    <= arid_i[g_p*IDW +: IDW];
+          rq_ready[rq_tail] <= now + latency_i;
+          rq_tail <= rq_tail + 1'b1;
         end
-      end
-      rq_count <= rq_count + (ar_fire ? 1 : 0) - ((r_fire && rlast_o) ? 1 : 0);
-    end
-  end
-
-  // ---------------------------------------------------------------------------------------
-  // Writes: one burst at a time; its response after LATENCY cycles.
-  // ---------------------------------------------------------------------------------------
-  reg           w_active;
-  reg [31:0]    w_addr;
-  reg [7:0]     w_len;
-  reg [7:0]     w_beat;
-  reg [IDW-1:0] w_id;
-  reg           w_err;
-  // Responses waiting for their time, in order.
-  reg [63:0]    bq_ready [0:QUEUE_DEPTH-1];
-  reg [IDW-1:0] bq_id    [0:QUEUE_DEPTH-1];
-  reg           bq_err   [0:QUEUE_DEPTH-1];
-  reg [QAW:0]   bq_count;
-  reg [QAW-1:0] bq_head, bq_tail;
-  integer       lane;
-
-  assign awready_o = !stall_aw && !w_active && (bq_count < QUEUE_DEPTH);
-  wire aw_fire = awvalid_i && awready_o;
-  assign wready_o = w_active && !stall_w && (credit_after_r >= BUS_BYTES);
-  assign bvalid_o = (bq_count != 0) && (now >= bq_ready[bq_head]) && !stall_b;
-  assign bresp_o  = bq_err[bq_head] ? 2'b11 : 2'b00;
-  assign bid_o    = bq_id[bq_head];
-  wire b_fire = bvalid_o && bready_i;
-  wire b_push = w_fire && (w_beat == w_len);
-
-  always @(posedge clk_i) begin
-    if (!rst_ni) begin
-      w_active  <= 1'b0;
-      bq_count  <= 0;
-      bq_head   <= 0;
-      bq_tail   <= 0;
-      protocol_error_o <= 1'b0;
-    end else begin
-      if (aw_fire) begin
-        w_active <= 1'b1;
-        w_addr   <= awaddr_i;
-        w_len    <= awlen_i;
-        w_beat   <= 0;
-        w_id     <= awid_i;
-        w_err    <= 1'b0;
-        if (awburst_i != 2'b01 || awsize_i != $clog2(BUS_BYTES)) protocol_error_o <= 1'b1;
-      end
-      if (w_fire) begin
-        if (word_index(w_addr + w_beat * BUS_BYTES) < MEM_WORDS) begin
-          for (lane = 0; lane < BUS_BYTES; lane = lane + 1) begin
-            if (wstrb_i[lane]) mem[word_index(w_addr + w_beat * BUS_BYTES)][lane*8 +: 8] <= wdata_i[lane*8 +: 8];
+        if (r_fire) begin
+          if (rlast_o[g_p]) begin
+            r_beat  <= 0;
+            rq_head <= rq_head + 1'b1;
+          end else begin
+            r_beat <= r_beat + 1'b1;
           end
-        end else begin
-          w_err <= 1'b1;
         end
-        if (wlast_i != (w_beat == w_len)) protocol_error_o <= 1'b1;
-        w_beat <= w_beat + 1'b1;
-        if (b_push) begin
-          w_active          <= 1'b0;
-          bq_ready[bq_tail] <= now + latency_i;
-          bq_id[bq_tail]    <= w_id;
-          bq_err[bq_tail]   <= w_err || (word_index(w_addr + w_beat * BUS_BYTES) >= MEM_WORDS);
-          bq_tail           <= bq_tail + 1'b1;
-        end
+        rq_count <= rq_count + (ar_fire ? 1 : 0) - ((r_fire && rlast_o[g_p]) ? 1 : 0);
       end
-      if (b_fire) bq_head <= bq_head + 1'b1;
-      bq_count <= bq_count + (b_push ? 1 : 0) - (b_fire ? 1 : 0);
-      if (ar_fire && (arburst_i != 2'b01 || arsize_i != $clog2(BUS_BYTES))) protocol_error_o <= 1'b1;
     end
-  end
+
+    // ---------------------------------------------------------------------------------------
+    // Writes: one burst at a time; its response after LATENCY cycles.
+    // ---------------------------------------------------------------------------------------
+    reg           w_active;
+    reg [31:0]    w_addr;
+    reg [7:0]     w_len;
+    reg [7:0]     w_beat;
+    reg [IDW-1:0] w_id;
+    reg           w_err;
+    // Responses waiting for their time, in order.
+    reg [63:0]    bq_ready [0:QUEUE_DEPTH-1];
+    reg [IDW-1:0] bq_id    [0:QUEUE_DEPTH-1];
+    reg           bq_err   [0:QUEUE_DEPTH-1];
+    reg [QAW:0]   bq_count;
+    reg [QAW-1:0] bq_head, bq_tail;
+    integer       lane;
+
+    assign awready_o[g_p] = !stall_aw && !w_active && (bq_count < QUEUE_DEPTH);
+    wire aw_fire = awvalid_i[g_p] && awready_o[g_p];
+    assign wready_o[g_p] = w_active && !stall_w && (credit_after_r >= BUS_BYTES);
+    assign bvalid_o[g_p] = (bq_count != 0) && (now >= bq_ready[bq_head]) && !stall_b;
+    assign bresp_o[g_p*2 +: 2]  = bq_err[bq_head] ? 2'b11 : 2'b00;
+    assign bid_o[g_p*IDW +: IDW]    = bq_id[bq_head];
+    wire b_fire = bvalid_o[g_p] && bready_i[g_p];
+    wire b_push = w_fire && (w_beat == w_len);
+
+    always @(posedge clk_i) begin
+      if (!rst_ni) begin
+        w_active  <= 1'b0;
+        bq_count  <= 0;
+        bq_head   <= 0;
+        bq_tail   <= 0;
+        protocol_error_q <= 1'b0;
+      end else begin
+        if (aw_fire) begin
+          w_active <= 1'b1;
+          w_addr   <= awaddr_i[g_p*32 +: 32];
+          w_len    <= awlen_i[g_p*8 +: 8];
+          w_beat   <= 0;
+          w_id     <= awid_i[g_p*IDW +: IDW];
+          w_err    <= 1'b0;
+          if (awburst_i[g_p*2 +: 2] != 2'b01 || awsize_i[g_p*3 +: 3] != $clog2(BUS_BYTES)) protocol_error_q <= 1'b1;
+        end
+        if (w_fire) begin
+          if (word_index(w_addr + w_beat * BUS_BYTES) < MEM_WORDS) begin
+            for (lane = 0; lane < BUS_BYTES; lane = lane + 1) begin
+              if (wstrb_i[g_p*BUS_BYTES + lane]) mem[word_index(w_addr + w_beat * BUS_BYTES)][lane*8 +: 8] <= wdata_i[g_p*BUS_BITS + lane*8 +: 8];
+            end
+          end else begin
+            w_err <= 1'b1;
+          end
+          if (wlast_i[g_p] != (w_beat == w_len)) protocol_error_q <= 1'b1;
+          w_beat <= w_beat + 1'b1;
+          if (b_push) begin
+            w_active          <= 1'b0;
+            bq_ready[bq_tail] <= now + latency_i;
+            bq_id[bq_tail]    <= w_id;
+            bq_err[bq_tail]   <= w_err || (word_index(w_addr + w_beat * BUS_BYTES) >= MEM_WORDS);
+            bq_tail           <= bq_tail + 1'b1;
+          end
+        end
+        if (b_fire) bq_head <= bq_head + 1'b1;
+        bq_count <= bq_count + (b_push ? 1 : 0) - (b_fire ? 1 : 0);
+        if (ar_fire && (arburst_i[g_p*2 +: 2] != 2'b01 || arsize_i[g_p*3 +: 3] != $clog2(BUS_BYTES))) protocol_error_q <= 1'b1;
+      end
+    end
+
+    end
+  endgenerate
 
 endmodule
 

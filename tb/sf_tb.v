@@ -6,6 +6,7 @@
 //
 // Plusargs: +image=FILE +dump=FILE +dump_lo=WORD +dump_hi=WORD +task_base=ADDR +trace_base=ADDR
 //           +budget=CYCLES +seed=N +latency=CYCLES +bytes_per_cycle=N +stall_percent=N
+//           +policy=0|1|2 (monolithic, static, elastic) +static_log=N
 
 `default_nettype none
 `timescale 1ns / 1ps
@@ -15,6 +16,8 @@ module sf_tb;
   parameter integer IDW = 1;
   parameter integer MEM_WORDS = 1024;
   parameter integer ENGINES = 1;
+  parameter integer CHANNELS = 1;
+  localparam integer NC = CHANNELS;
 
 `include "sf_regs.vh"
 
@@ -39,16 +42,16 @@ module sf_tb;
   wire        rvalid;
   wire        irq;
 
-  // AXI4 memory side.
-  wire [31:0]           m_araddr, m_awaddr;
-  wire [7:0]            m_arlen, m_awlen;
-  wire [2:0]            m_arsize, m_awsize;
-  wire [1:0]            m_arburst, m_awburst, m_rresp, m_bresp;
-  wire [IDW-1:0]        m_arid, m_rid, m_awid, m_bid;
-  wire                  m_arvalid, m_arready, m_rlast, m_rvalid, m_rready;
-  wire                  m_awvalid, m_awready, m_wlast, m_wvalid, m_wready, m_bvalid, m_bready;
-  wire [BUS_BITS-1:0]   m_rdata, m_wdata;
-  wire [BUS_BITS/8-1:0] m_wstrb;
+  // AXI4 memory side: NC channels, packed channel by channel.
+  wire [NC*32-1:0]         m_araddr, m_awaddr;
+  wire [NC*8-1:0]          m_arlen, m_awlen;
+  wire [NC*3-1:0]          m_arsize, m_awsize;
+  wire [NC*2-1:0]          m_arburst, m_awburst, m_rresp, m_bresp;
+  wire [NC*IDW-1:0]        m_arid, m_rid, m_awid, m_bid;
+  wire [NC-1:0]            m_arvalid, m_arready, m_rlast, m_rvalid, m_rready;
+  wire [NC-1:0]            m_awvalid, m_awready, m_wlast, m_wvalid, m_wready, m_bvalid, m_bready;
+  wire [NC*BUS_BITS-1:0]   m_rdata, m_wdata;
+  wire [NC*BUS_BITS/8-1:0] m_wstrb;
   wire                  mem_protocol_error;
 
   reg [31:0] latency = 32'd20;
@@ -114,6 +117,7 @@ module sf_tb;
   sf_axi_mem #(
     .BUS_BITS (BUS_BITS),
     .IDW      (IDW),
+    .PORTS    (NC),
     .MEM_WORDS(MEM_WORDS)
   ) u_mem (
     .clk_i            (clk),
@@ -196,6 +200,8 @@ module sf_tb;
   endtask
 
   reg [31:0] value;
+  reg [31:0] policy = 32'd0;
+  reg [31:0] static_log = 32'd0;
   reg [31:0] task_base = 32'd0;
   reg [31:0] trace_base = 32'd0;
   reg [63:0] start_cycle;
@@ -211,6 +217,8 @@ module sf_tb;
     if (!$value$plusargs("trace_base=%d", trace_base)) trace_base = 32'd0;
     if (!$value$plusargs("dump_lo=%d", dump_lo)) dump_lo = 32'd0;
     if (!$value$plusargs("dump_hi=%d", dump_hi)) dump_hi = 32'd0;
+    if (!$value$plusargs("policy=%d", policy)) policy = 32'd0;
+    if (!$value$plusargs("static_log=%d", static_log)) static_log = 32'd0;
     $display("SF_INFO seed %0d latency %0d bytes_per_cycle %0d stall_percent %0d budget %0d",
              seed, latency, bytes_per_cycle, stall_percent, budget);
 
@@ -226,7 +234,7 @@ module sf_tb;
     axil_write(SF_REG_TASK_BASE, task_base);
     axil_write(SF_REG_TRACE_BASE, trace_base);
     start_cycle = cycles;
-    axil_write(SF_REG_CTRL, 32'h3);  // START | IRQ_EN
+    axil_write(SF_REG_CTRL, 32'h3 | ((policy & 32'h3) << 8) | ((static_log & 32'h7) << 12));  // START | IRQ_EN | policy
 
     while (!irq && !mem_protocol_error && (cycles - start_cycle) < budget) begin
       @(posedge clk);
@@ -250,6 +258,14 @@ module sf_tb;
       $display("SF_ENG %0d BUSY %0d", e, value);
       axil_read(SF_ENG_COUNTERS + 12'(e * SF_ENG_STRIDE + 4), value);
       $display("SF_ENG %0d COMPUTE %0d", e, value);
+      axil_read(SF_ENG_COUNTERS + 12'(e * SF_ENG_STRIDE + 8), value);
+      $display("SF_ENG %0d STALL %0d", e, value);
+    end
+    for (e = 0; e < NC; e = e + 1) begin
+      axil_read(SF_CH_COUNTERS + 12'(e * SF_CH_STRIDE), value);
+      $display("SF_CH %0d RD_BEATS %0d", e, value);
+      axil_read(SF_CH_COUNTERS + 12'(e * SF_CH_STRIDE + 4), value);
+      $display("SF_CH %0d WR_BEATS %0d", e, value);
     end
     @(negedge clk) dump = 1'b1;
     @(negedge clk) dump = 1'b0;

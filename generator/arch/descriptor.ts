@@ -28,9 +28,7 @@ field('opcode', 0, 0, 4, '0: end of the task list, 1: layer task');
 field('relu', 0, 4, 1, 'apply ReLU after saturation');
 field('shift', 0, 8, 5, 'arithmetic right shift with round-half-up');
 field('sat_bits', 0, 16, 5, 'saturate to this many bits (the model\'s bits)');
-field('task_id', 1, 0, 16, 'task index (trace only)');
-field('job_id', 1, 16, 8, 'job index (trace only)');
-field('layer_id', 1, 24, 8, 'layer index (trace only)');
+field('task_id', 1, 0, 32, 'task index in the task list (written to the trace)');
 field('in_addr', 2, 0, 32, 'byte address of the first loaded input vector (c-block 0)');
 field('in_cstride', 3, 0, 32, 'bytes between input c-block planes');
 field('in_ystride', 4, 0, 32, 'bytes between loaded input rows');
@@ -66,6 +64,15 @@ field('kk', 22, 16, 16, 'kernel * kernel');
 field('in_dst_first', 23, 0, 16, 'input-buffer word of the first loaded vector: load_row_first * in_tile_cols + load_col_first');
 field('pixels', 23, 16, 16, 'tile_rows * tile_cols');
 field('out_mstride', 24, 0, 32, 'bytes between m-blocks of output: (tm / tn) * out_cstride');
+// Scheduling: dependencies and demand, read by the controller.
+field('signal_id', 25, 0, 8, 'dependency counter this task increments when it completes');
+field('wait_id', 25, 8, 8, 'dependency counter this task waits on');
+field('wait_en', 25, 16, 1, 'the task waits until counter wait_id reaches wait_count');
+field('wait_count', 26, 0, 16, 'value counter wait_id must reach before the task may start');
+field('pref_engines', 27, 0, 8, 'engines the task can use well (elastic policy; 0: all)');
+field('bw_weight', 27, 8, 4, 'arbitration weight of the task on its memory channels (bandwidth share; 0 counts as 1)');
+field('job_id', 28, 0, 8, 'job index (for people reading the task list)');
+field('layer_id', 28, 8, 8, 'layer index (for people reading the task list)');
 
 export const descriptorFields: readonly DescField[] = fields;
 

@@ -6,6 +6,7 @@ import { descriptorFields, fieldBitOffset, OPCODE_END, OPCODE_LAYER } from './de
 import { clog2, type HwParams } from './params.ts';
 
 export interface LeafModule extends ModuleInterface {
+  ports: PortDef[];
   doc: string;
   /** Template file under templates/rtl/. */
   template: string;
@@ -107,6 +108,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       out('cmd_ready_o'),
       inp('cmd_slot_i'),
       inp('cmd_last_i'),
+      inp('cmd_input_i'),
       inp('cmd_w_addr_i', p.addrBits),
       inp('cmd_in_addr_i', p.addrBits),
       inp('cmd_bias_addr_i', p.addrBits),
@@ -129,6 +131,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       out('bias_wdata_o', p.busBits),
       out('filled_o'),
       out('filled_slot_o'),
+      out('in_filled_o'),
       out('idle_o'),
       out('error_o'),
     ],
@@ -226,8 +229,12 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
   };
 
-  // The engine template slices only the descriptor fields it names (as d_<field>).
-  const usedFields = new Set([...engineTemplate.matchAll(/\bd_([a-z0-9_]+)/g)].map((m) => m[1]));
+  // The engine template slices only the descriptor fields it names: d_<field> from the latched
+  // descriptor, i_<field> from the incoming one in the dispatch cycle.
+  const fieldsNamed = (prefix: string) => {
+    const names = new Set([...engineTemplate.matchAll(new RegExp(`\\b${prefix}_([a-z0-9_]+)`, 'g'))].map((m) => m[1]));
+    return descriptorFields.filter((f) => names.has(f.name)).map((f) => ({ name: f.name, width: f.width, offset: fieldBitOffset(f) }));
+  };
   const engine: LeafModule = {
     name: 'sf_engine',
     doc: 'One engine: PE array, double-buffered input and weight buffers, accumulators, loader and writer.',
@@ -243,28 +250,41 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['BIAS_IDX_W', p.biasIdxBits],
       ['ACC_DEPTH', p.accDepth],
       ['W_DEPTH', p.wDepth],
+      ['DESC_BITS', p.descBits],
     ],
-    context: {
-      descFields: descriptorFields
-        .filter((f) => usedFields.has(f.name))
-        .map((f) => ({ name: f.name, width: f.width, offset: fieldBitOffset(f) })),
-    },
+    context: { descFields: fieldsNamed('d'), dispatchFields: fieldsNamed('i') },
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
       inp('start_i'),
       inp('desc_i', p.descBits),
+      inp('group_size_i', 8),
+      inp('member_i', 8),
       out('busy_o'),
       out('computing_o'),
       out('error_o'),
+      // Group broadcast: this engine's input writes (as leader) and its leader's (as member).
+      inpVec('group_in_ready_i', 2),
+      outVec('in_ready_o', 2),
+      out('bc_we_o'),
+      out('bc_waddr_o', p.inAddrBits),
+      out('bc_wdata_o', p.busBits),
+      out('bc_in_filled_o'),
+      out('bc_slot_o'),
+      inp('bc_we_i'),
+      inp('bc_waddr_i', p.inAddrBits),
+      inp('bc_wdata_i', p.busBits),
+      inp('bc_in_filled_i'),
+      inp('bc_slot_i'),
       ...readPorts(p),
       ...writePorts(p),
     ],
   };
 
+  const ctrlFieldNames = ['opcode', 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bw_weight', 'm_count'];
   const controller: LeafModule = {
     name: 'sf_controller',
-    doc: 'Walks the task list: fetches descriptors, dispatches them, writes trace records.',
+    doc: 'Dynamic reconfiguration controller: task window, dependencies, policies, engine groups, trace.',
     template: 'sf_controller.v.hbs',
     localparams: [
       ['AW', p.addrBits],
@@ -279,23 +299,46 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['TRACE_BYTES', p.traceBytes],
       ['TRACE_BEATS', p.traceBeats],
       ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
-      ['ENGINE_MASK', 2 ** engines - 1],
+      ['NE', engines],
+      ['LOG_NE', Math.floor(Math.log2(engines))],
+      ['LW', p.engineBits],
+      ['NC', p.channels],
+      ['CW', p.chanBits],
+      ['WIN', p.window],
+      ['WIN_W', Math.max(1, clog2(p.window))],
+      ['NCNT', p.counters],
+      ['CNT_W', clog2(p.counters)],
+      ['TQ_DEPTH', p.traceQueue],
+      ['TQ_W', clog2(p.traceQueue)],
     ],
-    context: { opcodeEnd: OPCODE_END, opcodeLayer: OPCODE_LAYER },
+    context: {
+      opcodeEnd: OPCODE_END,
+      opcodeLayer: OPCODE_LAYER,
+      ctrlFields: descriptorFields
+        .filter((f) => ctrlFieldNames.includes(f.name))
+        .map((f) => ({ upper: f.name.toUpperCase(), offset: fieldBitOffset(f), width: f.width })),
+    },
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
       inp('start_i'),
+      inp('policy_i', 2),
+      inp('static_log_i', 3),
       inp('task_base_i', p.addrBits),
       inp('trace_base_i', p.addrBits),
       inp('cycle_i', 32),
       out('busy_o'),
       out('error_code_o', 8),
       out('tasks_done_o', 32),
-      out('eng_start_o'),
+      outVec('eng_start_o', engines),
       out('eng_desc_o', p.descBits),
-      inp('eng_busy_i'),
-      inp('eng_error_i'),
+      out('eng_group_size_o', 8),
+      out('eng_member_o', engines * 8),
+      out('eng_leader_o', engines * p.engineBits),
+      out('eng_chan_o', engines * p.chanBits),
+      out('eng_weight_o', engines * 4),
+      inpVec('eng_busy_i', engines),
+      inpVec('eng_error_i', engines),
       ...readPorts(p),
       ...writePorts(p),
     ],
@@ -305,7 +348,10 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     name: 'sf_csr',
     doc: 'AXI4-Lite control and status registers, performance counters and the configuration block.',
     template: 'sf_csr.v.hbs',
-    localparams: [['ENGINES', engines]],
+    localparams: [
+      ['ENGINES', engines],
+      ['CHANNELS', p.channels],
+    ],
     context: regContext,
     ports: [
       inp('clk_i'),
@@ -330,11 +376,13 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('busy_i'),
       inp('error_code_i', 8),
       inp('tasks_done_i', 32),
-      inp('rd_beat_i'),
-      inp('wr_beat_i'),
+      inpVec('ch_rd_beat_i', p.channels),
+      inpVec('ch_wr_beat_i', p.channels),
       inpVec('eng_busy_i', engines),
       inpVec('eng_compute_i', engines),
       out('start_o'),
+      out('policy_o', 2),
+      out('static_log_o', 3),
       out('task_base_o', p.addrBits),
       out('trace_base_o', p.addrBits),
       out('cycle_o', 32),
@@ -342,48 +390,16 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
   };
 
-  const nm = p.masters;
-  const rdArb: LeafModule = {
-    name: 'sf_axi_rd_arb',
-    doc: 'Round-robin arbiter of the internal read masters onto one AXI4 read channel.',
-    template: 'sf_axi_rd_arb.v.hbs',
+  const nr = p.masters;
+  const nc = p.channels;
+  const xbar: LeafModule = {
+    name: 'sf_mem_xbar',
+    doc: 'Memory interconnect: every requester to its selected channel, weighted round-robin per channel.',
+    template: 'sf_mem_xbar.v.hbs',
     localparams: [
-      ['NM', nm],
-      ['IDW', p.idBits],
-      ['AW', p.addrBits],
-    ],
-    ports: [
-      inp('clk_i'),
-      inp('rst_ni'),
-      inp('m_ar_addr_i', nm * p.addrBits),
-      inp('m_ar_len_i', nm * 8),
-      inpVec('m_ar_valid_i', nm),
-      outVec('m_ar_ready_o', nm),
-      out('m_r_data_o', p.busBits),
-      out('m_r_resp_o', 2),
-      out('m_r_last_o'),
-      outVec('m_r_valid_o', nm),
-      inpVec('m_r_ready_i', nm),
-      out('s_ar_addr_o', p.addrBits),
-      out('s_ar_len_o', 8),
-      out('s_ar_id_o', p.idBits),
-      out('s_ar_valid_o'),
-      inp('s_ar_ready_i'),
-      inp('s_r_data_i', p.busBits),
-      inp('s_r_resp_i', 2),
-      inp('s_r_last_i'),
-      inp('s_r_id_i', p.idBits),
-      inp('s_r_valid_i'),
-      out('s_r_ready_o'),
-    ],
-  };
-
-  const wrArb: LeafModule = {
-    name: 'sf_axi_wr_arb',
-    doc: 'Round-robin arbiter of the internal write masters onto one AXI4 write channel, one burst at a time.',
-    template: 'sf_axi_wr_arb.v.hbs',
-    localparams: [
-      ['NM', nm],
+      ['NR', nr],
+      ['NC', nc],
+      ['CW', p.chanBits],
       ['IDW', p.idBits],
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],
@@ -391,32 +407,86 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
-      inp('m_aw_addr_i', nm * p.addrBits),
-      inp('m_aw_len_i', nm * 8),
-      inpVec('m_aw_valid_i', nm),
-      outVec('m_aw_ready_o', nm),
-      inp('m_w_data_i', nm * p.busBits),
-      inpVec('m_w_last_i', nm),
-      inpVec('m_w_valid_i', nm),
-      outVec('m_w_ready_o', nm),
-      out('m_b_resp_o', 2),
-      outVec('m_b_valid_o', nm),
-      inpVec('m_b_ready_i', nm),
-      out('s_aw_addr_o', p.addrBits),
-      out('s_aw_len_o', 8),
-      out('s_aw_id_o', p.idBits),
-      out('s_aw_valid_o'),
-      inp('s_aw_ready_i'),
-      out('s_w_data_o', p.busBits),
-      out('s_w_last_o'),
-      out('s_w_valid_o'),
-      inp('s_w_ready_i'),
-      inp('s_b_resp_i', 2),
-      inp('s_b_id_i', p.idBits),
-      inp('s_b_valid_i'),
-      out('s_b_ready_o'),
+      inp('chan_sel_i', nr * p.chanBits),
+      inp('weight_i', nr * 4),
+      inp('ar_addr_i', nr * p.addrBits),
+      inp('ar_len_i', nr * 8),
+      inpVec('ar_valid_i', nr),
+      outVec('ar_ready_o', nr),
+      out('r_data_o', nr * p.busBits),
+      out('r_resp_o', nr * 2),
+      outVec('r_last_o', nr),
+      outVec('r_valid_o', nr),
+      inpVec('r_ready_i', nr),
+      inp('aw_addr_i', nr * p.addrBits),
+      inp('aw_len_i', nr * 8),
+      inpVec('aw_valid_i', nr),
+      outVec('aw_ready_o', nr),
+      inp('w_data_i', nr * p.busBits),
+      inpVec('w_last_i', nr),
+      inpVec('w_valid_i', nr),
+      outVec('w_ready_o', nr),
+      out('b_resp_o', nr * 2),
+      outVec('b_valid_o', nr),
+      inpVec('b_ready_i', nr),
+      out('ch_ar_addr_o', nc * p.addrBits),
+      out('ch_ar_len_o', nc * 8),
+      out('ch_ar_id_o', nc * p.idBits),
+      outVec('ch_ar_valid_o', nc),
+      inpVec('ch_ar_ready_i', nc),
+      inp('ch_r_data_i', nc * p.busBits),
+      inp('ch_r_resp_i', nc * 2),
+      inpVec('ch_r_last_i', nc),
+      inp('ch_r_id_i', nc * p.idBits),
+      inpVec('ch_r_valid_i', nc),
+      outVec('ch_r_ready_o', nc),
+      out('ch_aw_addr_o', nc * p.addrBits),
+      out('ch_aw_len_o', nc * 8),
+      out('ch_aw_id_o', nc * p.idBits),
+      outVec('ch_aw_valid_o', nc),
+      inpVec('ch_aw_ready_i', nc),
+      out('ch_w_data_o', nc * p.busBits),
+      outVec('ch_w_last_o', nc),
+      outVec('ch_w_valid_o', nc),
+      inpVec('ch_w_ready_i', nc),
+      inp('ch_b_resp_i', nc * 2),
+      inp('ch_b_id_i', nc * p.idBits),
+      inpVec('ch_b_valid_i', nc),
+      outVec('ch_b_ready_o', nc),
     ],
   };
 
-  return { inRam, wRam, accRam, burstCap, loader, compute, writer, engine, controller, csr, rdArb, wrArb };
+  const ne = engines;
+  const groupBus: LeafModule = {
+    name: 'sf_group_bus',
+    doc: 'Engine-to-engine interconnect: input broadcast from each group leader to its members.',
+    template: 'sf_group_bus.v.hbs',
+    localparams: [
+      ['NE', ne],
+      ['LW', p.engineBits],
+      ['IN_AW', p.inAddrBits],
+      ['BUS_BITS', p.busBits],
+    ],
+    ports: [
+      inp('leader_i', ne * p.engineBits),
+      inpVec('busy_i', ne),
+      inp('in_ready_i', ne * 2),
+      inpVec('bc_we_i', ne),
+      inp('bc_waddr_i', ne * p.inAddrBits),
+      inp('bc_wdata_i', ne * p.busBits),
+      inpVec('bc_in_filled_i', ne),
+      inpVec('bc_slot_i', ne),
+      outVec('bc_we_o', ne),
+      out('bc_waddr_o', ne * p.inAddrBits),
+      out('bc_wdata_o', ne * p.busBits),
+      outVec('bc_in_filled_o', ne),
+      outVec('bc_slot_o', ne),
+      out('group_in_ready_o', ne * 2),
+    ],
+  };
+
+  // The interconnects slice every port per requester, channel or engine: declare them all with
+  // a range, even when a configuration makes one a single bit wide.
+  for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
+  return { inRam, wRam, accRam, burstCap, loader, compute, writer, engine, controller, csr, xbar, groupBus };
 }

@@ -34,9 +34,17 @@ export interface HwParams {
   traceBits: number;
   traceBeats: number;
   traceBytes: number;
-  /** Internal read/write masters: the controller, then each engine. */
+  /** Memory requesters: the controller, then each engine; their ID width on the channels. */
   masters: number;
   idBits: number;
+  engines: number;
+  channels: number;
+  /** Width of a channel number and of an engine number (at least 1). */
+  chanBits: number;
+  engineBits: number;
+  window: number;
+  counters: number;
+  traceQueue: number;
 }
 
 export function clog2(n: number): number {
@@ -83,5 +91,12 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     traceBytes,
     masters,
     idBits: Math.max(1, clog2(masters)),
+    engines: cfg.engines,
+    channels: cfg.memory.channels,
+    chanBits: Math.max(1, clog2(cfg.memory.channels)),
+    engineBits: Math.max(1, clog2(cfg.engines)),
+    window: cfg.controller.window,
+    counters: cfg.controller.counters,
+    traceQueue: 4,
   };
 }

@@ -35,8 +35,14 @@ export interface RegisterMap {
 /** Byte offset of the read-only configuration block. */
 export const CONFIG_BLOCK_OFFSET = 0x100;
 /** Byte offset of the per-engine counters, and bytes between engines. */
-export const ENGINE_COUNTERS_OFFSET = 0x40;
-export const ENGINE_COUNTERS_STRIDE = 0x8;
+export const ENGINE_COUNTERS_OFFSET = 0x400;
+export const ENGINE_COUNTERS_STRIDE = 0x10;
+/** Byte offset of the per-channel counters, and bytes between channels. */
+export const CHANNEL_COUNTERS_OFFSET = 0x800;
+export const CHANNEL_COUNTERS_STRIDE = 0x8;
+
+export const POLICIES = ['monolithic', 'static', 'elastic'] as const;
+export type Policy = (typeof POLICIES)[number];
 
 export function traceRecordBytes(cfg: ResolvedConfig): number {
   return Math.max(16, cfg.busBytes);
@@ -52,8 +58,10 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
       fields: [
         { name: 'START', lsb: 0, width: 1, doc: 'write 1 to start (reads as 0)' },
         { name: 'IRQ_EN', lsb: 1, width: 1, doc: 'raise irq_o while STATUS.DONE is set' },
+        { name: 'POLICY', lsb: 8, width: 2, doc: 'scheduling policy: 0 monolithic (all engines on one task, in program order), 1 static (fixed groups of 2^STATIC_LOG engines), 2 elastic (engines per task from its demand)' },
+        { name: 'STATIC_LOG', lsb: 12, width: 3, doc: 'log2 of the group size under the static policy' },
       ],
-      readExpr: "{30'd0, irq_en_q, 1'b0}",
+      readExpr: "{17'd0, static_log_q, 2'd0, policy_q, 6'd0, irq_en_q, 1'b0}",
     },
     {
       name: 'STATUS',
@@ -64,7 +72,7 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
         { name: 'BUSY', lsb: 0, width: 1, doc: 'a run is in progress' },
         { name: 'DONE', lsb: 1, width: 1, doc: 'the last run finished (write 1 to clear)' },
         { name: 'ERROR', lsb: 2, width: 1, doc: 'the last run stopped on an error' },
-        { name: 'ERROR_CODE', lsb: 8, width: 8, doc: '1: bad opcode, 2: engine error (bad descriptor or bus error), 3: bus error on the task list or trace' },
+        { name: 'ERROR_CODE', lsb: 8, width: 8, doc: '1: bad opcode, 2: engine error (bad descriptor or bus error), 3: bus error on the task list or trace, 4: deadlock (no task can ever start)' },
       ],
       readExpr: "{16'd0, error_code_i, 5'd0, error_code_i != 8'd0, done_q, busy_i}",
     },
@@ -73,14 +81,22 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
     { name: 'TASKS_DONE', offset: 0x010, access: 'ro', doc: 'Tasks completed in the current or last run.', readExpr: 'tasks_done_i' },
     { name: 'CYCLES_LO', offset: 0x014, access: 'ro', doc: 'Cycles of the current or last run, low word.', readExpr: 'cycles_q[31:0]' },
     { name: 'CYCLES_HI', offset: 0x018, access: 'ro', doc: 'Cycles of the current or last run, high word.', readExpr: 'cycles_q[63:32]' },
-    { name: 'RD_BEATS', offset: 0x01c, access: 'ro', doc: 'Read data beats on the memory ports during the run.', readExpr: 'rd_beats_q' },
-    { name: 'WR_BEATS', offset: 0x020, access: 'ro', doc: 'Write data beats on the memory ports during the run.', readExpr: 'wr_beats_q' },
+    { name: 'RD_BEATS', offset: 0x01c, access: 'ro', doc: 'Read data beats on all memory channels during the run.', readExpr: 'rd_beats_q' },
+    { name: 'WR_BEATS', offset: 0x020, access: 'ro', doc: 'Write data beats on all memory channels during the run.', readExpr: 'wr_beats_q' },
   ];
   for (let e = 0; e < cfg.engines; e++) {
     const base = ENGINE_COUNTERS_OFFSET + e * ENGINE_COUNTERS_STRIDE;
     regs.push(
       { name: `ENG${e}_BUSY`, offset: base, access: 'ro', doc: `Cycles engine ${e} held a task.`, readExpr: `eng_busy_cycles_q[${e * 32 + 31}:${e * 32}]` },
       { name: `ENG${e}_COMPUTE`, offset: base + 4, access: 'ro', doc: `Cycles engine ${e}'s PE array was computing.`, readExpr: `eng_compute_cycles_q[${e * 32 + 31}:${e * 32}]` },
+      { name: `ENG${e}_STALL`, offset: base + 8, access: 'ro', doc: `Cycles engine ${e} held a task but was not computing (waiting for data, its group or its writer).`, readExpr: `eng_stall_cycles_q[${e * 32 + 31}:${e * 32}]` },
+    );
+  }
+  for (let c = 0; c < cfg.memory.channels; c++) {
+    const base = CHANNEL_COUNTERS_OFFSET + c * CHANNEL_COUNTERS_STRIDE;
+    regs.push(
+      { name: `CH${c}_RD_BEATS`, offset: base, access: 'ro', doc: `Read data beats on memory channel ${c} during the run.`, readExpr: `ch_rd_beats_q[${c * 32 + 31}:${c * 32}]` },
+      { name: `CH${c}_WR_BEATS`, offset: base + 4, access: 'ro', doc: `Write data beats on memory channel ${c} during the run.`, readExpr: `ch_wr_beats_q[${c * 32 + 31}:${c * 32}]` },
     );
   }
   const constants: [string, number, string][] = [
@@ -93,6 +109,8 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
     ['CFG_DATA_BITS', cfg.dataBits, 'Activation and weight width.'],
     ['CFG_BUS_BITS', cfg.busBits, 'Memory data width.'],
     ['CFG_CHANNELS', cfg.memory.channels, 'AXI4 memory channels.'],
+    ['CFG_WINDOW', cfg.controller.window, 'Task descriptors the controller holds at once.'],
+    ['CFG_COUNTERS', cfg.controller.counters, 'Dependency counters.'],
     ['CFG_INPUT_WORDS', cfg.buffers.inputWords, 'Input buffer words per slot.'],
     ['CFG_WEIGHT_WORDS', cfg.buffers.weightWords, 'Weight buffer kernel positions per slot.'],
     ['CFG_ACC_WORDS', cfg.buffers.accWords, 'Accumulator buffer pixels.'],
@@ -167,5 +185,7 @@ export function registerMapVerilogHeader(map: RegisterMap): string {
   }
   lines.push(`localparam [11:0] SF_ENG_COUNTERS = 12'h${ENGINE_COUNTERS_OFFSET.toString(16).padStart(3, '0')};`);
   lines.push(`localparam integer SF_ENG_STRIDE = ${ENGINE_COUNTERS_STRIDE};`);
+  lines.push(`localparam [11:0] SF_CH_COUNTERS = 12'h${CHANNEL_COUNTERS_OFFSET.toString(16).padStart(3, '0')};`);
+  lines.push(`localparam integer SF_CH_STRIDE = ${CHANNEL_COUNTERS_STRIDE};`);
   return lines.join('\n') + '\n';
 }

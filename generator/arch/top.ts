@@ -32,109 +32,135 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     rvalid: top.output('s_axil_rvalid_o'),
     rready: top.input('s_axil_rready_i'),
   };
-  // AXI4 memory master.
+  // AXI4 memory masters: NC channels, each signal packed channel by channel (channel 0 lowest).
+  const nc = p.channels;
+  const ne = engines;
+  const nr = p.masters;
   const m = {
-    araddr: top.output('m_axi_araddr_o', p.addrBits),
-    arlen: top.output('m_axi_arlen_o', 8),
-    arsize: top.output('m_axi_arsize_o', 3),
-    arburst: top.output('m_axi_arburst_o', 2),
-    arid: top.output('m_axi_arid_o', p.idBits),
-    arvalid: top.output('m_axi_arvalid_o'),
-    arready: top.input('m_axi_arready_i'),
-    rdata: top.input('m_axi_rdata_i', p.busBits),
-    rresp: top.input('m_axi_rresp_i', 2),
-    rlast: top.input('m_axi_rlast_i'),
-    rid: top.input('m_axi_rid_i', p.idBits),
-    rvalid: top.input('m_axi_rvalid_i'),
-    rready: top.output('m_axi_rready_o'),
-    awaddr: top.output('m_axi_awaddr_o', p.addrBits),
-    awlen: top.output('m_axi_awlen_o', 8),
-    awsize: top.output('m_axi_awsize_o', 3),
-    awburst: top.output('m_axi_awburst_o', 2),
-    awid: top.output('m_axi_awid_o', p.idBits),
-    awvalid: top.output('m_axi_awvalid_o'),
-    awready: top.input('m_axi_awready_i'),
-    wdata: top.output('m_axi_wdata_o', p.busBits),
-    wstrb: top.output('m_axi_wstrb_o', p.busBytes),
-    wlast: top.output('m_axi_wlast_o'),
-    wvalid: top.output('m_axi_wvalid_o'),
-    wready: top.input('m_axi_wready_i'),
-    bresp: top.input('m_axi_bresp_i', 2),
-    bid: top.input('m_axi_bid_i', p.idBits),
-    bvalid: top.input('m_axi_bvalid_i'),
-    bready: top.output('m_axi_bready_o'),
+    araddr: top.output('m_axi_araddr_o', nc * p.addrBits),
+    arlen: top.output('m_axi_arlen_o', nc * 8),
+    arsize: top.output('m_axi_arsize_o', nc * 3),
+    arburst: top.output('m_axi_arburst_o', nc * 2),
+    arid: top.output('m_axi_arid_o', nc * p.idBits),
+    arvalid: top.output('m_axi_arvalid_o', nc),
+    arready: top.input('m_axi_arready_i', nc),
+    rdata: top.input('m_axi_rdata_i', nc * p.busBits),
+    rresp: top.input('m_axi_rresp_i', nc * 2),
+    rlast: top.input('m_axi_rlast_i', nc),
+    rid: top.input('m_axi_rid_i', nc * p.idBits),
+    rvalid: top.input('m_axi_rvalid_i', nc),
+    rready: top.output('m_axi_rready_o', nc),
+    awaddr: top.output('m_axi_awaddr_o', nc * p.addrBits),
+    awlen: top.output('m_axi_awlen_o', nc * 8),
+    awsize: top.output('m_axi_awsize_o', nc * 3),
+    awburst: top.output('m_axi_awburst_o', nc * 2),
+    awid: top.output('m_axi_awid_o', nc * p.idBits),
+    awvalid: top.output('m_axi_awvalid_o', nc),
+    awready: top.input('m_axi_awready_i', nc),
+    wdata: top.output('m_axi_wdata_o', nc * p.busBits),
+    wstrb: top.output('m_axi_wstrb_o', nc * p.busBytes),
+    wlast: top.output('m_axi_wlast_o', nc),
+    wvalid: top.output('m_axi_wvalid_o', nc),
+    wready: top.input('m_axi_wready_i', nc),
+    bresp: top.input('m_axi_bresp_i', nc * 2),
+    bid: top.input('m_axi_bid_i', nc * p.idBits),
+    bvalid: top.input('m_axi_bvalid_i', nc),
+    bready: top.output('m_axi_bready_o', nc),
   };
   const irq = top.output('irq_o', 1, 'run finished (when CTRL.IRQ_EN is set)');
 
-  // Fixed burst attributes: full-width INCR bursts, all byte lanes written.
-  top.assign(m.arsize, lit(p.logBusBytes, 3));
-  top.assign(m.arburst, lit(1, 2));
-  top.assign(m.awsize, lit(p.logBusBytes, 3));
-  top.assign(m.awburst, lit(1, 2));
-  top.assign(m.wstrb, lit((1n << BigInt(p.busBytes)) - 1n, p.busBytes));
+  // Fixed burst attributes on every channel: full-width INCR bursts, all byte lanes written.
+  const repeat = (value: bigint, width: number, times: number) => {
+    let v = 0n;
+    for (let i = 0; i < times; i++) v = (v << BigInt(width)) | value;
+    return lit(v, width * times);
+  };
+  top.assign(m.arsize, repeat(BigInt(p.logBusBytes), 3, nc));
+  top.assign(m.arburst, repeat(1n, 2, nc));
+  top.assign(m.awsize, repeat(BigInt(p.logBusBytes), 3, nc));
+  top.assign(m.awburst, repeat(1n, 2, nc));
+  top.assign(m.wstrb, repeat((1n << BigInt(p.busBytes)) - 1n, p.busBytes, nc));
 
-  // Internal masters: index 0 is the controller, 1 + e is engine e.
-  const rd = {
-    araddr: top.wire('rd_ar_addr', nm * p.addrBits),
-    arlen: top.wire('rd_ar_len', nm * 8),
-    arvalid: top.wire('rd_ar_valid', nm),
-    arready: top.wire('rd_ar_ready', nm),
-    rdata: top.wire('rd_r_data', p.busBits),
-    rresp: top.wire('rd_r_resp', 2),
-    rlast: top.wire('rd_r_last'),
-    rvalid: top.wire('rd_r_valid', nm),
-    rready: top.wire('rd_r_ready', nm),
+  // Memory requesters: index 0 is the controller, 1 + e is engine e.
+  const rq = {
+    araddr: top.wire('rq_ar_addr', nr * p.addrBits),
+    arlen: top.wire('rq_ar_len', nr * 8),
+    arvalid: top.wire('rq_ar_valid', nr),
+    arready: top.wire('rq_ar_ready', nr),
+    rdata: top.wire('rq_r_data', nr * p.busBits),
+    rresp: top.wire('rq_r_resp', nr * 2),
+    rlast: top.wire('rq_r_last', nr),
+    rvalid: top.wire('rq_r_valid', nr),
+    rready: top.wire('rq_r_ready', nr),
+    awaddr: top.wire('rq_aw_addr', nr * p.addrBits),
+    awlen: top.wire('rq_aw_len', nr * 8),
+    awvalid: top.wire('rq_aw_valid', nr),
+    awready: top.wire('rq_aw_ready', nr),
+    wdata: top.wire('rq_w_data', nr * p.busBits),
+    wlast: top.wire('rq_w_last', nr),
+    wvalid: top.wire('rq_w_valid', nr),
+    wready: top.wire('rq_w_ready', nr),
+    bresp: top.wire('rq_b_resp', nr * 2),
+    bvalid: top.wire('rq_b_valid', nr),
+    bready: top.wire('rq_b_ready', nr),
   };
-  const wr = {
-    awaddr: top.wire('wr_aw_addr', nm * p.addrBits),
-    awlen: top.wire('wr_aw_len', nm * 8),
-    awvalid: top.wire('wr_aw_valid', nm),
-    awready: top.wire('wr_aw_ready', nm),
-    wdata: top.wire('wr_w_data', nm * p.busBits),
-    wlast: top.wire('wr_w_last', nm),
-    wvalid: top.wire('wr_w_valid', nm),
-    wready: top.wire('wr_w_ready', nm),
-    bresp: top.wire('wr_b_resp', 2),
-    bvalid: top.wire('wr_b_valid', nm),
-    bready: top.wire('wr_b_ready', nm),
-  };
-  const masterPorts = (i: number): Record<string, Expr> => ({
-    ar_addr_o: slice('rd_ar_addr', i * p.addrBits, p.addrBits),
-    ar_len_o: slice('rd_ar_len', i * 8, 8),
-    ar_valid_o: slice('rd_ar_valid', i, 1),
-    ar_ready_i: slice('rd_ar_ready', i, 1),
-    r_data_i: rd.rdata,
-    r_resp_i: rd.rresp,
-    r_last_i: rd.rlast,
-    r_valid_i: slice('rd_r_valid', i, 1),
-    r_ready_o: slice('rd_r_ready', i, 1),
-    aw_addr_o: slice('wr_aw_addr', i * p.addrBits, p.addrBits),
-    aw_len_o: slice('wr_aw_len', i * 8, 8),
-    aw_valid_o: slice('wr_aw_valid', i, 1),
-    aw_ready_i: slice('wr_aw_ready', i, 1),
-    w_data_o: slice('wr_w_data', i * p.busBits, p.busBits),
-    w_last_o: slice('wr_w_last', i, 1),
-    w_valid_o: slice('wr_w_valid', i, 1),
-    w_ready_i: slice('wr_w_ready', i, 1),
-    b_resp_i: wr.bresp,
-    b_valid_i: slice('wr_b_valid', i, 1),
-    b_ready_o: slice('wr_b_ready', i, 1),
+  const requesterPorts = (i: number): Record<string, Expr> => ({
+    ar_addr_o: slice('rq_ar_addr', i * p.addrBits, p.addrBits),
+    ar_len_o: slice('rq_ar_len', i * 8, 8),
+    ar_valid_o: slice('rq_ar_valid', i, 1),
+    ar_ready_i: slice('rq_ar_ready', i, 1),
+    r_data_i: slice('rq_r_data', i * p.busBits, p.busBits),
+    r_resp_i: slice('rq_r_resp', i * 2, 2),
+    r_last_i: slice('rq_r_last', i, 1),
+    r_valid_i: slice('rq_r_valid', i, 1),
+    r_ready_o: slice('rq_r_ready', i, 1),
+    aw_addr_o: slice('rq_aw_addr', i * p.addrBits, p.addrBits),
+    aw_len_o: slice('rq_aw_len', i * 8, 8),
+    aw_valid_o: slice('rq_aw_valid', i, 1),
+    aw_ready_i: slice('rq_aw_ready', i, 1),
+    w_data_o: slice('rq_w_data', i * p.busBits, p.busBits),
+    w_last_o: slice('rq_w_last', i, 1),
+    w_valid_o: slice('rq_w_valid', i, 1),
+    w_ready_i: slice('rq_w_ready', i, 1),
+    b_resp_i: slice('rq_b_resp', i * 2, 2),
+    b_valid_i: slice('rq_b_valid', i, 1),
+    b_ready_o: slice('rq_b_ready', i, 1),
   });
 
   const clk = ref('clk_i');
   const rstN = ref('rst_ni');
   const start = top.wire('start', 1, 'pulse: CTRL.START written while idle');
+  const policy = top.wire('policy', 2);
+  const staticLog = top.wire('static_log', 3);
   const taskBase = top.wire('task_base', p.addrBits);
   const traceBase = top.wire('trace_base', p.addrBits);
   const cycle = top.wire('cycle', 32);
   const busy = top.wire('busy');
   const errorCode = top.wire('error_code', 8);
   const tasksDone = top.wire('tasks_done', 32);
-  const engStart = top.wire('eng_start');
+  const engStart = top.wire('eng_start', ne);
   const engDesc = top.wire('eng_desc', p.descBits);
-  const engBusy = top.wire('eng_busy', engines);
-  const engComputing = top.wire('eng_computing', engines);
-  const engError = top.wire('eng_error', engines);
+  const engGroupSize = top.wire('eng_group_size', 8);
+  const engMember = top.wire('eng_member', ne * 8);
+  const engLeader = top.wire('eng_leader', ne * p.engineBits);
+  const engChan = top.wire('eng_chan', ne * p.chanBits);
+  const engWeight = top.wire('eng_weight', ne * 4);
+  const engBusy = top.wire('eng_busy', ne);
+  const engComputing = top.wire('eng_computing', ne);
+  const engError = top.wire('eng_error', ne);
+  // Engine-to-engine broadcast: what each engine sends as a leader, and what it receives.
+  top.wire('in_ready', ne * 2);
+  top.wire('group_in_ready', ne * 2);
+  top.wire('bc_we_out', ne);
+  top.wire('bc_waddr_out', ne * p.inAddrBits);
+  top.wire('bc_wdata_out', ne * p.busBits);
+  top.wire('bc_in_filled_out', ne);
+  top.wire('bc_slot_out', ne);
+  top.wire('bc_we_in', ne);
+  top.wire('bc_waddr_in', ne * p.inAddrBits);
+  top.wire('bc_wdata_in', ne * p.busBits);
+  top.wire('bc_in_filled_in', ne);
+  top.wire('bc_slot_in', ne);
 
   top.instance(leaves.csr, 'u_csr', {
     clk_i: clk,
@@ -159,11 +185,13 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     busy_i: busy,
     error_code_i: errorCode,
     tasks_done_i: tasksDone,
-    rd_beat_i: raw('m_axi_rvalid_i & m_axi_rready_o', 1, [m.rvalid, m.rready]),
-    wr_beat_i: raw('m_axi_wvalid_o & m_axi_wready_i', 1, [m.wvalid, m.wready]),
+    ch_rd_beat_i: raw('m_axi_rvalid_i & m_axi_rready_o', nc, [m.rvalid, m.rready]),
+    ch_wr_beat_i: raw('m_axi_wvalid_o & m_axi_wready_i', nc, [m.wvalid, m.wready]),
     eng_busy_i: engBusy,
     eng_compute_i: engComputing,
     start_o: start,
+    policy_o: policy,
+    static_log_o: staticLog,
     task_base_o: taskBase,
     trace_base_o: traceBase,
     cycle_o: cycle,
@@ -174,6 +202,8 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     clk_i: clk,
     rst_ni: rstN,
     start_i: start,
+    policy_i: policy,
+    static_log_i: staticLog,
     task_base_i: taskBase,
     trace_base_i: traceBase,
     cycle_i: cycle,
@@ -182,78 +212,111 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     tasks_done_o: tasksDone,
     eng_start_o: engStart,
     eng_desc_o: engDesc,
-    eng_busy_i: engines === 1 ? engBusy : raw('|eng_busy', 1, [engBusy]),
-    eng_error_i: engines === 1 ? engError : raw('|eng_error', 1, [engError]),
-    ...masterPorts(0),
+    eng_group_size_o: engGroupSize,
+    eng_member_o: engMember,
+    eng_leader_o: engLeader,
+    eng_chan_o: engChan,
+    eng_weight_o: engWeight,
+    eng_busy_i: engBusy,
+    eng_error_i: engError,
+    ...requesterPorts(0),
   });
 
-  for (let e = 0; e < engines; e++) {
+  for (let e = 0; e < ne; e++) {
     top.instance(leaves.engine, `u_engine${e}`, {
       clk_i: clk,
       rst_ni: rstN,
-      start_i: engStart,
+      start_i: slice('eng_start', e, 1),
       desc_i: engDesc,
+      group_size_i: engGroupSize,
+      member_i: slice('eng_member', e * 8, 8),
       busy_o: slice('eng_busy', e, 1),
       computing_o: slice('eng_computing', e, 1),
       error_o: slice('eng_error', e, 1),
-      ...masterPorts(1 + e),
+      group_in_ready_i: slice('group_in_ready', e * 2, 2),
+      in_ready_o: slice('in_ready', e * 2, 2),
+      bc_we_o: slice('bc_we_out', e, 1),
+      bc_waddr_o: slice('bc_waddr_out', e * p.inAddrBits, p.inAddrBits),
+      bc_wdata_o: slice('bc_wdata_out', e * p.busBits, p.busBits),
+      bc_in_filled_o: slice('bc_in_filled_out', e, 1),
+      bc_slot_o: slice('bc_slot_out', e, 1),
+      bc_we_i: slice('bc_we_in', e, 1),
+      bc_waddr_i: slice('bc_waddr_in', e * p.inAddrBits, p.inAddrBits),
+      bc_wdata_i: slice('bc_wdata_in', e * p.busBits, p.busBits),
+      bc_in_filled_i: slice('bc_in_filled_in', e, 1),
+      bc_slot_i: slice('bc_slot_in', e, 1),
+      ...requesterPorts(1 + e),
     });
   }
 
-  top.instance(leaves.rdArb, 'u_rd_arb', {
-    clk_i: clk,
-    rst_ni: rstN,
-    m_ar_addr_i: rd.araddr,
-    m_ar_len_i: rd.arlen,
-    m_ar_valid_i: rd.arvalid,
-    m_ar_ready_o: rd.arready,
-    m_r_data_o: rd.rdata,
-    m_r_resp_o: rd.rresp,
-    m_r_last_o: rd.rlast,
-    m_r_valid_o: rd.rvalid,
-    m_r_ready_i: rd.rready,
-    s_ar_addr_o: m.araddr,
-    s_ar_len_o: m.arlen,
-    s_ar_id_o: m.arid,
-    s_ar_valid_o: m.arvalid,
-    s_ar_ready_i: m.arready,
-    s_r_data_i: m.rdata,
-    s_r_resp_i: m.rresp,
-    s_r_last_i: m.rlast,
-    s_r_id_i: m.rid,
-    s_r_valid_i: m.rvalid,
-    s_r_ready_o: m.rready,
+  top.instance(leaves.groupBus, 'u_group_bus', {
+    leader_i: engLeader,
+    busy_i: engBusy,
+    in_ready_i: ref('in_ready'),
+    bc_we_i: ref('bc_we_out'),
+    bc_waddr_i: ref('bc_waddr_out'),
+    bc_wdata_i: ref('bc_wdata_out'),
+    bc_in_filled_i: ref('bc_in_filled_out'),
+    bc_slot_i: ref('bc_slot_out'),
+    bc_we_o: ref('bc_we_in'),
+    bc_waddr_o: ref('bc_waddr_in'),
+    bc_wdata_o: ref('bc_wdata_in'),
+    bc_in_filled_o: ref('bc_in_filled_in'),
+    bc_slot_o: ref('bc_slot_in'),
+    group_in_ready_o: ref('group_in_ready'),
   });
 
-  top.instance(leaves.wrArb, 'u_wr_arb', {
+  top.instance(leaves.xbar, 'u_mem_xbar', {
     clk_i: clk,
     rst_ni: rstN,
-    m_aw_addr_i: wr.awaddr,
-    m_aw_len_i: wr.awlen,
-    m_aw_valid_i: wr.awvalid,
-    m_aw_ready_o: wr.awready,
-    m_w_data_i: wr.wdata,
-    m_w_last_i: wr.wlast,
-    m_w_valid_i: wr.wvalid,
-    m_w_ready_o: wr.wready,
-    m_b_resp_o: wr.bresp,
-    m_b_valid_o: wr.bvalid,
-    m_b_ready_i: wr.bready,
-    s_aw_addr_o: m.awaddr,
-    s_aw_len_o: m.awlen,
-    s_aw_id_o: m.awid,
-    s_aw_valid_o: m.awvalid,
-    s_aw_ready_i: m.awready,
-    s_w_data_o: m.wdata,
-    s_w_last_o: m.wlast,
-    s_w_valid_o: m.wvalid,
-    s_w_ready_i: m.wready,
-    s_b_resp_i: m.bresp,
-    s_b_id_i: m.bid,
-    s_b_valid_i: m.bvalid,
-    s_b_ready_o: m.bready,
+    // The controller always uses channel 0 with weight 1; engines use what it assigned.
+    chan_sel_i: cat(engChan, lit(0, p.chanBits)),
+    weight_i: cat(engWeight, lit(1, 4)),
+    ar_addr_i: rq.araddr,
+    ar_len_i: rq.arlen,
+    ar_valid_i: rq.arvalid,
+    ar_ready_o: rq.arready,
+    r_data_o: rq.rdata,
+    r_resp_o: rq.rresp,
+    r_last_o: rq.rlast,
+    r_valid_o: rq.rvalid,
+    r_ready_i: rq.rready,
+    aw_addr_i: rq.awaddr,
+    aw_len_i: rq.awlen,
+    aw_valid_i: rq.awvalid,
+    aw_ready_o: rq.awready,
+    w_data_i: rq.wdata,
+    w_last_i: rq.wlast,
+    w_valid_i: rq.wvalid,
+    w_ready_o: rq.wready,
+    b_resp_o: rq.bresp,
+    b_valid_o: rq.bvalid,
+    b_ready_i: rq.bready,
+    ch_ar_addr_o: m.araddr,
+    ch_ar_len_o: m.arlen,
+    ch_ar_id_o: m.arid,
+    ch_ar_valid_o: m.arvalid,
+    ch_ar_ready_i: m.arready,
+    ch_r_data_i: m.rdata,
+    ch_r_resp_i: m.rresp,
+    ch_r_last_i: m.rlast,
+    ch_r_id_i: m.rid,
+    ch_r_valid_i: m.rvalid,
+    ch_r_ready_o: m.rready,
+    ch_aw_addr_o: m.awaddr,
+    ch_aw_len_o: m.awlen,
+    ch_aw_id_o: m.awid,
+    ch_aw_valid_o: m.awvalid,
+    ch_aw_ready_i: m.awready,
+    ch_w_data_o: m.wdata,
+    ch_w_last_o: m.wlast,
+    ch_w_valid_o: m.wvalid,
+    ch_w_ready_i: m.wready,
+    ch_b_resp_i: m.bresp,
+    ch_b_id_i: m.bid,
+    ch_b_valid_i: m.bvalid,
+    ch_b_ready_o: m.bready,
   });
 
-  void cat;
   return top.build();
 }

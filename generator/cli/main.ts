@@ -54,6 +54,8 @@ configOptions(program.command('run').description('Generate the accelerator, comp
   .requiredOption('--workload <file>', 'workload.json, or builtin:<model> (one job, batch 1, seed 0)')
   .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
   .requiredOption('--out <dir>', 'output folder for outputs/*.npy and results.json (replaced as a whole)')
+  .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
+  .option('--static-group <engines>', 'engines per group under the static policy (a power of two; default half of them)', intArg('--static-group', 1))
   .option('--seed <n>', 'seed of the memory model\'s random stalls', intArg('--seed'), 1)
   .option('--latency <cycles>', 'memory read latency (default: the config\'s testbench.latency)', intArg('--latency', 1))
   .option('--bytes-per-cycle <n>', 'memory bandwidth per channel (default: one beat a cycle)', intArg('--bytes-per-cycle', 1))

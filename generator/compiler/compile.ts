@@ -9,6 +9,7 @@ import { InputError, ProblemList } from '../errors.ts';
 import { layerShapes, type Layer, type LayerShape, type Model } from '../model/model.ts';
 import type { Job } from '../model/workload.ts';
 import { actLayout, alignUp, MemImage, packActivations, type ActLayout } from './layout.ts';
+import { linkTasks } from './schedule.ts';
 import { chooseTile, minimumBuffers, type EngineGeometry } from './tiling.ts';
 
 export interface TaskInfo {
@@ -155,6 +156,25 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
   });
   if (planned.length !== taskCount) throw new Error(`internal: planned ${planned.length} tasks, counted ${taskCount}`);
 
+  // One task list for all jobs, interleaved, with dependencies linked through counters.
+  const firstOfJob = jobs.map((_, j) => planned.findIndex((t) => t.info.job === j));
+  const perJob = jobs.map((_, j) =>
+    planned.filter((t) => t.info.job === j).map((t) => ({ job: j, layer: t.info.layer, estimatedCycles: t.info.estimatedCycles, deps: t.info.deps.map((d) => d - firstOfJob[j]) })),
+  );
+  const linked = linkTasks(perJob, cfg);
+  const ordered: PlannedTask[] = linked.order.map(([j, t], i) => {
+    const task = planned[firstOfJob[j] + t];
+    const wait = linked.wait[i];
+    return {
+      info: { ...task.info, index: i },
+      desc: { ...task.desc, task_id: i, signal_id: linked.signal[i], wait_en: wait ? 1 : 0, wait_id: wait?.counter ?? 0, wait_count: wait?.count ?? 0 },
+    };
+  });
+  const newIndex = new Map<number, number>();
+  linked.order.forEach(([j, t], i) => newIndex.set(firstOfJob[j] + t, i));
+  for (const t of ordered) t.info.deps = t.info.deps.map((d) => newIndex.get(d)!);
+  planned.splice(0, planned.length, ...ordered);
+
   planned.forEach((t, i) => {
     const words = packDescriptor(t.desc);
     words.forEach((w, k) => image.writeU32(taskBase + i * DESC_BYTES + 4 * k, w));
@@ -254,7 +274,7 @@ function baseDescriptor(ctx: LayerContext, index: number, cfg: ResolvedConfig): 
     relu: layer.relu ? 1 : 0,
     shift: layer.shift,
     sat_bits: ctx.bits,
-    task_id: index & 0xffff,
+    task_id: index,
     job_id: ctx.job & 0xff,
     layer_id: ctx.layerIndex & 0xff,
     cin_blocks: g.cinBlocks,
@@ -319,6 +339,9 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
           pool_row_step: g.poolS * C,
           in_dst_first: rowFirst * IC + colFirst,
           pixels: R * C,
+          // Compute-bound: use every free engine; light on the memory channels.
+          pref_engines: 0,
+          bw_weight: bandwidthWeight(IR * IC + g.kernel * g.kernel * cfg.pe.tm, g.kernel * g.kernel * Math.max(R * C, MIN_PIXEL_SLOTS)),
         };
         const deps = ctx.prevIsPerImage
           ? ctx.prevTasks.slice(n * ctx.prevTasks.length / input.batch, (n + 1) * ctx.prevTasks.length / input.batch)
@@ -372,6 +395,10 @@ function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig,
       pool_row_step: 1,
       in_dst_first: 0,
       pixels: images,
+      // Bandwidth-bound: one engine per memory channel saturates the channels; more engines
+      // would only wait for data that compute-bound tasks could use.
+      pref_engines: Math.max(1, Math.min(cfg.engines, cfg.memory.channels)),
+      bw_weight: bandwidthWeight(images + cfg.pe.tm, Math.max(images, MIN_PIXEL_SLOTS)),
     };
     // Every image of the group needs its previous-layer output.
     const perImage = ctx.prevTasks.length / batch;
@@ -384,6 +411,11 @@ function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig,
     });
   }
   return tasks;
+}
+
+/** Arbitration weight (1..15) from a task's memory beats per compute cycle of one engine. */
+function bandwidthWeight(beats: number, computeCycles: number): number {
+  return Math.max(1, Math.min(15, Math.round((4 * beats) / computeCycles)));
 }
 
 /** Conv weights [out][in][k][k] (or fc [out][fanIn]) into [m-block][c-block][ky][kx][tm lanes][tn lanes]. */

@@ -5,28 +5,29 @@ export const presets: Record<string, ConfigInput> = {
   /** Smallest useful design: fast to build and simulate, used by CI. */
   tiny: {
     name: 'tiny',
-    engines: 1,
+    engines: 2,
     pe: { tn: 4, tm: 4 },
     buffers: { inputWords: 1024, weightWords: 64, accWords: 256 },
     memory: { channels: 1, maxBurst: 16, maxOutstanding: 4 },
+    controller: { window: 4, counters: 64 },
     testbench: { latency: 8 },
   },
-  /** A mid-size design: 256 MACs, enough buffering for AlexNet's 11x11 first layer. */
+  /** 4 engines of 256 MACs on 2 memory channels, enough buffering for AlexNet's 11x11 layer. */
   default: {
     name: 'default',
-    engines: 1,
+    engines: 4,
     pe: { tn: 16, tm: 16 },
     buffers: { inputWords: 8192, weightWords: 128, accWords: 1024 },
-    memory: { channels: 1, maxBurst: 16, maxOutstanding: 8 },
+    memory: { channels: 2, maxBurst: 16, maxOutstanding: 8 },
     testbench: { latency: 20 },
   },
-  /** Sized like the paper's FPGA design: 2048 MACs at 100 MHz. */
+  /** Sized like the paper's FPGA design: 8 engines, 2048 MACs at 100 MHz, 4 memory channels. */
   paper: {
     name: 'paper',
-    engines: 1,
-    pe: { tn: 32, tm: 64 },
+    engines: 8,
+    pe: { tn: 16, tm: 16 },
     buffers: { inputWords: 8192, weightWords: 128, accWords: 1024 },
-    memory: { channels: 1, maxBurst: 16, maxOutstanding: 8 },
+    memory: { channels: 4, maxBurst: 16, maxOutstanding: 8 },
     clockMhz: 100,
     testbench: { latency: 20 },
   },

@@ -85,14 +85,8 @@ function checkCrossFields(cfg: Config, file: string, problems: ProblemList): voi
     problems.add(file, 'pe.tm', `a multiple of pe.tn (${cfg.pe.tn}), since outputs are stored in vectors of tn channels`, cfg.pe.tm);
   }
   const busBits = cfg.pe.tn * cfg.dataBits;
-  if (busBits < 32 || busBits > 1024) {
-    problems.add(file, 'pe.tn', `pe.tn * dataBits (the memory beat width) between 32 and 1024 bits`, `${cfg.pe.tn} * ${cfg.dataBits} = ${busBits}`);
-  }
-  if (cfg.engines !== 1) {
-    problems.add(file, 'engines', '1 (several engines need the multi-engine interconnect, not generated yet)', cfg.engines);
-  }
-  if (cfg.memory.channels !== 1) {
-    problems.add(file, 'memory.channels', '1 (several channels need the multi-engine interconnect, not generated yet)', cfg.memory.channels);
+  if (busBits < 32 || busBits > 512) {
+    problems.addText(file, 'pe.tn', `pe.tn * dataBits (the memory beat width) between 32 and 512 bits`, `${cfg.pe.tn} * ${cfg.dataBits} = ${busBits}`);
   }
   if (cfg.buffers.accWords < MIN_PIXEL_SLOTS) {
     problems.add(file, 'buffers.accWords', `at least ${MIN_PIXEL_SLOTS}`, cfg.buffers.accWords);

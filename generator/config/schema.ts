@@ -28,14 +28,23 @@ export const buffersSchema = z
 
 export const memorySchema = z
   .strictObject({
-    /** Number of AXI4 master channels to memory. */
-    channels: positiveInt.default(1),
+    /** Number of AXI4 master channels to memory (all reach the same memory). */
+    channels: powerOfTwo.max(16).default(1),
     /** Longest burst the engines issue, in beats (AXI4 INCR allows 256). */
     maxBurst: powerOfTwo.max(256).default(16),
     /** Read bursts an engine keeps in flight. */
     maxOutstanding: powerOfTwo.min(2).max(64).default(8),
   })
   .default({ channels: 1, maxBurst: 16, maxOutstanding: 8 });
+
+export const controllerSchema = z
+  .strictObject({
+    /** Task descriptors the controller holds at once (it may start any ready one of them). */
+    window: z.number().int().min(2).max(16).default(4),
+    /** Dependency counters (tasks wait on and signal these). */
+    counters: powerOfTwo.min(16).max(256).default(256),
+  })
+  .default({ window: 4, counters: 256 });
 
 export const testbenchSchema = z
   .strictObject({
@@ -57,10 +66,11 @@ export const configSchema = z.strictObject({
   /** Width of activations and weights in the datapath (models with fewer bits run sign-extended). */
   dataBits: z.union([z.literal(8), z.literal(16)]).default(8),
   /** Number of engines (PE clusters). */
-  engines: positiveInt.max(64).default(1),
+  engines: positiveInt.max(32).default(1),
   pe: peSchema,
   buffers: buffersSchema,
   memory: memorySchema,
+  controller: controllerSchema,
   /** Target clock for synthesis constraints, in MHz. */
   clockMhz: z.number().positive().max(1000).default(100),
   testbench: testbenchSchema,

@@ -7,13 +7,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { unpackActivations } from '../compiler/layout.ts';
+import { hwParams } from '../arch/params.ts';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
+import { InputError } from '../errors.ts';
 import { generateFiles, writeFilesAtomically, type FileMap } from '../emit/generate.ts';
 import { goldenForward } from '../golden/golden.ts';
 import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
 import { loadWorkloadRef, type Job } from '../model/workload.ts';
+import { POLICIES, type Policy } from '../arch/regmap.ts';
 import { buildSimulation, runSimulation, type Simulator } from '../tools/sim.ts';
 import { parseMemDump, toFreadBytes } from './image-file.ts';
 import { parseSimOutput, type SimReport } from './sim-output.ts';
@@ -26,6 +29,9 @@ export interface RunOptions {
   workload: string;
   sim: Simulator;
   out: string;
+  /** Scheduling policy (default elastic) and, for static, the engines per group (default half). */
+  policy?: Policy;
+  staticGroup?: number;
   seed?: number;
   latency?: number;
   bytesPerCycle?: number;
@@ -64,6 +70,8 @@ export interface RunResults {
   allMatch: boolean;
   config: { name: string; hash: string; source: string; engines: number; macs: number; busBits: number };
   simulator: Simulator;
+  policy: Policy;
+  staticGroup: number;
   memory: { latency: number; bytesPerCycle: number; stallPercent: number; seed: number };
   cycles: number;
   totalMacs: number;
@@ -73,7 +81,8 @@ export interface RunResults {
   readBeats: number;
   writeBeats: number;
   jobs: JobResult[];
-  engines: { busyCycles: number; computeCycles: number }[];
+  engines: { busyCycles: number; computeCycles: number; stallCycles: number }[];
+  channels: { readBeats: number; writeBeats: number }[];
   tasks: number;
   trace: TraceEntry[];
   timing: { compileSeconds: number; buildSeconds: number; buildCached: boolean; simSeconds: number; simCyclesPerSecond: number };
@@ -96,6 +105,9 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     stallPercent: opts.stallPercent ?? cfg.testbench.stallPercent,
     seed: opts.seed ?? 1,
   };
+  const policy = opts.policy ?? 'elastic';
+  const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
+  checkStaticGroup(staticGroup, cfg);
   const boundCycles = physicalBound(program, cfg, memory.bytesPerCycle);
   const estimate = program.tasks.reduce((s, t) => s + t.estimatedCycles, 0);
   const budget = opts.budget ?? Math.ceil(20 * Math.max(boundCycles, estimate) + 200_000);
@@ -104,7 +116,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const build = await buildSimulation({
     simulator: opts.sim,
     files: simSources(files),
-    params: { BUS_BITS: cfg.busBits, IDW: Math.max(1, Math.ceil(Math.log2(1 + cfg.engines))), MEM_WORDS: memWords, ENGINES: cfg.engines },
+    params: { BUS_BITS: cfg.busBits, IDW: hwParams(cfg).idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels },
     cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR,
   });
   log(build.cached ? `${opts.sim} build: cached` : `${opts.sim} build: ${build.buildSeconds.toFixed(1)} s`);
@@ -131,6 +143,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
         latency: memory.latency,
         bytes_per_cycle: memory.bytesPerCycle,
         stall_percent: memory.stallPercent,
+        policy: POLICIES.indexOf(policy),
+        static_log: Math.log2(staticGroup),
       },
       (line) => {
         if (line.startsWith('SF_PROGRESS')) log(progressText(line, program.tasks.length));
@@ -139,6 +153,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     const report = parseSimOutput(sim.lines);
     const dump = report.done ? readFileSync(dumpPath, 'utf8') : '';
     const results = evaluate(cfg, jobs, program, report, dump, dumpLo, opts.sim, memory, boundCycles);
+    results.policy = policy;
+    results.staticGroup = staticGroup;
     results.timing = {
       compileSeconds,
       buildSeconds: build.buildSeconds,
@@ -170,6 +186,12 @@ function simSources(files: FileMap): FileMap {
 
 function nextPow2(n: number): number {
   return 2 ** Math.ceil(Math.log2(n));
+}
+
+function checkStaticGroup(group: number, cfg: ResolvedConfig): void {
+  if (!Number.isInteger(Math.log2(group)) || group > cfg.engines) {
+    throw new InputError([{ file: 'command line', field: '--static-group', expected: `a power of two at most the engine count (${cfg.engines})`, found: String(group) }]);
+  }
 }
 
 export function physicalBound(program: Program, cfg: ResolvedConfig, bytesPerCycle: number): number {
@@ -212,6 +234,8 @@ function evaluate(
     allMatch: false,
     config: { name: cfg.name, hash: cfg.hash, source: cfg.source, engines: cfg.engines, macs: cfg.macs, busBits: cfg.busBits },
     simulator,
+    policy: 'elastic',
+    staticGroup: 1,
     memory,
     cycles,
     totalMacs: program.totalMacs,
@@ -222,6 +246,7 @@ function evaluate(
     writeBeats: report.registers.WR_BEATS,
     jobs: [],
     engines: report.engines,
+    channels: report.channels,
     tasks: program.tasks.length,
     trace: [],
     timing: { compileSeconds: 0, buildSeconds: 0, buildCached: false, simSeconds: 0, simCyclesPerSecond: 0 },
@@ -281,13 +306,18 @@ export function compareOutputs(expected: ArrayLike<number>, got: ArrayLike<numbe
   return { mismatches, firstMismatches };
 }
 
+/** Trace records, in completion order: task index, engine mask, start and end cycle. */
 function readTrace(region: ReturnType<typeof parseMemDump>, program: Program, jobs: Job[]): TraceEntry[] {
-  return program.tasks.map((task, i) => {
-    const at = program.traceBase - program.dumpBase + i * program.traceBytes;
+  const entries: TraceEntry[] = [];
+  for (let r = 0; r < program.tasks.length; r++) {
+    const at = program.traceBase - program.dumpBase + r * program.traceBytes;
+    const index = region.readU32(at);
+    const task = program.tasks[index];
+    if (!task) throw new Error(`trace record ${r} names task ${index}, but the task list has ${program.tasks.length} tasks`);
     const mask = region.readU32(at + 4);
     const engines: number[] = [];
     for (let e = 0; e < 32; e++) if ((mask >>> e) & 1) engines.push(e);
-    return {
+    entries.push({
       task: task.index,
       job: jobs[task.job].name,
       layer: jobs[task.job].model.layers[task.layer].name,
@@ -295,8 +325,9 @@ function readTrace(region: ReturnType<typeof parseMemDump>, program: Program, jo
       engines,
       start: region.readU32(at + 8),
       end: region.readU32(at + 12),
-    };
-  });
+    });
+  }
+  return entries.sort((a, b) => a.start - b.start || a.task - b.task);
 }
 
 function unravel(index: number, shape: number[]): number[] {

@@ -2,7 +2,8 @@
 
 export interface SimReport {
   registers: Record<string, number>;
-  engines: { busyCycles: number; computeCycles: number }[];
+  engines: { busyCycles: number; computeCycles: number; stallCycles: number }[];
+  channels: { readBeats: number; writeBeats: number }[];
   fatal?: string;
   timeout?: string;
   done: boolean;
@@ -13,6 +14,7 @@ export function parseSimOutput(lines: string[]): SimReport {
   const report: SimReport = {
     registers: { STATUS: 0, TASKS_DONE: 0, CYCLES_LO: 0, CYCLES_HI: 0, RD_BEATS: 0, WR_BEATS: 0 },
     engines: [],
+    channels: [],
     done: false,
   };
   for (const line of lines) {
@@ -23,9 +25,17 @@ export function parseSimOutput(lines: string[]): SimReport {
         break;
       case 'SF_ENG': {
         const e = Number(words[1]);
-        report.engines[e] ??= { busyCycles: 0, computeCycles: 0 };
+        report.engines[e] ??= { busyCycles: 0, computeCycles: 0, stallCycles: 0 };
         if (words[2] === 'BUSY') report.engines[e].busyCycles = Number(words[3]);
         if (words[2] === 'COMPUTE') report.engines[e].computeCycles = Number(words[3]);
+        if (words[2] === 'STALL') report.engines[e].stallCycles = Number(words[3]);
+        break;
+      }
+      case 'SF_CH': {
+        const c = Number(words[1]);
+        report.channels[c] ??= { readBeats: 0, writeBeats: 0 };
+        if (words[2] === 'RD_BEATS') report.channels[c].readBeats = Number(words[3]);
+        if (words[2] === 'WR_BEATS') report.channels[c].writeBeats = Number(words[3]);
         break;
       }
       case 'SF_FATAL':

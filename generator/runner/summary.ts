@@ -7,7 +7,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export function formatRunSummary(r: RunResults): string {
   const lines = [
     `status:        ${r.status}${r.message ? ` (${r.message})` : ''}`,
-    `config:        ${r.config.source}: ${r.config.engines} engine(s), ${fmt(r.config.macs)} MACs, ${r.config.busBits}-bit memory`,
+    `config:        ${r.config.source}: ${r.config.engines} engine(s), ${fmt(r.config.macs)} MACs, ${r.channels.length} x ${r.config.busBits}-bit memory channel(s); policy ${r.policy}${r.policy === 'static' ? ` (groups of ${r.staticGroup})` : ''}`,
     `simulator:     ${r.simulator}, ${r.timing.simSeconds.toFixed(1)} s (${fmt(r.timing.simCyclesPerSecond)} cycles/s); build ${r.timing.buildCached ? 'cached' : `${r.timing.buildSeconds.toFixed(1)} s`}`,
     `cycles:        ${fmt(r.cycles)} (physical bound ${fmt(r.physicalBoundCycles)}, ratio ${r.boundRatio.toFixed(2)})`,
     `PE utilization: ${pct(r.peUtilization)} (${fmt(r.totalMacs)} MACs)`,
