@@ -158,7 +158,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('start_i'),
       inp('slot_i'),
       inp('first_i'),
-      inp('kernel_i', 8),
+      inp('kernel_w_i', 8),
       inp('conv_stride_i', 8),
       inp('kk_i', 16),
       inp('tile_cols_i', 16),

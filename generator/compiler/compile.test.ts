@@ -21,7 +21,7 @@ describe('descriptor', () => {
     }
     const values = Object.fromEntries(descriptorFields.map((f, i) => [f.name, (i * 7919 + 3) % 2 ** Math.min(f.width, 31)]));
     expect(unpackDescriptor(packDescriptor(values))).toEqual(values);
-    expect(() => packDescriptor({ kernel: 256 })).toThrow(/kernel = 256 does not fit in 8 bits/);
+    expect(() => packDescriptor({ kernel_w: 256 })).toThrow(/kernel_w = 256 does not fit in 8 bits/);
   });
 });
 
@@ -43,7 +43,7 @@ describe('activation layout', () => {
 describe('tiling', () => {
   const cfg = loadConfig({ preset: 'default' });
   const alexConv1: EngineGeometry = {
-    cinBlocks: 1, mBlocks: 4, kernel: 11, stride: 4, pad: 2, inH: 224, inW: 224,
+    cinBlocks: 1, mBlocks: 4, kernelH: 11, kernelW: 11, stride: 4, pad: 2, inH: 224, inW: 224,
     convH: 55, convW: 55, poolK: 3, poolS: 2, outH: 27, outW: 27,
   };
 
@@ -70,6 +70,23 @@ describe('compiler', () => {
     // Tasks of a layer depend only on tasks of the layer before.
     for (const t of program.tasks) for (const d of t.deps) expect(program.tasks[d].layer).toBe(t.layer - 1);
     expect(program.dumpBase % 4096).toBe(0);
+  });
+
+  it('maps fc layers to 1 x Q kernels over groups of c-blocks, Q dividing the block count', () => {
+    const cfg = loadConfig({ preset: 'default' });
+    const program = compileWorkload(builtinWorkload('alexnet', 4, 0), cfg);
+    const fc6 = program.tasks.find((t) => t.layer === 5)!;
+    expect(fc6.images).toBe(4);
+    const words = new Uint32Array(32);
+    for (let k = 0; k < 32; k++) words[k] = program.image.readU32(program.taskBase + fc6.index * 128 + 4 * k);
+    const d = unpackDescriptor(words);
+    // 9216 inputs = 576 c-blocks of 16, reduced 64 at a time.
+    expect(d.kernel_h).toBe(1);
+    expect(d.kernel_w).toBe(64);
+    expect(d.cin_blocks).toBe(9);
+    expect(d.w_beats).toBe(64 * 16);
+    expect(d.wait_en).toBe(1);
+    expect(d.wait_count).toBe(program.tasks.filter((t) => t.layer === 4).length);
   });
 
   it('refuses a layer that does not fit the buffers, naming the layer and the config fields', () => {

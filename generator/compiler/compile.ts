@@ -49,6 +49,9 @@ export interface Program {
 }
 
 const REGION_ALIGN = 4096;
+/** An fc task reads whole groups of c-blocks; the last group may run past the stored vector into
+ * this slack (its weights are zero, and the slack is zero-filled memory). */
+const FC_GROUP_MAX = 64;
 
 interface PlannedTask {
   info: TaskInfo;
@@ -84,7 +87,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
     job.model.layers.forEach((_layer, l) => {
       const g = geoms[j][l];
       weightBase[j].push(cursor);
-      const wBytes = g.mBlocks * g.cinBlocks * g.kernel * g.kernel * tm * busBytes;
+      const wBytes = g.mBlocks * g.cinBlocks * g.kernelH * g.kernelW * tm * busBytes;
       cursor = alignUp(cursor + wBytes, 64);
       biasBase[j].push(cursor);
       cursor = alignUp(cursor + g.mBlocks * tm * 4, 64);
@@ -97,11 +100,12 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
   jobs.forEach((job, j) => {
     const shapes = shapesPerJob[j];
     const acts = compiled[j].acts;
+    const slack = FC_GROUP_MAX * busBytes;
     acts.push(actLayout(cursor, job.batch, job.model.input, tn, busBytes));
-    cursor = alignUp(cursor + acts[0].bytes, REGION_ALIGN);
+    cursor = alignUp(cursor + acts[0].bytes + slack, REGION_ALIGN);
     for (let l = 0; l < shapes.length - 1; l++) {
       acts.push(actLayout(cursor, job.batch, shapes[l].outShape, tn, busBytes));
-      cursor = alignUp(cursor + acts[l + 1].bytes, REGION_ALIGN);
+      cursor = alignUp(cursor + acts[l + 1].bytes + slack, REGION_ALIGN);
     }
   });
   const dumpBase = cursor;
@@ -221,7 +225,8 @@ function geometry(layer: Layer, shape: LayerShape, batch: number, cfg: ResolvedC
     return {
       cinBlocks: Math.ceil(cin / tn),
       mBlocks,
-      kernel: layer.kernel,
+      kernelH: layer.kernel,
+      kernelW: layer.kernel,
       stride: layer.stride,
       pad: layer.pad,
       inH: h,
@@ -235,12 +240,16 @@ function geometry(layer: Layer, shape: LayerShape, batch: number, cfg: ResolvedC
     };
   }
   // fc: the stored input vector of each image (all c-blocks, rows, columns) reduced as input
-  // channels; images are the rows of a 1-column "image".
+  // channels; images are the rows of a 1-column "image", and a 1 x Q kernel reduces Q
+  // consecutive c-blocks per buffer fill (long bursts, so one engine can keep a channel busy).
   const [cin, h, w] = shape.inShape;
+  const blocks = Math.ceil(cin / tn) * h * w;
+  const q = fcGroupSize(blocks, Math.min(batch, fcGroup(cfg)), cfg);
   return {
-    cinBlocks: Math.ceil(cin / tn) * h * w,
+    cinBlocks: Math.ceil(blocks / q),
     mBlocks,
-    kernel: 1,
+    kernelH: 1,
+    kernelW: q,
     stride: 1,
     pad: 0,
     inH: batch,
@@ -257,6 +266,13 @@ function geometry(layer: Layer, shape: LayerShape, batch: number, cfg: ResolvedC
 /** Images per fc task: as many as the accumulator and input buffers hold. */
 function fcGroup(cfg: ResolvedConfig): number {
   return Math.min(cfg.buffers.accWords, cfg.buffers.inputWords, 0xffff);
+}
+
+/** C-blocks an fc task reduces per buffer fill: a divisor of the block count when a large one exists. */
+function fcGroupSize(blocks: number, images: number, cfg: ResolvedConfig): number {
+  const limit = Math.max(1, Math.min(FC_GROUP_MAX, cfg.buffers.weightWords, Math.floor(cfg.buffers.inputWords / images), blocks));
+  for (let q = limit; q >= 1; q--) if (blocks % q === 0 && q * 2 > limit) return q;
+  return limit;
 }
 
 function countTasks(layer: Layer, g: EngineGeometry, batch: number, cfg: ResolvedConfig): number {
@@ -278,17 +294,18 @@ function baseDescriptor(ctx: LayerContext, index: number, cfg: ResolvedConfig): 
     job_id: ctx.job & 0xff,
     layer_id: ctx.layerIndex & 0xff,
     cin_blocks: g.cinBlocks,
-    kernel: g.kernel,
+    kernel_h: g.kernelH,
+    kernel_w: g.kernelW,
     conv_stride: g.stride,
     w_addr: ctx.weights,
-    w_mstride: g.cinBlocks * g.kernel * g.kernel * tm * busBytes,
-    w_cstride: g.kernel * g.kernel * tm * busBytes,
+    w_mstride: g.cinBlocks * g.kernelH * g.kernelW * tm * busBytes,
+    w_cstride: g.kernelH * g.kernelW * tm * busBytes,
     bias_addr: ctx.biases,
     bias_mstride: tm * 4,
     m_count: g.mBlocks,
     out_cblocks: Math.ceil(layer.out / tn),
-    w_beats: g.kernel * g.kernel * tm,
-    kk: g.kernel * g.kernel,
+    w_beats: g.kernelH * g.kernelW * tm,
+    kk: g.kernelH * g.kernelW,
     pool_kernel: g.poolK,
     pool_stride: g.poolS,
   };
@@ -307,8 +324,8 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
         const pc = Math.min(tile.cols, g.outW - px0);
         const R = (pr - 1) * g.poolS + g.poolK;
         const C = (pc - 1) * g.poolS + g.poolK;
-        const IR = (R - 1) * g.stride + g.kernel;
-        const IC = (C - 1) * g.stride + g.kernel;
+        const IR = (R - 1) * g.stride + g.kernelH;
+        const IC = (C - 1) * g.stride + g.kernelW;
         const iy0 = py0 * g.poolS * g.stride - g.pad;
         const ix0 = px0 * g.poolS * g.stride - g.pad;
         const rowFirst = Math.max(0, -iy0);
@@ -339,9 +356,10 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
           pool_row_step: g.poolS * C,
           in_dst_first: rowFirst * IC + colFirst,
           pixels: R * C,
-          // Compute-bound: use every free engine; light on the memory channels.
-          pref_engines: 0,
-          bw_weight: bandwidthWeight(IR * IC + g.kernel * g.kernel * cfg.pe.tm, g.kernel * g.kernel * Math.max(R * C, MIN_PIXEL_SLOTS)),
+          // Compute-bound: as many engines as keep two (m-block, c-block) steps each, so every
+          // member overlaps its loads with compute; light on the memory channels.
+          pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((g.mBlocks * g.cinBlocks) / 2))),
+          bw_weight: bandwidthWeight(IR * IC + g.kernelH * g.kernelW * cfg.pe.tm, g.kernelH * g.kernelW * Math.max(R * C, MIN_PIXEL_SLOTS)),
         };
         const deps = ctx.prevIsPerImage
           ? ctx.prevTasks.slice(n * ctx.prevTasks.length / input.batch, (n + 1) * ctx.prevTasks.length / input.batch)
@@ -375,36 +393,36 @@ function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig,
     const desc: DescriptorValues = {
       ...baseDescriptor(ctx, index, cfg),
       in_addr: input.base + n0 * input.imgStride,
-      in_cstride: cfg.busBytes,
+      in_cstride: g.kernelW * cfg.busBytes,
       in_ystride: input.imgStride,
       tile_rows: images,
       tile_cols: 1,
       in_tile_rows: images,
-      in_tile_cols: 1,
+      in_tile_cols: g.kernelW,
       load_row_first: 0,
       load_rows: images,
       load_col_first: 0,
-      load_cols: 1,
+      load_cols: g.kernelW,
       out_addr: output.base + n0 * output.imgStride,
       out_cstride: cfg.busBytes,
       out_ystride: output.imgStride,
       out_mstride: (cfg.pe.tm / cfg.pe.tn) * cfg.busBytes,
       pool_rows: images,
       pool_cols: 1,
-      in_row_step: 1,
+      in_row_step: g.kernelW,
       pool_row_step: 1,
       in_dst_first: 0,
       pixels: images,
       // Bandwidth-bound: one engine per memory channel saturates the channels; more engines
       // would only wait for data that compute-bound tasks could use.
       pref_engines: Math.max(1, Math.min(cfg.engines, cfg.memory.channels)),
-      bw_weight: bandwidthWeight(images + cfg.pe.tm, Math.max(images, MIN_PIXEL_SLOTS)),
+      bw_weight: bandwidthWeight(g.kernelW * (images + cfg.pe.tm), g.kernelW * Math.max(images, MIN_PIXEL_SLOTS)),
     };
     // Every image of the group needs its previous-layer output.
     const perImage = ctx.prevTasks.length / batch;
     const deps = ctx.prevIsPerImage ? ctx.prevTasks.slice(n0 * perImage, (n0 + images) * perImage) : ctx.prevTasks;
-    const compute = g.mBlocks * g.cinBlocks * Math.max(images, MIN_PIXEL_SLOTS);
-    const load = g.mBlocks * g.cinBlocks * (images + cfg.pe.tm);
+    const compute = g.mBlocks * g.cinBlocks * g.kernelW * Math.max(images, MIN_PIXEL_SLOTS);
+    const load = g.mBlocks * g.cinBlocks * g.kernelW * (images + cfg.pe.tm);
     tasks.push({
       info: { index, job: ctx.job, layer: ctx.layerIndex, firstImage: n0, images, macs: shape.macsPerImage * images, deps, estimatedCycles: Math.max(compute, load) },
       desc,
@@ -423,8 +441,8 @@ function writeWeights(image: MemImage, base: number, layer: Layer, shape: LayerS
   const { tn, tm } = cfg.pe;
   const lane = image.laneBytes;
   const beat = cfg.busBytes;
-  const k = g.kernel;
-  const blockBytes = k * k * tm * beat;
+  const k = g.kernelH;
+  const blockBytes = g.kernelH * g.kernelW * tm * beat;
   if (layer.type === 'conv') {
     const cin = shape.inShape[0];
     for (let o = 0; o < layer.out; o++) {
@@ -451,8 +469,9 @@ function writeWeights(image: MemImage, base: number, layer: Layer, shape: LayerS
       const cb = Math.floor(c / tn);
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < wd; x++) {
+          // Stored block sb is position sb % Q of fill sb / Q: consecutive blocks, tm beats each.
           const storedBlock = (cb * h + y) * wd + x;
-          const addr = base + (mb * g.cinBlocks + storedBlock) * blockBytes + (o % tm) * beat + (c % tn) * lane;
+          const addr = base + mb * g.cinBlocks * blockBytes + storedBlock * tm * beat + (o % tm) * beat + (c % tn) * lane;
           image.writeLane(addr, w[o * fanIn + c * h * wd + y * wd + x]);
         }
       }
@@ -476,12 +495,12 @@ function checkFits(jobs: Job[], cfg: ResolvedConfig): void {
     job.model.layers.forEach((layer, l) => {
       const field = `layers[${l}] (${layer.name})`;
       const g = geometry(layer, shapes[l], job.batch, cfg);
-      if (g.kernel * g.kernel > cfg.buffers.weightWords) {
-        problems.addText(where, `${field}.kernel`, `kernel*kernel at most buffers.weightWords (${cfg.buffers.weightWords}, from ${cfg.source})`, `${g.kernel}*${g.kernel} = ${g.kernel * g.kernel}`);
+      if (g.kernelH * g.kernelW > cfg.buffers.weightWords) {
+        problems.addText(where, `${field}.kernel`, `kernel*kernel at most buffers.weightWords (${cfg.buffers.weightWords}, from ${cfg.source})`, `${g.kernelH}*${g.kernelW} = ${g.kernelH * g.kernelW}`);
         return;
       }
-      if (g.kernel > 255 || g.stride > 255 || g.poolK > 255 || g.poolS > 255) {
-        problems.addText(where, field, 'kernel, stride and pool sizes below 256', `${g.kernel}/${g.stride}/${g.poolK}/${g.poolS}`);
+      if (g.kernelH > 255 || g.kernelW > 255 || g.stride > 255 || g.poolK > 255 || g.poolS > 255) {
+        problems.addText(where, field, 'kernel, stride and pool sizes below 256', `${g.kernelH}/${g.stride}/${g.poolK}/${g.poolS}`);
         return;
       }
       if (g.cinBlocks > 0xffff || g.mBlocks > 0xffff) {
@@ -490,7 +509,7 @@ function checkFits(jobs: Job[], cfg: ResolvedConfig): void {
       }
       if (layer.type === 'conv' && !chooseTile(g, cfg)) {
         const need = minimumBuffers(g);
-        problems.addText(where, field, `buffers of at least ${need.inputWords} input words and ${need.accWords} accumulator words (${cfg.source} has ${cfg.buffers.inputWords} and ${cfg.buffers.accWords})`, `kernel ${g.kernel}, stride ${g.stride}, pool ${g.poolK}`);
+        problems.addText(where, field, `buffers of at least ${need.inputWords} input words and ${need.accWords} accumulator words (${cfg.source} has ${cfg.buffers.inputWords} and ${cfg.buffers.accWords})`, `kernel ${g.kernelH}, stride ${g.stride}, pool ${g.poolK}`);
       }
     });
   }

@@ -7,7 +7,9 @@ import { MIN_PIXEL_SLOTS } from '../config/resolve.ts';
 export interface EngineGeometry {
   cinBlocks: number;
   mBlocks: number;
-  kernel: number;
+  /** Kernel rows and columns (square for conv; 1 x Q for fc, Q c-blocks per buffer fill). */
+  kernelH: number;
+  kernelW: number;
   stride: number;
   pad: number;
   inH: number;
@@ -40,12 +42,12 @@ export interface TileLimits {
 export function tileCost(g: EngineGeometry, rows: number, cols: number, cfg: ResolvedConfig): number | undefined {
   const R = (rows - 1) * g.poolS + g.poolK;
   const C = (cols - 1) * g.poolS + g.poolK;
-  const IR = (R - 1) * g.stride + g.kernel;
-  const IC = (C - 1) * g.stride + g.kernel;
+  const IR = (R - 1) * g.stride + g.kernelH;
+  const IC = (C - 1) * g.stride + g.kernelW;
   if (R * C > cfg.buffers.accWords || IR * IC > cfg.buffers.inputWords) return undefined;
   if (IR > FIELD_LIMIT || IC > FIELD_LIMIT || R * C > FIELD_LIMIT) return undefined;
   const tiles = Math.ceil(g.outH / rows) * Math.ceil(g.outW / cols);
-  const kk = g.kernel * g.kernel;
+  const kk = g.kernelH * g.kernelW;
   const compute = kk * Math.max(R * C, MIN_PIXEL_SLOTS);
   const load = Math.min(IR, g.inH) * Math.min(IC, g.inW) + kk * cfg.pe.tm + LOAD_OVERHEAD_CYCLES;
   const write = rows * cols * g.poolK * g.poolK * (cfg.pe.tm / cfg.pe.tn);
@@ -77,6 +79,7 @@ export function chooseTile(g: EngineGeometry, cfg: ResolvedConfig): Tile | undef
 /** Smallest buffer sizes a layer needs (a 1x1 output tile), for error messages. */
 export function minimumBuffers(g: EngineGeometry): { inputWords: number; accWords: number } {
   const R = g.poolK;
-  const IR = (R - 1) * g.stride + g.kernel;
-  return { inputWords: IR * IR, accWords: R * R };
+  const IR = (R - 1) * g.stride + g.kernelH;
+  const IC = (R - 1) * g.stride + g.kernelW;
+  return { inputWords: IR * IC, accWords: R * R };
 }

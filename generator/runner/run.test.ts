@@ -50,6 +50,34 @@ describe('simulation on the tiny preset', () => {
     expectOutputsMatchGolden(workload, out);
   });
 
+  it.each(['monolithic', 'static', 'elastic'] as const)('runs a three-job workload under the %s policy bit-exactly', async (policy) => {
+    const dir = join(scratch, `policy-${policy}`);
+    const workload = writeRandomWorkload(dir, 61, 3);
+    const r = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out: join(dir, 'out'), policy, stallPercent: 15, seed: 4 });
+    expect(r.status, r.message).toBe('ok');
+    expect(r.policy).toBe(policy);
+    const sizes = new Set(r.trace.map((t) => t.engines.length));
+    if (policy === 'monolithic') {
+      // All engines on every task, one task at a time.
+      expect([...sizes]).toEqual([2]);
+      const byStart = [...r.trace].sort((a, b) => a.start - b.start);
+      for (let i = 1; i < byStart.length; i++) expect(byStart[i].start).toBeGreaterThanOrEqual(byStart[i - 1].end);
+    }
+    if (policy === 'static') expect([...sizes]).toEqual([1]);
+    expectOutputsMatchGolden(workload, join(dir, 'out'));
+  });
+
+  it('runs tasks of different jobs at the same time on disjoint engines under the elastic policy', async () => {
+    const dir = join(scratch, 'overlap');
+    const workload = writeRandomWorkload(dir, 62, 3);
+    const r = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out: join(dir, 'out'), policy: 'elastic' });
+    expect(r.status, r.message).toBe('ok');
+    const overlapping = r.trace.some((a) =>
+      r.trace.some((b) => a !== b && a.job !== b.job && a.start < b.end && b.start < a.end && a.engines.every((e) => !b.engines.includes(e))),
+    );
+    expect(overlapping).toBe(true);
+  });
+
   it('gives the same cycle count on both simulators', async () => {
     const workload = writeRandomWorkload(join(scratch, 'same'), 21, 1);
     const a = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out: join(scratch, 'same/v'), seed: 5, stallPercent: 20 });
