@@ -10,6 +10,7 @@ import { layerShapes, type Layer, type LayerShape, type Model } from '../model/m
 import type { Job } from '../model/workload.ts';
 import { actLayout, alignUp, MemImage, packActivations, type ActLayout } from './layout.ts';
 import { linkTasks } from './schedule.ts';
+import { spaceToDepth, spaceToDepthPays } from './space-to-depth.ts';
 import { chooseTile, minimumBuffers, type EngineGeometry } from './tiling.ts';
 
 export interface TaskInfo {
@@ -59,7 +60,8 @@ interface PlannedTask {
 }
 
 export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
-  checkFits(jobs, cfg);
+  const effective = jobs.map((job) => effectiveLayers(job, cfg));
+  checkFits(jobs, effective, cfg);
   const { tn, tm } = cfg.pe;
   const busBytes = cfg.busBytes;
   const laneBytes = (cfg.dataBits / 8) as 1 | 2;
@@ -75,7 +77,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
   const weightBase: number[][] = [];
   const biasBase: number[][] = [];
   // The task list comes first; its size is known from the tiling before any task is planned.
-  const geoms = jobs.map((job, j) => shapesPerJob[j].map((shape, l) => geometry(job.model.layers[l], shape, job.batch, cfg)));
+  const geoms = jobs.map((job, j) => effective[j].layers.map((e) => geometry(e.layer, e.shape, job.batch, cfg)));
   const taskCount = geoms.reduce((sum, g, j) => sum + g.reduce((s, geo, l) => s + countTasks(jobs[j].model.layers[l], geo, jobs[j].batch, cfg), 0), 0);
   const taskBase = 0;
   cursor = alignUp((taskCount + 1) * DESC_BYTES, REGION_ALIGN);
@@ -101,7 +103,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
     const shapes = shapesPerJob[j];
     const acts = compiled[j].acts;
     const slack = FC_GROUP_MAX * busBytes;
-    acts.push(actLayout(cursor, job.batch, job.model.input, tn, busBytes));
+    acts.push(actLayout(cursor, job.batch, effective[j].layers[0].shape.inShape, tn, busBytes));
     cursor = alignUp(cursor + acts[0].bytes + slack, REGION_ALIGN);
     for (let l = 0; l < shapes.length - 1; l++) {
       acts.push(actLayout(cursor, job.batch, shapes[l].outShape, tn, busBytes));
@@ -129,13 +131,14 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
   let compulsoryBytes = 0;
   jobs.forEach((job, j) => {
     const cj = compiled[j];
-    packActivations(image, cj.acts[0], job.input.data, tn);
+    packActivations(image, cj.acts[0], effective[j].input, tn);
     compulsoryBytes += cj.weightBytes + cj.acts[0].bytes + cj.acts[cj.acts.length - 1].bytes;
     const lastTaskOfLayer: number[][] = [];
     job.model.layers.forEach((layer, l) => {
       const g = geoms[j][l];
       const lw = job.weights.get(layer.name)!;
-      writeWeights(image, weightBase[j][l], layer, cj.shapes[l], g, lw.weight.data, cfg);
+      const eff = effective[j].layers[l];
+      writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
       writeBiases(image, biasBase[j][l], lw.bias.data, g.mBlocks, tm);
       compulsoryBytes += g.mBlocks * tm * 4;
       const ctx: LayerContext = {
@@ -214,6 +217,27 @@ interface LayerContext {
   /** Tasks of the previous layer, in image order (conv) or batch order (fc). */
   prevTasks: number[];
   prevIsPerImage: boolean;
+}
+
+interface EffectiveLayer {
+  layer: Layer;
+  shape: LayerShape;
+  /** Weights in the rewritten layout, when the layer was rewritten. */
+  weight?: ArrayLike<number>;
+}
+
+/** The layers as the engines run them: the first one may be rewritten by space-to-depth. */
+function effectiveLayers(job: Job, cfg: ResolvedConfig): { layers: EffectiveLayer[]; input: ArrayLike<number> } {
+  const shapes = layerShapes(job.model);
+  const layers: EffectiveLayer[] = job.model.layers.map((layer, l) => ({ layer, shape: shapes[l] }));
+  const first = job.model.layers[0];
+  if (first.type === 'conv' && spaceToDepthPays(first, shapes[0].inShape, cfg.pe.tn, cfg.buffers.weightWords)) {
+    const convOut: [number, number] = [shapes[0].convShape[1], shapes[0].convShape[2]];
+    const r = spaceToDepth(first, shapes[0].inShape, convOut, job.weights.get(first.name)!.weight.data, job.input.data, job.batch);
+    layers[0] = { layer: r.layer, shape: { ...shapes[0], inShape: r.inShape }, weight: r.weight };
+    return { layers, input: r.input };
+  }
+  return { layers, input: job.input.data };
 }
 
 function geometry(layer: Layer, shape: LayerShape, batch: number, cfg: ResolvedConfig): EngineGeometry {
@@ -484,17 +508,17 @@ function writeBiases(image: MemImage, base: number, bias: ArrayLike<number>, mBl
 }
 
 /** Checks, before any work, that every layer of every job fits this configuration. */
-function checkFits(jobs: Job[], cfg: ResolvedConfig): void {
+function checkFits(jobs: Job[], effective: { layers: EffectiveLayer[] }[], cfg: ResolvedConfig): void {
   const problems = new ProblemList();
   for (const job of jobs) {
     const where = `job ${job.name} (model ${job.model.name})`;
     if (job.model.bits > cfg.dataBits) {
       problems.add(where, 'bits', `at most the accelerator's dataBits (${cfg.dataBits}, from ${cfg.source})`, job.model.bits);
     }
-    const shapes = layerShapes(job.model);
-    job.model.layers.forEach((layer, l) => {
+    const j = jobs.indexOf(job);
+    effective[j].layers.forEach(({ layer, shape }, l) => {
       const field = `layers[${l}] (${layer.name})`;
-      const g = geometry(layer, shapes[l], job.batch, cfg);
+      const g = geometry(layer, shape, job.batch, cfg);
       if (g.kernelH * g.kernelW > cfg.buffers.weightWords) {
         problems.addText(where, `${field}.kernel`, `kernel*kernel at most buffers.weightWords (${cfg.buffers.weightWords}, from ${cfg.source})`, `${g.kernelH}*${g.kernelW} = ${g.kernelH * g.kernelW}`);
         return;

@@ -82,7 +82,7 @@ export interface RunResults {
   writeBeats: number;
   jobs: JobResult[];
   engines: { busyCycles: number; computeCycles: number; stallCycles: number }[];
-  channels: { readBeats: number; writeBeats: number }[];
+  channels: { readBeats: number; writeBeats: number; readBytes: number; writeBytes: number }[];
   tasks: number;
   trace: TraceEntry[];
   timing: { compileSeconds: number; buildSeconds: number; buildCached: boolean; simSeconds: number; simCyclesPerSecond: number };
@@ -246,7 +246,7 @@ function evaluate(
     writeBeats: report.registers.WR_BEATS,
     jobs: [],
     engines: report.engines,
-    channels: report.channels,
+    channels: report.channels.map((c) => ({ ...c, readBytes: c.readBeats * cfg.busBytes, writeBytes: c.writeBeats * cfg.busBytes })),
     tasks: program.tasks.length,
     trace: [],
     timing: { compileSeconds: 0, buildSeconds: 0, buildCached: false, simSeconds: 0, simCyclesPerSecond: 0 },
