@@ -1,0 +1,14 @@
+import { runYosys } from '@yowasp/yosys';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+const dir = process.argv[2]; const target = process.argv[3] ?? 'xc7';
+const files: Record<string, string> = {};
+const list = readFileSync(`${dir}/sf_top.f`, 'utf8').trim().split('\n');
+for (const f of list) files[f.replace('rtl/', '')] = readFileSync(`${dir}/${f}`, 'utf8');
+const synth = target === 'xc7' ? 'synth_xilinx -top sf_top -family xc7 -flatten' : target === 'ice40' ? 'synth_ice40 -top sf_top -dsp' : 'synth -top sf_top -flatten';
+const script = `read_verilog -sv ${Object.keys(files).join(' ')}; ${synth}; check -assert; tee -o stat.txt stat${target === 'xc7' ? ' -tech xilinx' : ''}; write_json netlist.json`;
+const t0 = Date.now();
+let log = '';
+const out = await runYosys(['-q', '-p', script], files, { stdout: (b) => { if (b) log += Buffer.from(b).toString(); }, stderr: (b) => { if (b) log += Buffer.from(b).toString(); } }) as Record<string, any>;
+console.log('seconds', (Date.now() - t0) / 1000);
+writeFileSync('/tmp/stat-' + target + '.txt', out['stat.txt']);
+console.log(log.slice(-2000));
