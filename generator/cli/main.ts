@@ -10,6 +10,9 @@ import { ToolError } from '../tools/exec.ts';
 import { GENERATOR_VERSION } from '../version.ts';
 import { runWorkload } from '../runner/run.ts';
 import { formatRunSummary } from '../runner/summary.ts';
+import { DEVICES } from '../fpga/devices.ts';
+import { synthesize } from '../fpga/flow.ts';
+import { formatSynthSummary } from '../fpga/summary.ts';
 
 const intArg = (name: string, min = 0) => (value: string): number => {
   const n = Number(value);
@@ -67,6 +70,20 @@ configOptions(program.command('run').description('Generate the accelerator, comp
     const results = await runWorkload({ ...opts, log });
     console.log(formatRunSummary(results));
     if (results.status !== 'ok') process.exitCode = 1;
+  });
+
+configOptions(program.command('synth').description('Synthesize a configuration with Yosys: netlist, log, utilization report and quality gates; place and route on iCE40.'))
+  .addOption(new Option('--target <target>', 'FPGA family').choices(['xc7', 'ice40', 'generic']).makeOptionMandatory())
+  .option('--device <name>', `device to compare the resources with (${DEVICES.map((d) => d.name).join(', ')}; default xc7vx690t or ice40up5k)`)
+  .requiredOption('--out <dir>', 'output folder (replaced as a whole)')
+  .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds or the system binaries').choices(['npm', 'system']).default('npm'))
+  .option('--no-pnr', 'skip place and route (iCE40)')
+  .option('--quiet', 'print only the summary')
+  .action(async (opts) => {
+    const log = opts.quiet ? undefined : (m: string) => console.error(`[synergyflow] ${m}`);
+    const report = await synthesize({ ...opts, log });
+    console.log(formatSynthSummary(report));
+    if (!report.passed) process.exitCode = 1;
   });
 
 program.showHelpAfterError();

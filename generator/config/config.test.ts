@@ -58,6 +58,6 @@ describe('config', () => {
   });
 
   it('rejects an unknown preset, naming the known ones', () => {
-    expect(problemsOf(() => loadConfig({ preset: 'huge' }))).toEqual(['--preset: expected one of tiny, default, paper, found "huge"']);
+    expect(problemsOf(() => loadConfig({ preset: 'huge' }))).toEqual(['--preset: expected one of tiny, micro, default, paper, found "huge"']);
   });
 });

@@ -12,6 +12,17 @@ export const presets: Record<string, ConfigInput> = {
     controller: { window: 4, counters: 64 },
     testbench: { latency: 8 },
   },
+  /** The smallest design, for small FPGAs (iCE40 place and route): one engine of 4 x 4 MACs. */
+  micro: {
+    name: 'micro',
+    engines: 1,
+    pe: { tn: 4, tm: 4 },
+    buffers: { inputWords: 256, weightWords: 16, accWords: 64 },
+    memory: { channels: 1, maxBurst: 8, maxOutstanding: 2 },
+    controller: { window: 2, counters: 16 },
+    clockMhz: 24,
+    testbench: { latency: 8 },
+  },
   /** 4 engines of 256 MACs on 2 memory channels, enough buffering for AlexNet's 11x11 layer. */
   default: {
     name: 'default',

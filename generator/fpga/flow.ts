@@ -1,0 +1,257 @@
+// The synthesis flow: generate the design, synthesize it with Yosys for a target, check the
+// quality gates (check -assert, no latches, MACs on DSP blocks, buffers in block RAM), compare
+// the resources with the device, optionally place and route on iCE40 for an Fmax figure, and
+// write the netlist, logs and a machine-readable report.
+import type { ResolvedConfig } from '../config/resolve.ts';
+import { loadConfig } from '../config/resolve.ts';
+import { elaborate } from '../arch/design.ts';
+import { hwParams } from '../arch/params.ts';
+import { generateFiles, writeFilesAtomically, type FileMap } from '../emit/generate.ts';
+import { render } from '../emit/templates.ts';
+import { InputError } from '../errors.ts';
+import { runNextpnrIce40, runYosys, type ToolSource } from '../tools/fpga-tools.ts';
+import { DEFAULT_DEVICE, DEVICES, findDevice, type Device, type Target } from './devices.ts';
+import { breakdown, classify, type Breakdown, type Resources } from './resources.ts';
+import { flattenCells, parseStat } from './stat.ts';
+
+export interface SynthOptions {
+  preset?: string;
+  config?: string;
+  target: Target;
+  device?: string;
+  out: string;
+  tools?: ToolSource;
+  /** Place and route (iCE40 only); default on for iCE40. */
+  pnr?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface Gate {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface SynthReport {
+  config: { name: string; hash: string; source: string; engines: number; macs: number; clockMhz: number };
+  target: Target;
+  device?: { name: string; description: string; capacity: Pick<Device, 'luts' | 'ffs' | 'dsps' | 'brams'> };
+  tools: { source: ToolSource; yosysSeconds: number; nextpnrSeconds?: number };
+  resources: Breakdown;
+  /** Share of the device's capacity used (1.0 = full). */
+  shares?: { luts: number; ffs: number; dsps: number; brams: number };
+  fits: boolean;
+  macs: number;
+  /** DSP blocks in the MAC arrays, and MACs per DSP block (xc7, ice40 with DSPs). */
+  macDsps: number;
+  macsPerDsp: number | null;
+  gates: Gate[];
+  pnr?: { fmaxMhz: number; constraintMhz: number; passed: boolean };
+  passed: boolean;
+  problems: string[];
+}
+
+const SHELL_TOP = 'sf_pnr_shell';
+
+export function yosysScript(target: Target, sources: string[], device: Device | undefined, top: string): string {
+  const read = `read_verilog -sv ${sources.join(' ')}`;
+  // Latches are found before technology mapping hides them; check -assert fails on combinational
+  // loops, multiple drivers and undriven wires, both before and after synthesis.
+  const front = [read, `hierarchy -check -top ${top}`, 'proc', 'select -assert-none t:$dlatch t:$adlatch t:$dlatchsr', 'check -assert'];
+  switch (target) {
+    case 'xc7':
+      return [...front, `synth_xilinx -top ${top} -family xc7`, 'check -assert', 'stat -tech xilinx', 'write_verilog -noattr netlist.v'].join('; ');
+    case 'ice40': {
+      const dsp = device && device.dsps > 0 ? ' -dsp' : '';
+      return [...front, `synth_ice40 -top ${top} -noflatten${dsp}`, 'check -assert', 'stat', 'write_verilog -noattr netlist.v', 'flatten', 'opt_clean', 'write_json netlist.json'].join('; ');
+    }
+    case 'generic':
+      return [...front, `synth -top ${top} -run :fine`, 'check -assert', 'stat -width', 'write_verilog -noattr netlist.v'].join('; ');
+  }
+}
+
+function resolveDevice(target: Target, name: string | undefined): Device | undefined {
+  if (target === 'generic') {
+    if (name !== undefined) throw new InputError([{ file: 'command line', field: '--device', expected: 'no device with --target generic', found: name }]);
+    return undefined;
+  }
+  const deviceName = name ?? DEFAULT_DEVICE[target]!;
+  const device = findDevice(deviceName);
+  const known = DEVICES.filter((d) => d.target === target).map((d) => d.name);
+  if (!device || device.target !== target) {
+    throw new InputError([{ file: 'command line', field: '--device', expected: `a ${target} device (${known.join(', ')})`, found: JSON.stringify(deviceName) }]);
+  }
+  return device;
+}
+
+/** Inputs and outputs of sf_top (but clock and reset) packed into the shell's vectors. */
+function shellPorts(files: FileMap, cfg: ResolvedConfig) {
+  const design = elaborate(cfg);
+  const inputs: { name: string; offset: number; width: number }[] = [];
+  const outputs: { name: string; offset: number; width: number }[] = [];
+  let inBits = 0;
+  let outBits = 0;
+  for (const p of design.top.ports) {
+    if (p.name === 'clk_i' || p.name === 'rst_ni') continue;
+    if (p.dir === 'input') {
+      inputs.push({ name: p.name, offset: inBits, width: p.width });
+      inBits += p.width;
+    } else {
+      outputs.push({ name: p.name, offset: outBits, width: p.width });
+      outBits += p.width;
+    }
+  }
+  void files;
+  return { inputs, outputs, inBits, outBits };
+}
+
+function shellSource(files: FileMap, cfg: ResolvedConfig): string {
+  const ports = shellPorts(files, cfg);
+  const body = render('rtl/sf_pnr_shell.v.hbs', ports);
+  return [
+    '// Place-and-route shell generated by synergyflow (synth flow only). Do not edit.',
+    '`default_nettype none',
+    `module ${SHELL_TOP} (`,
+    '  input  wire clk_i,',
+    '  input  wire rst_ni,',
+    '  input  wire seed_i,',
+    '  output wire out_o',
+    ');',
+    `  localparam integer IN_BITS = ${ports.inBits};`,
+    `  localparam integer OUT_BITS = ${ports.outBits};`,
+    body.trimEnd(),
+    'endmodule',
+    '`default_nettype wire',
+    '',
+  ].join('\n');
+}
+
+function share(used: number, capacity: number): number {
+  return capacity > 0 ? used / capacity : used > 0 ? Infinity : 0;
+}
+
+export function gatesFor(target: Target, cfg: ResolvedConfig, stat: ReturnType<typeof parseStat>, total: Resources): { gates: Gate[]; macDsps: number } {
+  const gates: Gate[] = [];
+  gates.push({ name: 'check -assert', passed: true, detail: 'no combinational loops, multiple drivers or undriven wires' });
+  gates.push({ name: 'no latches', passed: total.latches === 0, detail: total.latches === 0 ? 'no latch cells' : `${total.latches} latch cells` });
+  const compute = stat.modules.sf_compute ? classify(flattenCells(stat, 'sf_compute'), target) : undefined;
+  const macDsps = compute ? compute.dsps * cfg.engines : 0;
+  if (target === 'xc7') {
+    const perEngine = cfg.pe.tn * cfg.pe.tm;
+    // Every product of the array on its own DSP block, and no DSP block spent elsewhere.
+    const ok = !!compute && compute.dsps === perEngine && total.dsps === macDsps;
+    gates.push({
+      name: 'MACs on DSP blocks',
+      passed: ok,
+      detail: `${cfg.macs} MACs on ${macDsps} DSP48E1 (${total.dsps} DSP48E1 in the design)`,
+    });
+  }
+  if (target !== 'generic') {
+    // Storage in block RAM: no LUT RAM, and no more flip-flops than output registers and the
+    // select bits of a buffer split over several RAM blocks (a few per data bit at most).
+    const p = hwParams(cfg);
+    const widths: Record<string, number> = { sf_sdp_ram_in: p.busBits, sf_sdp_ram_w: p.busBits, sf_sdp_ram_acc: p.tm * 32 };
+    const rams = Object.keys(stat.modules).filter((m) => m.startsWith('sf_sdp_ram_'));
+    const bad = rams.filter((m) => {
+      const r = classify(flattenCells(stat, m), target);
+      return r.brams === 0 || r.lutram > 0 || r.ffs > 3 * (widths[m] ?? 32) + 16;
+    });
+    gates.push({
+      name: 'buffers in block RAM',
+      passed: rams.length > 0 && bad.length === 0,
+      detail: bad.length === 0 ? `${rams.join(', ')} map to block RAM` : `${bad.join(', ')} use LUTs or flip-flops for storage`,
+    });
+  }
+  return { gates, macDsps };
+}
+
+export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
+  const log = opts.log ?? (() => {});
+  const cfg = loadConfig({ preset: opts.preset, config: opts.config });
+  const device = resolveDevice(opts.target, opts.device);
+  const tools = opts.tools ?? 'npm';
+  const pnr = opts.target === 'ice40' && (opts.pnr ?? true);
+  const { files } = generateFiles(cfg);
+  const sources = [...files.keys()].filter((p) => p.endsWith('.v'));
+  const inputs = new Map<string, string>(sources.map((p) => [p, String(files.get(p))]));
+  const top = pnr ? SHELL_TOP : 'sf_top';
+  if (pnr) {
+    inputs.set('fpga/sf_pnr_shell.v', shellSource(files, cfg));
+    sources.push('fpga/sf_pnr_shell.v');
+  }
+
+  log(`synthesizing ${cfg.source} for ${opts.target}${device ? ` (${device.description})` : ''} with ${tools === 'npm' ? '@yowasp/yosys' : 'system yosys'}`);
+  const yosys = await runYosys(tools, yosysScript(opts.target, sources, device, top), inputs, ['netlist.v', 'netlist.json']);
+  log(`yosys: ${yosys.seconds.toFixed(1)} s`);
+  const stat = parseStat(yosys.log);
+  if (pnr) stat.top = 'sf_top';
+  const resources = breakdown(stat, opts.target, cfg.engines);
+  const { gates, macDsps } = gatesFor(opts.target, cfg, stat, resources.total);
+  const problems = gates.filter((g) => !g.passed).map((g) => `gate "${g.name}" failed: ${g.detail}`);
+
+  let shares: SynthReport['shares'];
+  let fits = true;
+  if (device) {
+    shares = {
+      luts: share(resources.total.luts, device.luts),
+      ffs: share(resources.total.ffs, device.ffs),
+      dsps: share(resources.total.dsps, device.dsps),
+      brams: share(resources.total.brams, device.brams),
+    };
+    for (const [what, s] of Object.entries(shares)) {
+      if (s > 1) {
+        fits = false;
+        const used = resources.total[what as keyof Resources];
+        const cap = device[what as 'luts' | 'ffs' | 'dsps' | 'brams'];
+        problems.push(`does not fit ${device.description} (${device.name}): needs ${used} ${what.toUpperCase()}, the device has ${cap}`);
+      }
+    }
+  }
+
+  const report: SynthReport = {
+    config: { name: cfg.name, hash: cfg.hash, source: cfg.source, engines: cfg.engines, macs: cfg.macs, clockMhz: cfg.clockMhz },
+    target: opts.target,
+    device: device ? { name: device.name, description: device.description, capacity: { luts: device.luts, ffs: device.ffs, dsps: device.dsps, brams: device.brams } } : undefined,
+    tools: { source: tools, yosysSeconds: yosys.seconds },
+    resources,
+    shares,
+    fits,
+    macs: cfg.macs,
+    macDsps,
+    macsPerDsp: macDsps > 0 ? cfg.macs / macDsps : null,
+    gates,
+    passed: false,
+    problems,
+  };
+
+  const out: FileMap = new Map(files);
+  out.set('synth/netlist.v', yosys.outputs.get('netlist.v') ?? '');
+  out.set('synth/yosys.log', yosys.log);
+  if (pnr) out.set('fpga/sf_pnr_shell.v', inputs.get('fpga/sf_pnr_shell.v')!);
+
+  if (pnr && fits && device?.nextpnr) {
+    log(`placing and routing on ${device.name} with ${tools === 'npm' ? '@yowasp/nextpnr-ice40' : 'system nextpnr-ice40'}`);
+    const args = [device.nextpnr.device, '--package', device.nextpnr.package, '--json', 'netlist.json', '--freq', String(cfg.clockMhz), '--pcf-allow-unconstrained', '--asc', 'sf_top.asc', '--seed', '1'];
+    try {
+      const nextpnr = await runNextpnrIce40(tools, args, new Map([['netlist.json', yosys.outputs.get('netlist.json') ?? '']]), ['sf_top.asc']);
+      report.tools.nextpnrSeconds = nextpnr.seconds;
+      out.set('synth/nextpnr.log', nextpnr.log);
+      const fmax = parseFmax(nextpnr.log);
+      if (fmax === undefined) problems.push('nextpnr reported no maximum frequency');
+      else report.pnr = { fmaxMhz: fmax, constraintMhz: cfg.clockMhz, passed: fmax >= cfg.clockMhz };
+    } catch (err) {
+      problems.push(`place and route failed: ${(err as Error).message.split('\n').slice(-6).join(' | ')}`);
+    }
+  }
+  report.passed = problems.length === 0;
+  out.set('synth/report.json', JSON.stringify(report, (_k, v) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
+  writeFilesAtomically(opts.out, out);
+  return report;
+}
+
+/** The final "Max frequency for clock" figure of a nextpnr log, in MHz. */
+export function parseFmax(log: string): number | undefined {
+  let fmax: number | undefined;
+  for (const m of log.matchAll(/Max frequency for clock '[^']*': ([\d.]+) MHz/g)) fmax = Number(m[1]);
+  return fmax;
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/resolve.ts';
+import { generateFiles } from '../emit/generate.ts';
+import { DEVICES } from './devices.ts';
+import { gatesFor, parseFmax, yosysScript } from './flow.ts';
+import { breakdown } from './resources.ts';
+import { flattenCells, parseStat } from './stat.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+describe('Yosys statistics parser (real Yosys 0.23 log, tiny preset, xc7)', () => {
+  const stat = parseStat(fixture('yosys-0.23-xc7-tiny.log'));
+
+  it('finds every module and the top', () => {
+    expect(stat.top).toBe('sf_top');
+    expect(Object.keys(stat.modules).sort()).toEqual([
+      'sf_burst_cap', 'sf_compute', 'sf_controller', 'sf_csr', 'sf_engine', 'sf_group_bus', 'sf_loader',
+      'sf_mem_xbar', 'sf_sdp_ram_acc', 'sf_sdp_ram_in', 'sf_sdp_ram_w', 'sf_top', 'sf_writer',
+    ]);
+    expect(stat.modules.sf_engine.cells).toMatchObject({ DSP48E1: 12, FDCE: 824, sf_sdp_ram_w: 4, sf_compute: 1 });
+  });
+
+  it('totals cells through the hierarchy as the log does', () => {
+    const total = flattenCells(stat, 'sf_top');
+    // The log's own design total.
+    expect(total).toMatchObject({ DSP48E1: 56, FDCE: 11067, RAMB18E1: 8, RAMB36E1: 8, RAM32M: 48, LUT6: 9397 });
+  });
+
+  it('classifies resources per part of the design', () => {
+    const b = breakdown(stat, 'xc7', 2);
+    expect(b.total.dsps).toBe(56);
+    expect(b.total.brams).toBe(12); // 8 RAMB36 + 8 RAMB18 / 2
+    expect(b.total.lutram).toBe(48 * 4);
+    expect(b.perEngine.dsps).toBe(28); // 12 address multipliers + 16 MACs
+    expect(b.total.luts).toBe(135 + 7325 + 5801 + 1316 + 4216 + 9397 + 48 * 4);
+  });
+
+  it('fails the MAC gate on this (older) design, whose address multipliers took DSP blocks', () => {
+    const cfg = loadConfig({ preset: 'tiny' });
+    const b = breakdown(stat, 'xc7', 2);
+    const { gates } = gatesFor('xc7', cfg, stat, b.total);
+    expect(gates.find((g) => g.name === 'MACs on DSP blocks')).toMatchObject({ passed: false, detail: '32 MACs on 32 DSP48E1 (56 DSP48E1 in the design)' });
+    expect(gates.find((g) => g.name === 'buffers in block RAM')?.passed).toBe(true);
+    expect(gates.find((g) => g.name === 'no latches')?.passed).toBe(true);
+  });
+
+  it('rejects a log without statistics', () => {
+    expect(() => parseStat('Yosys 0.23\nEnd of script.')).toThrow(/no Yosys statistics/);
+  });
+});
+
+describe('synthesis scripts', () => {
+  it('asserts check and the absence of latches before and after mapping, per target', () => {
+    for (const target of ['xc7', 'ice40', 'generic'] as const) {
+      const script = yosysScript(target, ['rtl/a.v'], DEVICES.find((d) => d.target === target), 'sf_top');
+      expect(script).toContain('select -assert-none t:$dlatch t:$adlatch t:$dlatchsr');
+      expect(script.match(/check -assert/g)).toHaveLength(2);
+    }
+    expect(yosysScript('xc7', ['rtl/a.v'], undefined, 'sf_top')).toContain('synth_xilinx -top sf_top -family xc7');
+    expect(yosysScript('ice40', ['rtl/a.v'], DEVICES.find((d) => d.name === 'ice40up5k'), 'sf_top')).toContain('synth_ice40 -top sf_top -noflatten -dsp');
+    expect(yosysScript('ice40', ['rtl/a.v'], DEVICES.find((d) => d.name === 'ice40hx8k'), 'sf_top')).not.toContain('-dsp');
+  });
+
+  it('reads the final Fmax of a nextpnr log', () => {
+    const log = [
+      "Info: Max frequency for clock 'clk_i$SB_IO_IN_$glb_clk': 31.52 MHz (FAIL at 100.00 MHz)",
+      'Info: Routing..',
+      "Info: Max frequency for clock 'clk_i$SB_IO_IN_$glb_clk': 29.87 MHz (FAIL at 100.00 MHz)",
+    ].join('\n');
+    expect(parseFmax(log)).toBe(29.87);
+    expect(parseFmax('no timing here')).toBeUndefined();
+  });
+});
+
+describe('vendor project files', () => {
+  it('name every generated source and nothing else', () => {
+    const { files } = generateFiles(loadConfig({ preset: 'default' }));
+    const sources = [...files.keys()].filter((p) => p.endsWith('.v')).sort();
+    const vivado = String(files.get('fpga/vivado.tcl'));
+    const inVivado = [...vivado.matchAll(/\[file join \$root (\S+\.v)\]/g)].map((m) => m[1]).sort();
+    expect(inVivado).toEqual(sources);
+    const core = String(files.get('synergyflow.core'));
+    const inCore = [...core.matchAll(/^\s+- (\S+\.v)$/gm)].map((m) => m[1]).sort();
+    expect(inCore).toEqual(sources);
+    const quartus = String(files.get('fpga/quartus.tcl'));
+    expect([...quartus.matchAll(/VERILOG_FILE \[file join \$root (\S+)\]/g)].map((m) => m[1]).sort()).toEqual(sources);
+    expect(String(files.get('fpga/sf_top.xdc'))).toContain('create_clock -period 10.000 -name clk [get_ports clk_i]');
+    expect(core).toMatch(/^name: synergyflow:accelerator:sf_top_default:0\.1\.0$/m);
+  });
+});

@@ -1,0 +1,100 @@
+// Runs Yosys and nextpnr-ice40: the pinned WebAssembly builds from npm (@yowasp/*, no system
+// install needed) by default, or the system binaries when asked. Both take a set of input files
+// and return the log and the requested output files.
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { runTool, ToolError } from './exec.ts';
+
+export type ToolSource = 'npm' | 'system';
+
+export interface ToolRun {
+  log: string;
+  outputs: Map<string, string>;
+  seconds: number;
+}
+
+type Tree = { [name: string]: Tree | string | Uint8Array };
+
+function collect(sink: string[]): (bytes: Uint8Array | null) => void {
+  return (bytes) => {
+    if (bytes) sink.push(Buffer.from(bytes).toString('utf8'));
+  };
+}
+
+/** Files by relative path as the nested folders the WebAssembly tools expect. */
+function toTree(files: Map<string, string>): Tree {
+  const root: Tree = {};
+  for (const [path, text] of files) {
+    const parts = path.split('/');
+    let dir = root;
+    for (const part of parts.slice(0, -1)) dir = (dir[part] ??= {}) as Tree;
+    dir[parts[parts.length - 1]] = text;
+  }
+  return root;
+}
+
+function lookup(tree: Tree | undefined, path: string): Tree | string | Uint8Array | undefined {
+  let node: Tree | string | Uint8Array | undefined = tree;
+  for (const part of path.split('/')) {
+    if (!node || typeof node === 'string' || node instanceof Uint8Array) return undefined;
+    node = node[part];
+  }
+  return node;
+}
+
+async function runWasm(
+  load: () => Promise<(args: string[], files: Tree, options: object) => Promise<Tree> | Tree | undefined>,
+  what: string,
+  args: string[],
+  inputs: Map<string, string>,
+  outputNames: string[],
+): Promise<ToolRun> {
+  const started = Date.now();
+  const log: string[] = [];
+  const files = toTree(inputs);
+  let tree: Tree | undefined;
+  try {
+    const run = await load();
+    tree = (await run(args, files, { stdout: collect(log), stderr: collect(log) })) ?? undefined;
+  } catch (err) {
+    const text = log.join('');
+    throw new ToolError(`${what} failed${(err as { code?: number }).code !== undefined ? ` (exit ${(err as { code?: number }).code})` : ''}:\n${text.split('\n').slice(-30).join('\n')}`);
+  }
+  const outputs = new Map<string, string>();
+  for (const name of outputNames) {
+    const value = lookup(tree, name);
+    if (typeof value === 'string') outputs.set(name, value);
+    else if (value instanceof Uint8Array) outputs.set(name, Buffer.from(value).toString('utf8'));
+  }
+  return { log: log.join(''), outputs, seconds: (Date.now() - started) / 1000 };
+}
+
+async function runNative(tool: string, what: string, args: string[], inputs: Map<string, string>, outputNames: string[]): Promise<ToolRun> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), `synergyflow-${tool}-`));
+  try {
+    for (const [name, text] of inputs) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const log = await runTool(tool, args, { what, cwd: dir });
+    const outputs = new Map<string, string>();
+    for (const name of outputNames) if (existsSync(join(dir, name))) outputs.set(name, readFileSync(join(dir, name), 'utf8'));
+    return { log, outputs, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Yosys with a script; inputs and outputs are files relative to its working folder. */
+export function runYosys(source: ToolSource, script: string, inputs: Map<string, string>, outputNames: string[]): Promise<ToolRun> {
+  const args = ['-p', script];
+  if (source === 'system') return runNative('yosys', 'Yosys (system)', args, inputs, outputNames);
+  return runWasm(async () => (await import('@yowasp/yosys')).runYosys as never, 'Yosys (@yowasp/yosys)', args, inputs, outputNames);
+}
+
+export function runNextpnrIce40(source: ToolSource, args: string[], inputs: Map<string, string>, outputNames: string[]): Promise<ToolRun> {
+  if (source === 'system') return runNative('nextpnr-ice40', 'nextpnr-ice40 (system)', args, inputs, outputNames);
+  return runWasm(async () => (await import('@yowasp/nextpnr-ice40')).runNextpnrIce40 as never, 'nextpnr-ice40 (@yowasp/nextpnr-ice40)', args, inputs, outputNames);
+}
