@@ -1,0 +1,45 @@
+// Synthesis tier (npm run test:synth, run by CI): the tiny preset through the default flow
+// (@yowasp/yosys from npm) for xc7 and iCE40.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { synthesize } from './flow.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sf-synth-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('synthesis of the tiny preset', () => {
+  it('maps to xc7 with every gate passing and fits a Zynq-7020', async () => {
+    const out = join(scratch, 'xc7');
+    const r = await synthesize({ preset: 'tiny', target: 'xc7', device: 'xc7z020', out });
+    expect(r.problems).toEqual([]);
+    expect(r.passed).toBe(true);
+    expect(r.gates.map((g) => [g.name, g.passed])).toEqual([
+      ['check -assert', true],
+      ['no latches', true],
+      ['MACs on DSP blocks', true],
+      ['buffers in block RAM', true],
+    ]);
+    expect(r.macDsps).toBe(32);
+    expect(r.resources.total.dsps).toBe(32);
+    expect(r.resources.perEngine.brams).toBeGreaterThan(0);
+    expect(r.shares!.luts).toBeGreaterThan(0);
+    expect(r.shares!.luts).toBeLessThan(1);
+    const report = JSON.parse(readFileSync(join(out, 'synth/report.json'), 'utf8'));
+    expect(report.resources.total.luts).toBe(r.resources.total.luts);
+    expect(readFileSync(join(out, 'synth/netlist.v'), 'utf8')).toContain('DSP48E1');
+    expect(existsSync(join(out, 'fpga/vivado.tcl'))).toBe(true);
+  });
+
+  it('maps to iCE40 and says clearly that it does not fit an UP5K', async () => {
+    const out = join(scratch, 'ice40');
+    const r = await synthesize({ preset: 'tiny', target: 'ice40', out, pnr: false });
+    expect(r.gates.find((g) => g.name === 'check -assert')?.passed).toBe(true);
+    expect(r.gates.find((g) => g.name === 'no latches')?.passed).toBe(true);
+    expect(r.fits).toBe(false);
+    expect(r.passed).toBe(false);
+    expect(r.problems.join('\n')).toMatch(/does not fit Lattice iCE40 UltraPlus 5K \(ice40up5k\): needs \d+ LUTS, the device has 5280/);
+    expect(existsSync(join(out, 'synth/report.json'))).toBe(true);
+  });
+});
