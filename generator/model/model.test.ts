@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError, type Problem } from '../errors.ts';
 import { layerShapes, loadModelFile, parseModel } from './model.ts';
+import { problemsOf } from '../test-helpers.ts';
 
 /** The example of model-format.md. */
 const specExample = {
@@ -16,15 +17,6 @@ const specExample = {
   ],
 };
 
-function problemsOf(fn: () => unknown): Problem[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).problems;
-  }
-  throw new Error('expected an InputError');
-}
 
 function problemAt(problems: Problem[], field: string): Problem {
   const p = problems.find((q) => q.field === field);

@@ -7,6 +7,7 @@ import { parseModel } from './model.ts';
 import { makeTensor, writeNpy } from './npy.ts';
 import { randomInput, randomWeights } from './random.ts';
 import { loadInput, loadWeights, saveWeights } from './weights.ts';
+import { problemsOf } from '../test-helpers.ts';
 
 const model = parseModel({
   name: 'm', input: [3, 8, 8],
@@ -16,15 +17,6 @@ const model = parseModel({
   ],
 }, 'm.json');
 
-function problemsOf(fn: () => unknown): Problem[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).problems;
-  }
-  throw new Error('expected an InputError');
-}
 
 function freshDir(): string {
   return mkdtempSync(join(tmpdir(), 'sf-weights-'));

@@ -8,6 +8,7 @@ import { writeNpy } from './npy.ts';
 import { randomInput, randomWeights } from './random.ts';
 import { saveWeights } from './weights.ts';
 import { builtinWorkload, loadWorkload, loadWorkloadRef } from './workload.ts';
+import { problemsOf } from '../test-helpers.ts';
 
 const modelJson = {
   name: 'cam', input: [2, 9, 9],
@@ -18,15 +19,6 @@ const modelJson = {
 };
 const model = parseModel(modelJson, 'model.json');
 
-function problemsOf(fn: () => unknown): Problem[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).problems;
-  }
-  throw new Error('expected an InputError');
-}
 
 /** A workload folder with cam0/{model.json, weights/, input.npy} (batch 2). */
 function workloadDir(): string {
