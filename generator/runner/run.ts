@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileWorkload, type Program } from '../compiler/compile.ts';
-import { unpackActivations } from '../compiler/layout.ts';
+import { unpackActivations, type MemImage } from '../compiler/layout.ts';
 import { hwParams } from '../arch/params.ts';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
 import { InputError } from '../errors.ts';
@@ -151,8 +151,11 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       },
     );
     const report = parseSimOutput(sim.lines);
-    const dump = report.done ? readFileSync(dumpPath, 'utf8') : '';
-    const results = evaluate(cfg, jobs, program, report, dump, dumpLo, opts.sim, memory, boundCycles);
+    // The trace and every final output, read back from simulated memory.
+    const region = report.done
+      ? parseMemDump(readFileSync(dumpPath, 'utf8'), cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo)
+      : undefined;
+    const results = evaluate(cfg, jobs, program, report, region, opts.sim, memory, boundCycles);
     results.policy = policy;
     results.staticGroup = staticGroup;
     results.timing = {
@@ -165,7 +168,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     const outFiles: FileMap = new Map();
     if (results.status === 'ok' || results.status === 'mismatch') {
       for (const cj of program.jobs) {
-        const values = outputValues(program, cj, parseMemDump(dump, cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo), cfg);
+        const values = outputValues(program, cj, region!, cfg);
         const dtype = activationDtype(cj.job.model);
         const shape = outputShape(cj.job);
         outFiles.set(`outputs/${cj.job.name}.npy`, encodeNpy(makeTensor(dtype, shape, dtype === 'int8' ? Int8Array.from(values) : Int16Array.from(values))));
@@ -211,7 +214,7 @@ function outputShape(job: Job): number[] {
   return [job.batch, ...shapes[shapes.length - 1].outShape];
 }
 
-function outputValues(program: Program, cj: Program['jobs'][number], region: ReturnType<typeof parseMemDump>, cfg: ResolvedConfig): Int32Array {
+function outputValues(program: Program, cj: Program['jobs'][number], region: MemImage, cfg: ResolvedConfig): Int32Array {
   const layout = cj.acts[cj.acts.length - 1];
   return unpackActivations(region, layout, cfg.pe.tn, program.dumpBase);
 }
@@ -221,8 +224,7 @@ function evaluate(
   jobs: Job[],
   program: Program,
   report: SimReport,
-  dump: string,
-  dumpLo: number,
+  region: MemImage | undefined,
   simulator: Simulator,
   memory: RunResults['memory'],
   boundCycles: number,
@@ -258,7 +260,7 @@ function evaluate(
   if (errorCode !== 0) {
     return { ...base, status: 'hardware-error', message: `accelerator stopped with error code ${errorCode} after ${report.registers.TASKS_DONE} tasks (see regmap.md, STATUS.ERROR_CODE)` };
   }
-  const region = parseMemDump(dump, cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo);
+  if (!region) return { ...base, status: 'hardware-error', message: 'the simulation ended without dumping memory' };
   const trace = readTrace(region, program, jobs);
   const jobResults: JobResult[] = program.jobs.map((cj) => {
     const golden = goldenForward(cj.job.model, cj.job.weights, cj.job.input);
@@ -307,7 +309,7 @@ export function compareOutputs(expected: ArrayLike<number>, got: ArrayLike<numbe
 }
 
 /** Trace records, in completion order: task index, engine mask, start and end cycle. */
-function readTrace(region: ReturnType<typeof parseMemDump>, program: Program, jobs: Job[]): TraceEntry[] {
+function readTrace(region: MemImage, program: Program, jobs: Job[]): TraceEntry[] {
   const entries: TraceEntry[] = [];
   for (let r = 0; r < program.tasks.length; r++) {
     const at = program.traceBase - program.dumpBase + r * program.traceBytes;
