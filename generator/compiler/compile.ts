@@ -59,7 +59,18 @@ interface PlannedTask {
   desc: DescriptorValues;
 }
 
-export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
+export interface CompileOptions {
+  /**
+   * Split a conv tile's m-blocks over several tasks when a layer has fewer tasks than twice the
+   * engines, so that a scheduler handing out engines per task can balance them (static and
+   * elastic policies). Under the monolithic policy every task runs on all engines, which split
+   * the m-blocks themselves, so whole tiles are best there.
+   */
+  splitForEngines?: boolean;
+}
+
+export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: CompileOptions = {}): Program {
+  const split = options.splitForEngines ?? false;
   const effective = jobs.map((job) => effectiveLayers(job, cfg));
   checkFits(jobs, effective, cfg);
   const { tn, tm } = cfg.pe;
@@ -78,7 +89,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
   const biasBase: number[][] = [];
   // The task list comes first; its size is known from the tiling before any task is planned.
   const geoms = jobs.map((job, j) => effective[j].layers.map((e) => geometry(e.layer, e.shape, job.batch, cfg)));
-  const taskCount = geoms.reduce((sum, g, j) => sum + g.reduce((s, geo, l) => s + countTasks(jobs[j].model.layers[l], geo, jobs[j].batch, cfg), 0), 0);
+  const taskCount = geoms.reduce((sum, g, j) => sum + g.reduce((s, geo, l) => s + countTasks(jobs[j].model.layers[l], geo, jobs[j].batch, cfg, split), 0), 0);
   const taskBase = 0;
   cursor = alignUp((taskCount + 1) * DESC_BYTES, REGION_ALIGN);
 
@@ -155,7 +166,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig): Program {
         prevTasks: l > 0 ? lastTaskOfLayer[l - 1] : [],
         prevIsPerImage: l > 0 && job.model.layers[l - 1].type === 'conv',
       };
-      const tasks = layer.type === 'conv' ? planConvTasks(ctx, planned.length, cfg) : planFcTasks(ctx, planned.length, cfg, job.batch);
+      const tasks = layer.type === 'conv' ? planConvTasks(ctx, planned.length, cfg, split) : planFcTasks(ctx, planned.length, cfg, job.batch);
       planned.push(...tasks);
       lastTaskOfLayer.push(tasks.map((t) => t.info.index));
       totalMacs += cj.shapes[l].macsPerImage * job.batch;
@@ -299,10 +310,21 @@ function fcGroupSize(blocks: number, images: number, cfg: ResolvedConfig): numbe
   return limit;
 }
 
-function countTasks(layer: Layer, g: EngineGeometry, batch: number, cfg: ResolvedConfig): number {
+function countTasks(layer: Layer, g: EngineGeometry, batch: number, cfg: ResolvedConfig, split: boolean): number {
   if (layer.type === 'fc') return Math.ceil(batch / fcGroup(cfg));
+  const tiles = tilesOf(g, cfg);
+  return batch * tiles * mBlockChunks(g, tiles, batch, cfg, split);
+}
+
+function tilesOf(g: EngineGeometry, cfg: ResolvedConfig): number {
   const tile = chooseTile(g, cfg)!;
-  return batch * Math.ceil(g.outH / tile.rows) * Math.ceil(g.outW / tile.cols);
+  return Math.ceil(g.outH / tile.rows) * Math.ceil(g.outW / tile.cols);
+}
+
+/** Tasks each conv tile's m-blocks are split over (see CompileOptions.splitForEngines). */
+function mBlockChunks(g: EngineGeometry, tiles: number, batch: number, cfg: ResolvedConfig, split: boolean): number {
+  if (!split) return 1;
+  return Math.max(1, Math.min(g.mBlocks, Math.ceil((2 * cfg.engines) / (batch * tiles))));
 }
 
 function baseDescriptor(ctx: LayerContext, index: number, cfg: ResolvedConfig): DescriptorValues {
@@ -335,15 +357,21 @@ function baseDescriptor(ctx: LayerContext, index: number, cfg: ResolvedConfig): 
   };
 }
 
-function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig): PlannedTask[] {
+function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig, split: boolean): PlannedTask[] {
   const { g, input, output, shape } = ctx;
   const tile = chooseTile(g, cfg)!;
   const busBytes = cfg.busBytes;
   const tasks: PlannedTask[] = [];
-  const tilesPerImage = Math.ceil(g.outH / tile.rows) * Math.ceil(g.outW / tile.cols);
+  const tilesPerImage = tilesOf(g, cfg);
+  const chunks = mBlockChunks(g, tilesPerImage, input.batch, cfg, split);
+  const perChunk = Math.ceil(g.mBlocks / chunks);
+  const cblocksPerM = cfg.pe.tm / cfg.pe.tn;
+  const outCblocks = Math.ceil(ctx.layer.out / cfg.pe.tn);
   for (let n = 0; n < input.batch; n++) {
     for (let py0 = 0; py0 < g.outH; py0 += tile.rows) {
       for (let px0 = 0; px0 < g.outW; px0 += tile.cols) {
+       for (let m0 = 0; m0 < g.mBlocks; m0 += perChunk) {
+        const mCount = Math.min(perChunk, g.mBlocks - m0);
         const pr = Math.min(tile.rows, g.outH - py0);
         const pc = Math.min(tile.cols, g.outW - px0);
         const R = (pr - 1) * g.poolS + g.poolK;
@@ -357,8 +385,14 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
         const colFirst = Math.max(0, -ix0);
         const colEnd = Math.min(IC, g.inW - ix0);
         const index = firstIndex + tasks.length;
+        const base = baseDescriptor(ctx, index, cfg);
         const desc: DescriptorValues = {
-          ...baseDescriptor(ctx, index, cfg),
+          ...base,
+          // This task's m-blocks [m0, m0 + mCount): their weights, biases and output planes.
+          w_addr: base.w_addr + m0 * base.w_mstride,
+          bias_addr: base.bias_addr + m0 * base.bias_mstride,
+          m_count: mCount,
+          out_cblocks: Math.min(mCount * cblocksPerM, outCblocks - m0 * cblocksPerM),
           in_addr: input.base + n * input.imgStride + (iy0 + rowFirst) * input.ystride + (ix0 + colFirst) * busBytes,
           in_cstride: input.cstride,
           in_ystride: input.ystride,
@@ -370,7 +404,7 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
           load_rows: rowEnd - rowFirst,
           load_col_first: colFirst,
           load_cols: colEnd - colFirst,
-          out_addr: output.base + n * output.imgStride + py0 * output.ystride + px0 * busBytes,
+          out_addr: output.base + n * output.imgStride + m0 * cblocksPerM * output.cstride + py0 * output.ystride + px0 * busBytes,
           out_cstride: output.cstride,
           out_ystride: output.ystride,
           out_mstride: (cfg.pe.tm / cfg.pe.tn) * output.cstride,
@@ -382,7 +416,7 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
           pixels: R * C,
           // Compute-bound: as many engines as keep two (m-block, c-block) steps each, so every
           // member overlaps its loads with compute; light on the memory channels.
-          pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((g.mBlocks * g.cinBlocks) / 2))),
+          pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((mCount * g.cinBlocks) / 2))),
           bw_weight: bandwidthWeight(IR * IC + g.kernelH * g.kernelW * cfg.pe.tm, g.kernelH * g.kernelW * Math.max(R * C, MIN_PIXEL_SLOTS)),
         };
         const deps = ctx.prevIsPerImage
@@ -395,12 +429,13 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
             layer: ctx.layerIndex,
             firstImage: n,
             images: 1,
-            macs: (shape.macsPerImage / tilesPerImage),
+            macs: (shape.macsPerImage / tilesPerImage) * (mCount / g.mBlocks),
             deps,
-            estimatedCycles: tile.estimatedCycles / tilesPerImage,
+            estimatedCycles: (tile.estimatedCycles / tilesPerImage) * (mCount / g.mBlocks),
           },
           desc,
         });
+       }
       }
     }
   }

@@ -94,7 +94,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const cfg = loadConfig({ preset: opts.preset, config: opts.config });
   const jobs = loadWorkloadRef(opts.workload);
   const t0 = Date.now();
-  const program = compileWorkload(jobs, cfg);
+  const policy = opts.policy ?? 'elastic';
+  const program = compileWorkload(jobs, cfg, { splitForEngines: policy !== 'monolithic' });
   const { files } = generateFiles(cfg);
   const compileSeconds = (Date.now() - t0) / 1000;
   log(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(1)} MiB of memory`);
@@ -105,7 +106,6 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     stallPercent: opts.stallPercent ?? cfg.testbench.stallPercent,
     seed: opts.seed ?? 1,
   };
-  const policy = opts.policy ?? 'elastic';
   const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
   checkStaticGroup(staticGroup, cfg);
   const boundCycles = physicalBound(program, cfg, memory.bytesPerCycle);
