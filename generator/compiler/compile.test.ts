@@ -72,6 +72,29 @@ describe('compiler', () => {
     expect(program.dumpBase % 4096).toBe(0);
   });
 
+  it('splits conv tiles over tasks for the per-task schedulers, covering every m-block once', () => {
+    const cfg = loadConfig({ preset: 'default' });
+    for (const [model, batch] of [['alexnet', 1], ['alexnet', 3], ['lenet5', 1], ['zfnet', 2]] as const) {
+      const whole = compileWorkload(builtinWorkload(model, batch, 0), cfg);
+      const split = compileWorkload(builtinWorkload(model, batch, 0), cfg, { splitForEngines: true });
+      expect(split.tasks.length).toBeGreaterThanOrEqual(whole.tasks.length);
+      // The same work, divided differently.
+      expect(split.tasks.reduce((s, t) => s + t.macs, 0)).toBeCloseTo(whole.totalMacs, -2);
+      const mCounts = (p: typeof split) => p.tasks.map((t) => {
+        const words = new Uint32Array(32);
+        for (let k = 0; k < 32; k++) words[k] = p.image.readU32(p.taskBase + t.index * 128 + 4 * k);
+        return [t.layer, t.firstImage, unpackDescriptor(words).m_count] as const;
+      });
+      const total = (p: typeof split) => {
+        const sums = new Map<string, number>();
+        for (const [l, n, m] of mCounts(p)) sums.set(`${l}/${n}`, (sums.get(`${l}/${n}`) ?? 0) + m);
+        return sums;
+      };
+      // Per layer and image, the m-blocks of all tasks add up to the same as without splitting.
+      expect(total(split)).toEqual(total(whole));
+    }
+  });
+
   it('maps fc layers to 1 x Q kernels over groups of c-blocks, Q dividing the block count', () => {
     const cfg = loadConfig({ preset: 'default' });
     const program = compileWorkload(builtinWorkload('alexnet', 4, 0), cfg);

@@ -324,7 +324,9 @@ function tilesOf(g: EngineGeometry, cfg: ResolvedConfig): number {
 /** Tasks each conv tile's m-blocks are split over (see CompileOptions.splitForEngines). */
 function mBlockChunks(g: EngineGeometry, tiles: number, batch: number, cfg: ResolvedConfig, split: boolean): number {
   if (!split) return 1;
-  return Math.max(1, Math.min(g.mBlocks, Math.ceil((2 * cfg.engines) / (batch * tiles))));
+  const wanted = Math.max(1, Math.min(g.mBlocks, Math.ceil((2 * cfg.engines) / (batch * tiles))));
+  // Chunks of ceil(mBlocks / wanted) m-blocks: as many as actually come out of that size.
+  return Math.ceil(g.mBlocks / Math.ceil(g.mBlocks / wanted));
 }
 
 function baseDescriptor(ctx: LayerContext, index: number, cfg: ResolvedConfig): DescriptorValues {
