@@ -10,7 +10,7 @@ import { flattenCells, parseStat } from './stat.ts';
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
 describe('Yosys statistics parser (real Yosys 0.23 log, tiny preset, xc7)', () => {
-  const stat = parseStat(fixture('yosys-0.23-xc7-tiny.log'));
+  const stat = parseStat(fixture('yosys-0.23-xc7-tiny-stat.txt'));
 
   it('finds every module and the top', () => {
     expect(stat.top).toBe('sf_top');
