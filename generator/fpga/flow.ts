@@ -66,7 +66,9 @@ export function yosysScript(target: Target, sources: string[], device: Device | 
       return [...front, `synth_ice40 -top ${top} -noflatten${dsp}`, 'check -assert', 'stat', 'write_verilog -noattr netlist.v', 'flatten', 'opt_clean', 'write_json netlist.json'].join('; ');
     }
     case 'generic':
-      return [...front, `synth -top ${top} -run :fine`, 'check -assert', 'stat -width', 'write_verilog -noattr netlist.v'].join('; ');
+      // Technology-independent: word-level cells before multipliers are merged into adders, and
+      // memories kept as memories; the report counts multipliers, flip-flop bits and memories.
+      return [...front, 'opt', 'wreduce', 'opt_clean', 'memory -nomap', 'opt', 'check -assert', 'stat -width', 'write_verilog -noattr netlist.v'].join('; ');
   }
 }
 
@@ -135,7 +137,7 @@ export function gatesFor(target: Target, cfg: ResolvedConfig, stat: ReturnType<t
   gates.push({ name: 'check -assert', passed: true, detail: 'no combinational loops, multiple drivers or undriven wires' });
   gates.push({ name: 'no latches', passed: total.latches === 0, detail: total.latches === 0 ? 'no latch cells' : `${total.latches} latch cells` });
   const compute = stat.modules.sf_compute ? classify(flattenCells(stat, 'sf_compute'), target) : undefined;
-  const macDsps = compute ? compute.dsps * cfg.engines : 0;
+  const macDsps = compute && target !== 'generic' ? compute.dsps * cfg.engines : 0;
   if (target === 'xc7') {
     const perEngine = cfg.pe.tn * cfg.pe.tm;
     // Every product of the array on its own DSP block, and no DSP block spent elsewhere.

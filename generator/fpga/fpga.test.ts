@@ -4,7 +4,7 @@ import { loadConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { DEVICES } from './devices.ts';
 import { gatesFor, parseFmax, yosysScript } from './flow.ts';
-import { breakdown } from './resources.ts';
+import { breakdown, classify } from './resources.ts';
 import { flattenCells, parseStat } from './stat.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -47,6 +47,13 @@ describe('Yosys statistics parser (real Yosys 0.23 log, tiny preset, xc7)', () =
 
   it('rejects a log without statistics', () => {
     expect(() => parseStat('Yosys 0.23\nEnd of script.')).toThrow(/no Yosys statistics/);
+  });
+});
+
+describe('generic (word-level) resources', () => {
+  it('counts flip-flop bits, multipliers and memories from stat -width names', () => {
+    const r = classify({ '$adff_32': 3, '$adffe_1': 2, '$dff_16': 1, '$mul_16': 4, '$mem_v2': 2, '$alu_8': 5, '$dlatch_4': 1 }, 'generic');
+    expect(r).toMatchObject({ ffs: 3 * 32 + 2 + 16, dsps: 4, brams: 2, latches: 4, luts: 0 });
   });
 });
 

@@ -8,9 +8,11 @@ export interface Resources {
   luts: number;
   /** Of those, LUTs used as distributed RAM or shift registers. */
   lutram: number;
+  /** Flip-flops (flip-flop bits for generic). */
   ffs: number;
+  /** DSP blocks; multipliers for generic. */
   dsps: number;
-  /** Block RAM tiles (RAMB36 equivalents on 7-series, SB_RAM40_4K on iCE40, memories for generic). */
+  /** Block RAM tiles (RAMB36 equivalents on 7-series, SB_RAM40_4K on iCE40); memories for generic. */
   brams: number;
   latches: number;
   cells: number;
@@ -43,11 +45,15 @@ export function classify(cells: Record<string, number>, target: Target): Resourc
       else if (type === 'SB_MAC16') r.dsps += count;
       else if (type === 'SB_RAM40_4K') r.brams += count;
     } else {
-      if (type === '$mul') r.dsps += count;
-      else if (/^\$(mem|mem_v2)$/.test(type)) r.brams += count;
-      else if (/^\$(a|s|)dffe?$|^\$_.*DFF/.test(type)) r.ffs += count;
-      else if (/^\$(d|ad)latch/.test(type) || /^\$_DLATCH/.test(type)) r.latches += count;
-      else if (type === '$lut') r.luts += count;
+      // Word-level cells, named with their width by `stat -width` ("$adff_32"): multipliers,
+      // flip-flop bits and memories.
+      const m = /^(\$[a-z_]+?)(?:_(\d+))?$/.exec(type);
+      const base = m ? m[1] : type;
+      const width = m?.[2] ? Number(m[2]) : 1;
+      if (base === '$mul') r.dsps += count;
+      else if (base === '$mem' || base === '$mem_v2') r.brams += count;
+      else if (/^\$(a|s|al|sdc|sdce|)dffe?$/.test(base)) r.ffs += count * width;
+      else if (/^\$(ad|d)latch/.test(base)) r.latches += count * width;
     }
   }
   return r;

@@ -19,6 +19,7 @@ export function formatSynthSummary(r: SynthReport): string {
     row('controller', r.resources.controller),
     row('registers', r.resources.registers),
   ];
+  if (r.target === 'generic') lines.push('  (generic: word-level cells; FFs are flip-flop bits, DSPs multipliers, BRAMs memories)');
   if (r.shares) {
     const pct = (x: number) => (x === Infinity ? 'n/a' : `${(100 * x).toFixed(1)}%`);
     lines.push(row('device', { luts: r.device!.capacity.luts, ffs: r.device!.capacity.ffs, dsps: r.device!.capacity.dsps, brams: r.device!.capacity.brams, lutram: 0, latches: 0, cells: 0 }));
