@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { DEVICES } from './devices.ts';
-import { gatesFor, parseFmax, yosysScript } from './flow.ts';
+import { gatesFor, parseFmax, shellSource, yosysScript } from './flow.ts';
+import { lintDesign } from '../tools/lint.ts';
 import { breakdown, classify } from './resources.ts';
 import { flattenCells, parseStat } from './stat.ts';
 
@@ -77,6 +78,19 @@ describe('synthesis scripts', () => {
     ].join('\n');
     expect(parseFmax(log)).toBe(29.87);
     expect(parseFmax('no timing here')).toBeUndefined();
+  });
+});
+
+describe('place-and-route shell', () => {
+  it('wraps every port of the top and lints clean with verilator -Wall', async () => {
+    const cfg = loadConfig({ preset: 'micro' });
+    const { files } = generateFiles(cfg);
+    const shell = shellSource(cfg);
+    expect(shell).toContain('module sf_pnr_shell (');
+    expect(shell).toContain('.m_axi_rdata_i(stim_q[');
+    expect(shell).toContain('.irq_o(resp[');
+    files.set('fpga/sf_pnr_shell.v', shell);
+    expect(await lintDesign(files, 'sf_pnr_shell')).toEqual([]);
   });
 });
 
