@@ -124,12 +124,6 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
   return { addrBits: 12, registers: regs };
 }
 
-export function registerOffset(map: RegisterMap, name: string): number {
-  const reg = map.registers.find((r) => r.name === name);
-  if (!reg) throw new Error(`no register ${name}`);
-  return reg.offset;
-}
-
 export function registerMapJson(map: RegisterMap): string {
   return JSON.stringify(
     {

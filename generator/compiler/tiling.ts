@@ -34,11 +34,6 @@ export interface Tile {
 const LOAD_OVERHEAD_CYCLES = 40;
 const FIELD_LIMIT = 0xffff;
 
-export interface TileLimits {
-  accWords: number;
-  inputWords: number;
-}
-
 export function tileCost(g: EngineGeometry, rows: number, cols: number, cfg: ResolvedConfig): number | undefined {
   const R = (rows - 1) * g.poolS + g.poolK;
   const C = (cols - 1) * g.poolS + g.poolK;

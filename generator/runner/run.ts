@@ -155,9 +155,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     const region = report.done
       ? parseMemDump(readFileSync(dumpPath, 'utf8'), cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo)
       : undefined;
-    const results = evaluate(cfg, jobs, program, report, region, opts.sim, memory, boundCycles);
-    results.policy = policy;
-    results.staticGroup = staticGroup;
+    const results = evaluate(cfg, jobs, program, report, region, { simulator: opts.sim, policy, staticGroup, memory }, boundCycles);
     results.timing = {
       compileSeconds,
       buildSeconds: build.buildSeconds,
@@ -225,8 +223,7 @@ function evaluate(
   program: Program,
   report: SimReport,
   region: MemImage | undefined,
-  simulator: Simulator,
-  memory: RunResults['memory'],
+  run: Pick<RunResults, 'simulator' | 'policy' | 'staticGroup' | 'memory'>,
   boundCycles: number,
 ): RunResults {
   const cycles = report.registers.CYCLES_LO + report.registers.CYCLES_HI * 2 ** 32;
@@ -235,10 +232,7 @@ function evaluate(
     message: '',
     allMatch: false,
     config: { name: cfg.name, hash: cfg.hash, source: cfg.source, engines: cfg.engines, macs: cfg.macs, busBits: cfg.busBits },
-    simulator,
-    policy: 'elastic',
-    staticGroup: 1,
-    memory,
+    ...run,
     cycles,
     totalMacs: program.totalMacs,
     peUtilization: cycles > 0 ? program.totalMacs / (cycles * cfg.macs) : 0,

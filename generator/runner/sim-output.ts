@@ -7,7 +7,6 @@ export interface SimReport {
   fatal?: string;
   timeout?: string;
   done: boolean;
-  seedLine?: string;
 }
 
 export function parseSimOutput(lines: string[]): SimReport {
@@ -43,9 +42,6 @@ export function parseSimOutput(lines: string[]): SimReport {
         break;
       case 'SF_TIMEOUT':
         report.timeout = words.slice(1).join(' ');
-        break;
-      case 'SF_INFO':
-        if (words[1] === 'seed') report.seedLine = words.slice(1).join(' ');
         break;
       case 'SF_DONE':
         report.done = true;

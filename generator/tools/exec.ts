@@ -63,12 +63,3 @@ export async function runToolStreaming(
     throw new ToolError(`${e.message}\n${lines.slice(-20).join('\n')}`);
   }
 }
-
-export async function toolAvailable(tool: string, args = ['--version']): Promise<boolean> {
-  try {
-    await execa(tool, args);
-    return true;
-  } catch {
-    return false;
-  }
-}
