@@ -72,6 +72,15 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const inRam = ram('sf_sdp_ram_in', 'Input buffer: two slots of input vectors.', p.busBits, 2 * p.inDepth);
   const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights.', p.busBits, 2 * p.wDepth);
   const accRam = ram('sf_sdp_ram_acc', 'Accumulator buffer: TM 32-bit sums per output pixel.', p.tm * 32, p.accDepth);
+  const descRam = ram('sf_sdp_ram_desc', 'Descriptor store: the controller\'s window of task descriptors, one bus beat a word.', p.busBits, p.windowSlots * p.descBeats);
+  const descBeatBits = Math.max(1, clog2(p.descBeats));
+  // Where a descriptor field arrives: the bus beat of the descriptor and the bit within it.
+  const fieldPlace = (f: (typeof descriptorFields)[number]) => ({
+    name: f.name,
+    width: f.width,
+    beat: Math.floor(fieldBitOffset(f) / p.busBits),
+    bit: fieldBitOffset(f) % p.busBits,
+  });
 
   const burstCap: LeafModule = {
     name: 'sf_burst_cap',
@@ -229,12 +238,10 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
   };
 
-  // The engine template slices only the descriptor fields it names: d_<field> from the latched
-  // descriptor, i_<field> from the incoming one in the dispatch cycle.
-  const fieldsNamed = (prefix: string) => {
-    const names = new Set([...engineTemplate.matchAll(new RegExp(`\\b${prefix}_([a-z0-9_]+)`, 'g'))].map((m) => m[1]));
-    return descriptorFields.filter((f) => names.has(f.name)).map((f) => ({ name: f.name, width: f.width, offset: fieldBitOffset(f) }));
-  };
+  // The engine latches only the descriptor fields its template names (d_<field>) as the
+  // controller streams the descriptor to it, one bus beat a cycle.
+  const engineFieldNames = new Set([...engineTemplate.matchAll(/\bd_([a-z0-9_]+)/g)].map((m) => m[1]));
+  const engineFields = descriptorFields.filter((f) => engineFieldNames.has(f.name)).map(fieldPlace);
   const engine: LeafModule = {
     name: 'sf_engine',
     doc: 'One engine: PE array, double-buffered input and weight buffers, accumulators, loader and writer.',
@@ -250,14 +257,20 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['BIAS_IDX_W', p.biasIdxBits],
       ['ACC_DEPTH', p.accDepth],
       ['W_DEPTH', p.wDepth],
-      ['DESC_BITS', p.descBits],
+      ['DESC_BEAT_W', descBeatBits],
+      // Member indices stay below the engine count and group sizes at or below it: masks that
+      // let synthesis drop the shift-add terms of bits that are always zero.
+      ['MEMBER_MASK', 2 ** clog2(engines) - 1],
+      ['GROUP_MASK', 2 ** clog2(engines + 1) - 1],
     ],
-    context: { descFields: fieldsNamed('d'), dispatchFields: fieldsNamed('i') },
+    context: { descFields: engineFields },
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
       inp('start_i'),
-      inp('desc_i', p.descBits),
+      inp('desc_we_i'),
+      inp('desc_idx_i', descBeatBits),
+      inp('desc_data_i', p.busBits),
       inp('group_size_i', 8),
       inp('member_i', 8),
       out('busy_o'),
@@ -281,7 +294,10 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
   };
 
-  const ctrlFieldNames = ['opcode', 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bw_weight', 'm_count'];
+  // Fields the controller keeps per window entry (the descriptors themselves stay in its RAM).
+  const ctrlFieldNames = ['task_id', 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bw_weight', 'm_count'];
+  const opcode = descriptorFields.find((f) => f.name === 'opcode');
+  if (!opcode || fieldPlace(opcode).beat !== 0) throw new Error('the opcode must arrive in the first beat of a descriptor');
   const controller: LeafModule = {
     name: 'sf_controller',
     doc: 'Dynamic reconfiguration controller: task window, dependencies, policies, engine groups, trace.',
@@ -290,10 +306,12 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],
       ['LOG_BUS_BYTES', p.logBusBytes],
-      ['DESC_BITS', p.descBits],
       ['DESC_BYTES', p.descBits / 8],
       ['DESC_BEATS', p.descBeats],
-      ['DESC_BEAT_W', Math.max(1, clog2(p.descBeats))],
+      ['DESC_BEAT_W', descBeatBits],
+      ['DESC_AW', clog2(p.windowSlots * p.descBeats)],
+      ['OPCODE_BIT', fieldPlace(opcode).bit],
+      ['OPCODE_W', opcode.width],
       ['DESC_BURST', p.descBurst],
       ['TRACE_BITS', p.traceBits],
       ['TRACE_BYTES', p.traceBytes],
@@ -314,9 +332,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     context: {
       opcodeEnd: OPCODE_END,
       opcodeLayer: OPCODE_LAYER,
-      ctrlFields: descriptorFields
-        .filter((f) => ctrlFieldNames.includes(f.name))
-        .map((f) => ({ upper: f.name.toUpperCase(), offset: fieldBitOffset(f), width: f.width })),
+      ctrlFields: descriptorFields.filter((f) => ctrlFieldNames.includes(f.name)).map(fieldPlace),
     },
     ports: [
       inp('clk_i'),
@@ -331,7 +347,9 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       out('error_code_o', 8),
       out('tasks_done_o', 32),
       outVec('eng_start_o', engines),
-      out('eng_desc_o', p.descBits),
+      outVec('eng_desc_we_o', engines),
+      out('eng_desc_idx_o', descBeatBits),
+      out('eng_desc_data_o', p.busBits),
       out('eng_group_size_o', 8),
       out('eng_member_o', engines * 8),
       out('eng_leader_o', engines * p.engineBits),
@@ -488,5 +506,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, burstCap, loader, compute, writer, engine, controller, csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, burstCap, loader, compute, writer, engine, controller, csr, xbar, groupBus };
 }

@@ -2,7 +2,7 @@
 // engines, and the arbiters that put the internal masters onto the AXI4 memory port.
 import { ModuleBuilder, cat, lit, raw, ref, slice, type Expr, type StructuralModule } from '../dsl/module.ts';
 import type { LeafModule } from './leaves.ts';
-import type { HwParams } from './params.ts';
+import { clog2, type HwParams } from './params.ts';
 
 type Leaves = Record<string, LeafModule>;
 
@@ -139,7 +139,12 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   const errorCode = top.wire('error_code', 8);
   const tasksDone = top.wire('tasks_done', 32);
   const engStart = top.wire('eng_start', ne);
-  const engDesc = top.wire('eng_desc', p.descBits);
+  // Descriptor stream: the controller sends the dispatched task's descriptor, one bus beat a
+  // cycle, to the engines of the group (write enable per engine, index and data shared).
+  const descBeatBits = Math.max(1, clog2(p.descBeats));
+  const engDescWe = top.wire('eng_desc_we', ne);
+  const engDescIdx = top.wire('eng_desc_idx', descBeatBits);
+  const engDescData = top.wire('eng_desc_data', p.busBits);
   const engGroupSize = top.wire('eng_group_size', 8);
   const engMember = top.wire('eng_member', ne * 8);
   const engLeader = top.wire('eng_leader', ne * p.engineBits);
@@ -211,7 +216,9 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     error_code_o: errorCode,
     tasks_done_o: tasksDone,
     eng_start_o: engStart,
-    eng_desc_o: engDesc,
+    eng_desc_we_o: engDescWe,
+    eng_desc_idx_o: engDescIdx,
+    eng_desc_data_o: engDescData,
     eng_group_size_o: engGroupSize,
     eng_member_o: engMember,
     eng_leader_o: engLeader,
@@ -227,7 +234,9 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
       clk_i: clk,
       rst_ni: rstN,
       start_i: slice('eng_start', e, 1),
-      desc_i: engDesc,
+      desc_we_i: slice('eng_desc_we', e, 1),
+      desc_idx_i: engDescIdx,
+      desc_data_i: engDescData,
       group_size_i: engGroupSize,
       member_i: slice('eng_member', e * 8, 8),
       busy_o: slice('eng_busy', e, 1),
