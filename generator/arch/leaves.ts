@@ -72,6 +72,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const inRam = ram('sf_sdp_ram_in', 'Input buffer: two slots of input vectors.', p.busBits, 2 * p.inDepth);
   const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights.', p.busBits, 2 * p.wDepth);
   const accRam = ram('sf_sdp_ram_acc', 'Accumulator buffer: TM 32-bit sums per output pixel.', p.tm * 32, p.accDepth);
+  const writeFifoRam = ram('sf_sdp_ram_wfifo', 'Writer FIFO: output vectors waiting for their write burst.', p.busBits, p.writeDataDepth);
   const descRam = ram('sf_sdp_ram_desc', 'Descriptor store: the controller\'s window of task descriptors, one bus beat a word.', p.busBits, p.windowSlots * p.descBeats);
   const descBeatBits = Math.max(1, clog2(p.descBeats));
   // Where a descriptor field arrives: the bus beat of the descriptor and the bit within it.
@@ -160,6 +161,8 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['TN', p.tn],
       ['DATA_BITS', p.dataBits],
       ['PROD_BITS', p.prodBits],
+      ['SUM_BITS', p.prodBits + clog2(p.tn)],
+      ['BOOTH', p.boothMultipliers ? 1 : 0],
     ],
     ports: [
       inp('clk_i'),
@@ -204,6 +207,11 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['BUS_BYTES', p.busBytes],
       ['LOG_BUS_BYTES', p.logBusBytes],
       ['TN', p.tn],
+      ['NJ', p.tm / p.tn],
+      ['J_W', Math.max(1, clog2(p.tm / p.tn))],
+      ['PL', p.postLanes],
+      ['PH', p.tn / p.postLanes],
+      ['PH_W', Math.max(1, clog2(p.tn / p.postLanes))],
       ['DATA_BITS', p.dataBits],
       ['ACC_AW', p.accAddrBits],
       ['LEN_DEPTH', p.writeLenDepth],
@@ -506,5 +514,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, burstCap, loader, compute, writer, engine, controller, csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, writeFifoRam, burstCap, loader, compute, writer, engine, controller, csr, xbar, groupBus };
 }

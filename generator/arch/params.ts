@@ -14,6 +14,10 @@ export interface HwParams {
   logTm: number;
   dataBits: number;
   prodBits: number;
+  /** MACs multiply with a Booth multiplier in logic rather than an inferred product. */
+  boothMultipliers: boolean;
+  /** Output values the writer post-processes per cycle. */
+  postLanes: number;
   /** Address widths of the buffers, including the slot bit of the double-buffered ones. */
   inAddrBits: number;
   wAddrBits: number;
@@ -72,6 +76,8 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     logTm: clog2(cfg.pe.tm),
     dataBits: cfg.dataBits,
     prodBits: 2 * cfg.dataBits,
+    boothMultipliers: cfg.pe.multiplier === 'booth',
+    postLanes: cfg.pe.postLanes ?? cfg.pe.tn,
     inAddrBits: clog2(cfg.buffers.inputWords) + 1,
     wAddrBits: clog2(cfg.buffers.weightWords) + 1,
     accAddrBits: clog2(cfg.buffers.accWords),

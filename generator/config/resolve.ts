@@ -84,6 +84,9 @@ function checkCrossFields(cfg: Config, file: string, problems: ProblemList): voi
   if (cfg.pe.tm % cfg.pe.tn !== 0) {
     problems.add(file, 'pe.tm', `a multiple of pe.tn (${cfg.pe.tn}), since outputs are stored in vectors of tn channels`, cfg.pe.tm);
   }
+  if (cfg.pe.postLanes !== undefined && cfg.pe.postLanes > cfg.pe.tn) {
+    problems.add(file, 'pe.postLanes', `a divisor of pe.tn (${cfg.pe.tn}): the writer post-processes one vector of tn values in tn / postLanes cycles`, cfg.pe.postLanes);
+  }
   const busBits = cfg.pe.tn * cfg.dataBits;
   if (busBits < 32 || busBits > 512) {
     problems.addText(file, 'pe.tn', `pe.tn * dataBits (the memory beat width) between 32 and 512 bits`, `${cfg.pe.tn} * ${cfg.dataBits} = ${busBits}`);

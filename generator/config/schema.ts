@@ -12,8 +12,15 @@ export const peSchema = z
     tn: powerOfTwo.default(8),
     /** Output lanes: output channels computed in parallel. A multiple of tn. */
     tm: powerOfTwo.default(8),
+    /** How the MACs multiply: 'inferred' (a * b, which synthesis maps to DSP blocks) or 'booth'
+     * (radix-4 Booth multipliers in logic: a third smaller on FPGAs without DSPs, e.g. iCE40 HX). */
+    multiplier: z.enum(['inferred', 'booth']).default('inferred'),
+    /** Output values the writer post-processes (bias, shift, saturation, ReLU, pooling) per cycle;
+     * a divisor of tn. Fewer lanes save logic; the writer then takes tn / postLanes cycles per
+     * output vector. Default: tn. */
+    postLanes: powerOfTwo.optional(),
   })
-  .default({ tn: 8, tm: 8 });
+  .default({ tn: 8, tm: 8, multiplier: 'inferred' });
 
 export const buffersSchema = z
   .strictObject({
