@@ -48,6 +48,13 @@ describe('config', () => {
     expect(problems).toEqual([expect.stringMatching(/^pe\.tm: expected a multiple of pe\.tn \(8\).*found 4$/)]);
   });
 
+  it('checks the post-processing lanes against tn and names the multiplier choices', () => {
+    const lanes = problemsOf(() => resolveConfig({ pe: { tn: 4, tm: 4, postLanes: 8 } }, 'x.json'));
+    expect(lanes).toEqual([expect.stringMatching(/^pe\.postLanes: expected a divisor of pe\.tn \(4\).*found 8$/)]);
+    const mult = problemsOf(() => resolveConfig({ pe: { multiplier: 'dsp' } }, 'x.json'));
+    expect(mult).toEqual([expect.stringMatching(/^pe\.multiplier: expected one of .*inferred.*booth.*found .*dsp/)]);
+  });
+
   it('names the file in the message', () => {
     try {
       resolveConfig({ engines: 'two' }, 'cfg/big.json');

@@ -86,10 +86,11 @@ describe('simulation on the tiny preset', () => {
     expect(b.cycles).toBe(a.cycles);
   });
 
-  it('runs 16-bit models on a 16-bit datapath', async () => {
+  it('runs 16-bit models on a 16-bit datapath (Booth multipliers, two post-processing lanes)', async () => {
     const dir = join(scratch, 'sixteen');
     const config = join(scratch, 'tiny16.json');
-    writeFileSync(config, JSON.stringify({ name: 'tiny16', dataBits: 16, pe: { tn: 4, tm: 4 }, buffers: { inputWords: 1024, weightWords: 64, accWords: 256 } }));
+    const pe = { tn: 4, tm: 8, multiplier: 'booth', postLanes: 2 };
+    writeFileSync(config, JSON.stringify({ name: 'tiny16', dataBits: 16, pe, buffers: { inputWords: 1024, weightWords: 64, accWords: 256 } }));
     const workload = writeRandomWorkload(dir, 51, 2, { bits: 16 });
     const r = await runWorkload({ config, workload, sim: 'verilator', out: join(dir, 'out'), stallPercent: 10 });
     expect(r.status, r.message).toBe('ok');
