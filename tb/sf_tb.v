@@ -17,6 +17,7 @@ module sf_tb;
   parameter integer MEM_WORDS = 1024;
   parameter integer ENGINES = 1;
   parameter integer CHANNELS = 1;
+  parameter integer ADDR_BITS = 32;   // the accelerator's memory address width (memory.addressBits)
   localparam integer NC = CHANNELS;
 
 `include "sf_regs.vh"
@@ -43,7 +44,8 @@ module sf_tb;
   wire        irq;
 
   // AXI4 memory side: NC channels, packed channel by channel.
-  wire [NC*32-1:0]         m_araddr, m_awaddr;
+  wire [NC*32-1:0]         m_araddr, m_awaddr;     // zero-extended for the memory model
+  wire [NC*ADDR_BITS-1:0]  dut_araddr, dut_awaddr;
   wire [NC*8-1:0]          m_arlen, m_awlen;
   wire [NC*3-1:0]          m_arsize, m_awsize;
   wire [NC*2-1:0]          m_arburst, m_awburst, m_rresp, m_bresp;
@@ -53,6 +55,14 @@ module sf_tb;
   wire [NC*BUS_BITS-1:0]   m_rdata, m_wdata;
   wire [NC*BUS_BITS/8-1:0] m_wstrb;
   wire                  mem_protocol_error;
+
+  genvar g_ch;
+  generate
+    for (g_ch = 0; g_ch < NC; g_ch = g_ch + 1) begin : gen_addr_ext
+      assign m_araddr[g_ch*32 +: 32] = 32'(dut_araddr[g_ch*ADDR_BITS +: ADDR_BITS]);
+      assign m_awaddr[g_ch*32 +: 32] = 32'(dut_awaddr[g_ch*ADDR_BITS +: ADDR_BITS]);
+    end
+  endgenerate
 
   reg [31:0] latency = 32'd20;
   reg [31:0] bytes_per_cycle = BUS_BITS / 8;
@@ -82,7 +92,7 @@ module sf_tb;
     .s_axil_rresp_o  (rresp),
     .s_axil_rvalid_o (rvalid),
     .s_axil_rready_i (1'b1),
-    .m_axi_araddr_o  (m_araddr),
+    .m_axi_araddr_o  (dut_araddr),
     .m_axi_arlen_o   (m_arlen),
     .m_axi_arsize_o  (m_arsize),
     .m_axi_arburst_o (m_arburst),
@@ -95,7 +105,7 @@ module sf_tb;
     .m_axi_rid_i     (m_rid),
     .m_axi_rvalid_i  (m_rvalid),
     .m_axi_rready_o  (m_rready),
-    .m_axi_awaddr_o  (m_awaddr),
+    .m_axi_awaddr_o  (dut_awaddr),
     .m_axi_awlen_o   (m_awlen),
     .m_axi_awsize_o  (m_awsize),
     .m_axi_awburst_o (m_awburst),

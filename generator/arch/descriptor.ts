@@ -77,6 +77,12 @@ field('layer_id', 28, 8, 8, 'layer index (for people reading the task list)');
 
 export const descriptorFields: readonly DescField[] = fields;
 
+/** Fields that hold byte addresses or byte strides: the hardware keeps memory.addressBits of them. */
+export const addressFields: ReadonlySet<string> = new Set([
+  'in_addr', 'in_cstride', 'in_ystride', 'w_addr', 'w_mstride', 'w_cstride',
+  'bias_addr', 'bias_mstride', 'out_addr', 'out_cstride', 'out_ystride', 'out_mstride',
+]);
+
 export type DescriptorValues = Record<string, number>;
 
 /** Packs a descriptor into DESC_WORDS little-endian 32-bit words. Throws on a value that does not fit. */

@@ -2,7 +2,7 @@
 // localparams are declared here, from the config. The emitter renders the port list from these
 // declarations, so the DSL checks every instance against exactly what the module declares.
 import type { ModuleInterface, PortDef } from '../dsl/module.ts';
-import { descriptorFields, fieldBitOffset, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
+import { addressFields, descriptorFields, fieldBitOffset, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
 import { clog2, type HwParams } from './params.ts';
 
 export interface LeafModule extends ModuleInterface {
@@ -123,7 +123,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('cmd_in_addr_i', p.addrBits),
       inp('cmd_bias_addr_i', p.addrBits),
       inp('w_beats_i', 16),
-      inp('in_ystride_i', 32),
+      inp('in_ystride_i', p.addrBits),
       inp('load_rows_i', 16),
       inp('load_cols_i', 16),
       inp('in_dst_first_i', 16),
@@ -231,8 +231,8 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('pool_stride_i', 8),
       inp('pool_row_step_i', 16),
       inp('tile_cols_i', 16),
-      inp('out_cstride_i', 32),
-      inp('out_ystride_i', 32),
+      inp('out_cstride_i', p.addrBits),
+      inp('out_ystride_i', p.addrBits),
       inp('shift_i', 5),
       inp('sat_bits_i', 5),
       inp('relu_i'),
@@ -249,7 +249,11 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The engine latches only the descriptor fields its template names (d_<field>) as the
   // controller streams the descriptor to it, one bus beat a cycle.
   const engineFieldNames = new Set([...engineTemplate.matchAll(/\bd_([a-z0-9_]+)/g)].map((m) => m[1]));
-  const engineFields = descriptorFields.filter((f) => engineFieldNames.has(f.name)).map(fieldPlace);
+  // Address fields keep only the address width.
+  const engineFields = descriptorFields
+    .filter((f) => engineFieldNames.has(f.name))
+    .map(fieldPlace)
+    .map((f) => (addressFields.has(f.name) ? { ...f, width: Math.min(f.width, p.addrBits) } : f));
   const engine: LeafModule = {
     name: 'sf_engine',
     doc: 'One engine: PE array, double-buffered input and weight buffers, accumulators, loader and writer.',
@@ -377,6 +381,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     localparams: [
       ['ENGINES', engines],
       ['CHANNELS', p.channels],
+      ['AW', p.addrBits],
     ],
     context: regContext,
     ports: [

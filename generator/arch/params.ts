@@ -67,7 +67,7 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
   const masters = 1 + cfg.engines;
   const biasBeats = (cfg.pe.tm * 32) / busBits;
   return {
-    addrBits: 32,
+    addrBits: cfg.memory.addressBits,
     busBits,
     busBytes: busBits / 8,
     logBusBytes: clog2(busBits / 8),

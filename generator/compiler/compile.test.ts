@@ -123,4 +123,13 @@ describe('compiler', () => {
       expect((err as Error).message).toContain('job alexnet (model alexnet): layers[1] (conv2).kernel: expected kernel*kernel at most buffers.weightWords (16, from small.json), found 5*5 = 25');
     }
   });
+
+  it('refuses a memory image the configured address width cannot reach', () => {
+    const cfg = resolveConfig({ pe: { tn: 4, tm: 4 }, memory: { addressBits: 16 } }, 'narrow.json');
+    expect(() => compileWorkload(builtinWorkload('lenet5', 1, 0), cfg)).toThrow(
+      /^narrow\.json: memory\.addressBits: expected at least 1[7-9], to address this workload's memory image of \d+ bytes, found 16$/,
+    );
+    const wide = resolveConfig({ pe: { tn: 4, tm: 4 }, memory: { addressBits: 20 } }, 'wide.json');
+    expect(compileWorkload(builtinWorkload('lenet5', 1, 0), wide).image.bytes.length).toBeLessThanOrEqual(2 ** 20);
+  });
 });

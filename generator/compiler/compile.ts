@@ -132,8 +132,17 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
     cursor = alignUp(cursor + last.bytes, REGION_ALIGN);
   });
   const total = cursor;
-  if (total > 2 ** 32) {
-    throw new InputError([{ file: 'workload', field: '', expected: 'a memory image within the 4 GiB address space', found: `${total} bytes` }]);
+  const addressBits = cfg.memory.addressBits;
+  if (total > 2 ** addressBits) {
+    const needed = Math.ceil(Math.log2(total));
+    throw new InputError([
+      {
+        file: cfg.source,
+        field: 'memory.addressBits',
+        expected: needed <= 32 ? `at least ${needed}, to address this workload's memory image of ${total} bytes` : `a workload whose memory image fits 4 GiB (it needs ${total} bytes)`,
+        found: String(addressBits),
+      },
+    ]);
   }
 
   // Pass 2: fill the image and plan the tasks.

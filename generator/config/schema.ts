@@ -41,8 +41,11 @@ export const memorySchema = z
     maxBurst: powerOfTwo.max(256).default(16),
     /** Read bursts an engine keeps in flight. */
     maxOutstanding: powerOfTwo.min(2).max(64).default(8),
+    /** Width of byte addresses on the memory channels (the memory image must fit below 2^bits);
+     * narrower addresses save logic in every address register and adder. */
+    addressBits: z.number().int().min(16).max(32).default(32),
   })
-  .default({ channels: 1, maxBurst: 16, maxOutstanding: 8 });
+  .default({ channels: 1, maxBurst: 16, maxOutstanding: 8, addressBits: 32 });
 
 export const controllerSchema = z
   .strictObject({

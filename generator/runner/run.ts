@@ -116,7 +116,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const build = await buildSimulation({
     simulator: opts.sim,
     files: simSources(files),
-    params: { BUS_BITS: cfg.busBits, IDW: hwParams(cfg).idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels },
+    params: { BUS_BITS: cfg.busBits, IDW: hwParams(cfg).idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
     cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR,
   });
   log(build.cached ? `${opts.sim} build: cached` : `${opts.sim} build: ${build.buildSeconds.toFixed(1)} s`);

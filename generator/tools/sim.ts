@@ -16,7 +16,7 @@ export interface SimBuildInput {
   simulator: Simulator;
   /** Generated files (relative path -> text): the RTL, sf_top.f and sf_regs.vh. */
   files: Map<string, string | Uint8Array>;
-  params: { BUS_BITS: number; IDW: number; MEM_WORDS: number; ENGINES: number; CHANNELS: number };
+  params: { BUS_BITS: number; IDW: number; MEM_WORDS: number; ENGINES: number; CHANNELS: number; ADDR_BITS: number };
   cacheDir: string;
 }
 
