@@ -307,7 +307,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   };
 
   // Fields the controller keeps per window entry (the descriptors themselves stay in its RAM).
-  const ctrlFieldNames = ['task_id', 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bw_weight', 'm_count'];
+  const ctrlFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bw_weight', 'm_count'];
   const opcode = descriptorFields.find((f) => f.name === 'opcode');
   if (!opcode || fieldPlace(opcode).beat !== 0) throw new Error('the opcode must arrive in the first beat of a descriptor');
   const controller: LeafModule = {
@@ -325,10 +325,13 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['OPCODE_BIT', fieldPlace(opcode).bit],
       ['OPCODE_W', opcode.width],
       ['DESC_BURST', p.descBurst],
-      ['TRACE_BITS', p.traceBits],
-      ['TRACE_BYTES', p.traceBytes],
-      ['TRACE_BEATS', p.traceBeats],
-      ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
+      // The trace unit's widths, when it is built.
+      ...(p.trace ? ([
+        ['TRACE_BITS', p.traceBits],
+        ['TRACE_BYTES', p.traceBytes],
+        ['TRACE_BEATS', p.traceBeats],
+        ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
+      ] as [string, number][]) : []),
       ['NE', engines],
       ['LOG_NE', Math.floor(Math.log2(engines))],
       ['LW', p.engineBits],
@@ -338,10 +341,13 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['WIN_W', Math.max(1, clog2(p.window))],
       ['NCNT', p.counters],
       ['CNT_W', clog2(p.counters)],
-      ['TQ_DEPTH', p.traceQueue],
-      ['TQ_W', clog2(p.traceQueue)],
+      ...(p.trace ? ([
+        ['TQ_DEPTH', p.traceQueue],
+        ['TQ_W', clog2(p.traceQueue)],
+      ] as [string, number][]) : []),
     ],
     context: {
+      trace: p.trace,
       opcodeEnd: OPCODE_END,
       opcodeLayer: OPCODE_LAYER,
       ctrlFields: descriptorFields.filter((f) => ctrlFieldNames.includes(f.name)).map(fieldPlace),

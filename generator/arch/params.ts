@@ -47,6 +47,8 @@ export interface HwParams {
   chanBits: number;
   engineBits: number;
   window: number;
+  /** The controller has a trace unit. */
+  trace: boolean;
   /** Window entries rounded up to a power of two: the descriptor RAM is addressed {slot, beat}. */
   windowSlots: number;
   counters: number;
@@ -104,6 +106,7 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     chanBits: Math.max(1, clog2(cfg.memory.channels)),
     engineBits: Math.max(1, clog2(cfg.engines)),
     window: cfg.controller.window,
+    trace: cfg.controller.trace,
     windowSlots: 2 ** clog2(cfg.controller.window),
     counters: cfg.controller.counters,
     traceQueue: 4,

@@ -44,6 +44,11 @@ export const CHANNEL_COUNTERS_STRIDE = 0x8;
 export const POLICIES = ['monolithic', 'static', 'elastic'] as const;
 export type Policy = (typeof POLICIES)[number];
 
+/** Totals are sums of the channel counters, formed when read (no register of their own). */
+function channelSum(counters: string, channels: number): string {
+  return Array.from({ length: channels }, (_, c) => `${counters}[${c * 32 + 31}:${c * 32}]`).join(' + ');
+}
+
 export function traceRecordBytes(cfg: ResolvedConfig): number {
   return Math.max(16, cfg.busBytes);
 }
@@ -81,15 +86,16 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
     { name: 'TASKS_DONE', offset: 0x010, access: 'ro', doc: 'Tasks completed in the current or last run.', readExpr: 'tasks_done_i' },
     { name: 'CYCLES_LO', offset: 0x014, access: 'ro', doc: 'Cycles of the current or last run, low word.', readExpr: 'cycles_q[31:0]' },
     { name: 'CYCLES_HI', offset: 0x018, access: 'ro', doc: 'Cycles of the current or last run, high word.', readExpr: 'cycles_q[63:32]' },
-    { name: 'RD_BEATS', offset: 0x01c, access: 'ro', doc: 'Read data beats on all memory channels during the run.', readExpr: 'rd_beats_q' },
-    { name: 'WR_BEATS', offset: 0x020, access: 'ro', doc: 'Write data beats on all memory channels during the run.', readExpr: 'wr_beats_q' },
+    { name: 'RD_BEATS', offset: 0x01c, access: 'ro', doc: 'Read data beats on all memory channels during the run.', readExpr: channelSum('ch_rd_beats_q', cfg.memory.channels) },
+    { name: 'WR_BEATS', offset: 0x020, access: 'ro', doc: 'Write data beats on all memory channels during the run.', readExpr: channelSum('ch_wr_beats_q', cfg.memory.channels) },
   ];
   for (let e = 0; e < cfg.engines; e++) {
     const base = ENGINE_COUNTERS_OFFSET + e * ENGINE_COUNTERS_STRIDE;
     regs.push(
       { name: `ENG${e}_BUSY`, offset: base, access: 'ro', doc: `Cycles engine ${e} held a task.`, readExpr: `eng_busy_cycles_q[${e * 32 + 31}:${e * 32}]` },
       { name: `ENG${e}_COMPUTE`, offset: base + 4, access: 'ro', doc: `Cycles engine ${e}'s PE array was computing.`, readExpr: `eng_compute_cycles_q[${e * 32 + 31}:${e * 32}]` },
-      { name: `ENG${e}_STALL`, offset: base + 8, access: 'ro', doc: `Cycles engine ${e} held a task but was not computing (waiting for data, its group or its writer).`, readExpr: `eng_stall_cycles_q[${e * 32 + 31}:${e * 32}]` },
+      // Busy minus compute cycles, formed when read (an engine computes only while busy).
+      { name: `ENG${e}_STALL`, offset: base + 8, access: 'ro', doc: `Cycles engine ${e} held a task but was not computing (waiting for data, its group or its writer).`, readExpr: `eng_busy_cycles_q[${e * 32 + 31}:${e * 32}] - eng_compute_cycles_q[${e * 32 + 31}:${e * 32}]` },
     );
   }
   for (let c = 0; c < cfg.memory.channels; c++) {

@@ -100,6 +100,16 @@ describe('simulation on the tiny preset', () => {
     expect(Array.from(npy.data).some((v) => v > 127 || v < -128)).toBe(true);
   });
 
+  it('runs bit-exactly without the trace unit and 20-bit addresses, crediting each job with the whole run', async () => {
+    const dir = join(scratch, 'notrace');
+    const config = join(scratch, 'notrace.json');
+    writeFileSync(config, JSON.stringify({ name: 'notrace', engines: 2, pe: { tn: 4, tm: 4 }, memory: { addressBits: 20 }, controller: { trace: false } }));
+    const r = await runWorkload({ config, workload: writeRandomWorkload(dir, 61, 2), sim: 'verilator', out: join(dir, 'out'), stallPercent: 10 });
+    expect(r.status, r.message).toBe('ok');
+    expect(r.trace).toEqual([]);
+    expect(r.jobs.map((j) => j.cycles)).toEqual([r.cycles, r.cycles]);
+  });
+
   it('reports a run that exceeds its cycle budget as hung, writes results.json and no outputs', async () => {
     const workload = writeRandomWorkload(join(scratch, 'hang'), 31, 1);
     const out = join(scratch, 'hang/out');

@@ -255,7 +255,8 @@ function evaluate(
     return { ...base, status: 'hardware-error', message: `accelerator stopped with error code ${errorCode} after ${report.registers.TASKS_DONE} tasks (see regmap.md, STATUS.ERROR_CODE)` };
   }
   if (!region) return { ...base, status: 'hardware-error', message: 'the simulation ended without dumping memory' };
-  const trace = readTrace(region, program, jobs);
+  // Without a trace unit there are no records, and each job is credited with the whole run.
+  const trace = cfg.controller.trace ? readTrace(region, program, jobs) : [];
   const jobResults: JobResult[] = program.jobs.map((cj) => {
     const golden = goldenForward(cj.job.model, cj.job.weights, cj.job.input);
     const expected = golden[golden.length - 1];
@@ -263,8 +264,8 @@ function evaluate(
     const shape = outputShape(cj.job);
     const { mismatches, firstMismatches } = compareOutputs(expected, got, shape);
     const mine = trace.filter((t) => t.job === cj.job.name);
-    const startCycle = Math.min(...mine.map((t) => t.start));
-    const endCycle = Math.max(...mine.map((t) => t.end));
+    const startCycle = mine.length > 0 ? Math.min(...mine.map((t) => t.start)) : 0;
+    const endCycle = mine.length > 0 ? Math.max(...mine.map((t) => t.end)) : cycles;
     return {
       name: cj.job.name,
       model: cj.job.model.name,
