@@ -78,6 +78,7 @@ configOptions(program.command('synth').description('Synthesize a configuration w
   .requiredOption('--out <dir>', 'output folder (replaced as a whole)')
   .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds or the system binaries').choices(['npm', 'system']).default('npm'))
   .option('--no-pnr', 'skip place and route (iCE40)')
+  .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
   .option('--quiet', 'print only the summary')
   .action(async (opts) => {
     const log = opts.quiet ? undefined : (m: string) => console.error(`[synergyflow] ${m}`);

@@ -12,14 +12,16 @@ export const presets: Record<string, ConfigInput> = {
     controller: { window: 4, counters: 64 },
     testbench: { latency: 8 },
   },
-  /** The smallest design, for small FPGAs (iCE40 place and route): one engine of 4 x 4 MACs. */
+  /** The smallest design, for small FPGAs (iCE40): one engine of 4 x 4 MACs with every area
+   * option taken (Booth multipliers in logic, one post-processing lane, 20-bit addresses, no
+   * trace unit). Runs LeNet-5. */
   micro: {
     name: 'micro',
     engines: 1,
-    pe: { tn: 4, tm: 4 },
-    buffers: { inputWords: 256, weightWords: 16, accWords: 64 },
-    memory: { channels: 1, maxBurst: 8, maxOutstanding: 2 },
-    controller: { window: 2, counters: 16 },
+    pe: { tn: 4, tm: 4, multiplier: 'booth', postLanes: 1 },
+    buffers: { inputWords: 256, weightWords: 32, accWords: 64 },
+    memory: { channels: 1, maxBurst: 8, maxOutstanding: 2, addressBits: 20 },
+    controller: { window: 2, counters: 16, trace: false },
     clockMhz: 24,
     testbench: { latency: 8 },
   },

@@ -1,5 +1,6 @@
 // Synthesis tier (npm run test:synth, run by CI): the tiny preset through the default flow
-// (@yowasp/yosys from npm) for xc7 and iCE40.
+// (@yowasp/yosys from npm) for xc7 and iCE40, and micro's engine placed and routed on an iCE40
+// HX8K by @yowasp/nextpnr-ice40.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,4 +43,17 @@ describe('synthesis of the tiny preset', () => {
     expect(r.problems.join('\n')).toMatch(/does not fit Lattice iCE40 UltraPlus 5K \(ice40up5k\): needs \d+ LUTS, the device has 5280/);
     expect(existsSync(join(out, 'synth/report.json'))).toBe(true);
   });
+});
+
+describe('place and route of the micro preset on an iCE40 HX8K', () => {
+  it('places and routes one engine alone and reports its Fmax against the 24 MHz constraint', async () => {
+    const out = join(scratch, 'micro-engine');
+    const r = await synthesize({ preset: 'micro', target: 'ice40', device: 'ice40hx8k', out, pnrModule: 'engine' });
+    expect(r.problems).toEqual([]);
+    expect(r.pnr?.module).toBe('sf_engine');
+    expect(r.pnr!.logicCells.used).toBeLessThanOrEqual(r.pnr!.logicCells.capacity);
+    expect(r.pnr!.fmaxMhz).toBeGreaterThan(24);
+    expect(r.pnr!.passed).toBe(true);
+    expect(readFileSync(join(out, 'synth/nextpnr.log'), 'utf8')).toMatch(/Max frequency for clock .* MHz \(PASS at 24\.00 MHz\)/);
+  }, 600_000);
 });

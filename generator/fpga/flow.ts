@@ -23,7 +23,25 @@ export interface SynthOptions {
   tools?: ToolSource;
   /** Place and route (iCE40 only); default on for iCE40. */
   pnr?: boolean;
+  /** What to place and route: the whole accelerator (default) or one engine alone, for the
+   * datapath's timing when the whole design is too big for the part. */
+  pnrModule?: PnrModule;
   log?: (message: string) => void;
+}
+
+export type PnrModule = 'top' | 'engine';
+const PNR_MODULES: Record<PnrModule, string> = { top: 'sf_top', engine: 'sf_engine' };
+
+export interface PnrResult {
+  /** The module placed and routed (sf_top, or sf_engine alone). */
+  module: string;
+  /** Logic cells (a LUT, a flip-flop and a carry each) and block RAMs after packing. */
+  logicCells: { used: number; capacity: number };
+  rams: { used: number; capacity: number };
+  /** Absent when the packed design does not fit and was not placed. */
+  fmaxMhz?: number;
+  constraintMhz: number;
+  passed: boolean;
 }
 
 export interface Gate {
@@ -36,7 +54,7 @@ export interface SynthReport {
   config: { name: string; hash: string; source: string; engines: number; macs: number; clockMhz: number };
   target: Target;
   device?: { name: string; description: string; capacity: Pick<Device, 'luts' | 'ffs' | 'dsps' | 'brams'> };
-  tools: { source: ToolSource; yosysSeconds: number; nextpnrSeconds?: number };
+  tools: { source: ToolSource; yosysSeconds: number; pnrYosysSeconds?: number; nextpnrSeconds?: number };
   resources: Breakdown;
   /** Share of the device's capacity used (1.0 = full). */
   shares?: { luts: number; ffs: number; dsps: number; brams: number };
@@ -46,7 +64,7 @@ export interface SynthReport {
   macDsps: number;
   macsPerDsp: number | null;
   gates: Gate[];
-  pnr?: { fmaxMhz: number; constraintMhz: number; passed: boolean };
+  pnr?: PnrResult;
   passed: boolean;
   problems: string[];
 }
@@ -63,13 +81,20 @@ export function yosysScript(target: Target, sources: string[], device: Device | 
       return [...front, `synth_xilinx -top ${top} -family xc7`, 'check -assert', 'stat -tech xilinx', 'write_verilog -noattr netlist.v'].join('; ');
     case 'ice40': {
       const dsp = device && device.dsps > 0 ? ' -dsp' : '';
-      return [...front, `synth_ice40 -top ${top} -noflatten${dsp}`, 'check -assert', 'stat', 'write_verilog -noattr netlist.v', 'flatten', 'opt_clean', 'write_json netlist.json'].join('; ');
+      return [...front, `synth_ice40 -top ${top} -noflatten${dsp}`, 'check -assert', 'stat', 'write_verilog -noattr netlist.v'].join('; ');
     }
     case 'generic':
       // Technology-independent: word-level cells before multipliers are merged into adders, and
       // memories kept as memories; the report counts multipliers, flip-flop bits and memories.
       return [...front, 'opt', 'wreduce', 'opt_clean', 'memory -nomap', 'opt', 'check -assert', 'stat -width', 'write_verilog -noattr netlist.v'].join('; ');
   }
+}
+
+/** Place-and-route netlist: the shell around the module, synthesized flat (as nextpnr takes it;
+ * flattening lets constants and unused logic cross module boundaries). */
+export function pnrYosysScript(sources: string[], device: Device): string {
+  const dsp = device.dsps > 0 ? ' -dsp' : '';
+  return [`read_verilog -sv ${sources.join(' ')}`, `hierarchy -check -top ${SHELL_TOP}`, `synth_ice40 -top ${SHELL_TOP}${dsp}`, 'check -assert', 'write_json netlist.json'].join('; ');
 }
 
 function resolveDevice(target: Target, name: string | undefined): Device | undefined {
@@ -86,14 +111,16 @@ function resolveDevice(target: Target, name: string | undefined): Device | undef
   return device;
 }
 
-/** Inputs and outputs of sf_top (but clock and reset) packed into the shell's vectors. */
-function shellPorts(cfg: ResolvedConfig) {
+/** Inputs and outputs of a module (but clock and reset) packed into the shell's vectors. */
+function shellPorts(cfg: ResolvedConfig, moduleName: string) {
   const design = elaborate(cfg);
+  const module = [design.top, ...design.leaves].find((m) => m.name === moduleName);
+  if (!module) throw new Error(`internal: no module ${moduleName} in the design`);
   const inputs: { name: string; offset: number; width: number }[] = [];
   const outputs: { name: string; offset: number; width: number }[] = [];
   let inBits = 0;
   let outBits = 0;
-  for (const p of design.top.ports) {
+  for (const p of module.ports) {
     if (p.name === 'clk_i' || p.name === 'rst_ni') continue;
     if (p.dir === 'input') {
       inputs.push({ name: p.name, offset: inBits, width: p.width });
@@ -106,9 +133,9 @@ function shellPorts(cfg: ResolvedConfig) {
   return { inputs, outputs, inBits, outBits };
 }
 
-export function shellSource(cfg: ResolvedConfig): string {
-  const ports = shellPorts(cfg);
-  const body = render('rtl/sf_pnr_shell.v.hbs', ports);
+export function shellSource(cfg: ResolvedConfig, moduleName = 'sf_top'): string {
+  const ports = shellPorts(cfg, moduleName);
+  const body = render('rtl/sf_pnr_shell.v.hbs', { ...ports, module: moduleName });
   return [
     '// Place-and-route shell generated by synergyflow (synth flow only). Do not edit.',
     '`default_nettype none',
@@ -137,7 +164,9 @@ export function gatesFor(target: Target, cfg: ResolvedConfig, stat: ReturnType<t
   gates.push({ name: 'no latches', passed: total.latches === 0, detail: total.latches === 0 ? 'no latch cells' : `${total.latches} latch cells` });
   const compute = stat.modules.sf_compute ? classify(flattenCells(stat, 'sf_compute'), target) : undefined;
   const macDsps = compute && target !== 'generic' ? compute.dsps * cfg.engines : 0;
-  if (target === 'xc7') {
+  if (target === 'xc7' && cfg.pe.multiplier === 'booth') {
+    gates.push({ name: 'MACs on DSP blocks', passed: true, detail: `not applicable: pe.multiplier is booth, so the ${cfg.macs} MACs are built in logic by choice` });
+  } else if (target === 'xc7') {
     const perEngine = cfg.pe.tn * cfg.pe.tm;
     // Every product of the array on its own DSP block, and no DSP block spent elsewhere.
     const ok = !!compute && compute.dsps === perEngine && total.dsps === macDsps;
@@ -172,26 +201,25 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const device = resolveDevice(opts.target, opts.device);
   const tools = opts.tools ?? 'npm';
   const pnr = opts.target === 'ice40' && (opts.pnr ?? true);
+  const pnrModule = opts.pnrModule ?? 'top';
   const { files } = generateFiles(cfg);
   const sources = [...files.keys()].filter((p) => p.endsWith('.v'));
   const inputs = new Map<string, string>(sources.map((p) => [p, String(files.get(p))]));
-  const top = pnr ? SHELL_TOP : 'sf_top';
-  if (pnr) {
-    inputs.set('fpga/sf_pnr_shell.v', shellSource(cfg));
-    sources.push('fpga/sf_pnr_shell.v');
-  }
+  const top = 'sf_top';
 
   log(`synthesizing ${cfg.source} for ${opts.target}${device ? ` (${device.description})` : ''} with ${tools === 'npm' ? '@yowasp/yosys' : 'system yosys'}`);
   const yosys = await runYosys(tools, yosysScript(opts.target, sources, device, top), inputs, ['netlist.v', 'netlist.json']);
   log(`yosys: ${yosys.seconds.toFixed(1)} s`);
   const stat = parseStat(yosys.log);
-  if (pnr) stat.top = 'sf_top';
   const resources = breakdown(stat, opts.target, cfg.engines);
   const { gates, macDsps } = gatesFor(opts.target, cfg, stat, resources.total);
   const problems = gates.filter((g) => !g.passed).map((g) => `gate "${g.name}" failed: ${g.detail}`);
 
   let shares: SynthReport['shares'];
   let fits = true;
+  // What must fit: the design, or the engine when it is placed and routed alone.
+  const placed = pnr && pnrModule === 'engine' ? resources.perEngine : resources.total;
+  const placedName = pnr && pnrModule === 'engine' ? 'one engine' : 'the design';
   if (device) {
     shares = {
       luts: share(resources.total.luts, device.luts),
@@ -199,12 +227,10 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
       dsps: share(resources.total.dsps, device.dsps),
       brams: share(resources.total.brams, device.brams),
     };
-    for (const [what, s] of Object.entries(shares)) {
-      if (s > 1) {
+    for (const what of ['luts', 'ffs', 'dsps', 'brams'] as const) {
+      if (placed[what] > device[what]) {
         fits = false;
-        const used = resources.total[what as keyof Resources];
-        const cap = device[what as 'luts' | 'ffs' | 'dsps' | 'brams'];
-        problems.push(`does not fit ${device.description} (${device.name}): needs ${used} ${what.toUpperCase()}, the device has ${cap}`);
+        problems.push(`${placedName} does not fit ${device.description} (${device.name}): needs ${placed[what]} ${what.toUpperCase()}, the device has ${device[what]}`);
       }
     }
   }
@@ -228,18 +254,35 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const out: FileMap = new Map(files);
   out.set('synth/netlist.v', yosys.outputs.get('netlist.v') ?? '');
   out.set('synth/yosys.log', yosys.log);
-  if (pnr) out.set('fpga/sf_pnr_shell.v', inputs.get('fpga/sf_pnr_shell.v')!);
 
-  if (pnr && fits && device?.nextpnr) {
-    log(`placing and routing on ${device.name} with ${tools === 'npm' ? '@yowasp/nextpnr-ice40' : 'system nextpnr-ice40'}`);
-    const args = [device.nextpnr.device, '--package', device.nextpnr.package, '--json', 'netlist.json', '--freq', String(cfg.clockMhz), '--pcf-allow-unconstrained', '--asc', 'sf_top.asc', '--seed', '1'];
+  // Place and route when the Yosys estimate is near enough the device for packing to decide
+  // (flat synthesis and packing can save a little; a design far over is not worth the time).
+  const pnrWorthTrying = !!device?.nextpnr && placed.luts <= 1.5 * device.luts && placed.brams <= device.brams && placed.dsps <= device.dsps;
+  if (pnr && device?.nextpnr && !pnrWorthTrying) {
+    log(`not placing and routing: ${placedName} is far over the device's capacity`);
+  } else if (pnr && device?.nextpnr) {
+    const module = PNR_MODULES[pnrModule];
+    const shell = shellSource(cfg, module);
+    out.set('fpga/sf_pnr_shell.v', shell);
     try {
-      const nextpnr = await runNextpnrIce40(tools, args, new Map([['netlist.json', yosys.outputs.get('netlist.json') ?? '']]), ['sf_top.asc']);
-      report.tools.nextpnrSeconds = nextpnr.seconds;
-      out.set('synth/nextpnr.log', nextpnr.log);
-      const fmax = parseFmax(nextpnr.log);
-      if (fmax === undefined) problems.push('nextpnr reported no maximum frequency');
-      else report.pnr = { fmaxMhz: fmax, constraintMhz: cfg.clockMhz, passed: fmax >= cfg.clockMhz };
+      const result = await placeAndRoute(cfg, device as Device & { nextpnr: NonNullable<Device['nextpnr']> }, module, tools, new Map([...inputs, ['fpga/sf_pnr_shell.v', shell]]), [...sources, 'fpga/sf_pnr_shell.v'], log);
+      report.tools.nextpnrSeconds = result.nextpnrSeconds;
+      report.tools.pnrYosysSeconds = result.yosysSeconds;
+      out.set('synth/pnr-yosys.log', result.yosysLog);
+      out.set('synth/nextpnr.log', result.nextpnrLog);
+      report.pnr = result.pnr;
+      if (result.pnr.logicCells.used > result.pnr.logicCells.capacity) {
+        report.fits = false;
+        problems.push(`${module} does not fit ${device.description} (${device.name}) after packing: needs ${result.pnr.logicCells.used} logic cells, the device has ${result.pnr.logicCells.capacity}`);
+      } else {
+        // Packing decides: the flat netlist fits even where the per-module estimate did not.
+        if (!fits) {
+          report.fits = true;
+          for (let i = problems.length - 1; i >= 0; i--) if (problems[i].includes(' does not fit ')) problems.splice(i, 1);
+        }
+        if (result.pnr.fmaxMhz === undefined) problems.push('nextpnr reported no maximum frequency');
+        else if (!result.pnr.passed) problems.push(`timing: ${module} reaches ${result.pnr.fmaxMhz} MHz, below the ${cfg.clockMhz} MHz constraint`);
+      }
     } catch (err) {
       problems.push(`place and route failed: ${(err as Error).message.split('\n').slice(-6).join(' | ')}`);
     }
@@ -248,6 +291,47 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   out.set('synth/report.json', JSON.stringify(report, (_k, v) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
   writeFilesAtomically(opts.out, out);
   return report;
+}
+
+/** Flat synthesis of the shell around the module, nextpnr packing, and (when the packed design
+ * fits) placement and routing at the configured clock. */
+async function placeAndRoute(
+  cfg: ResolvedConfig,
+  device: Device & { nextpnr: NonNullable<Device['nextpnr']> },
+  module: string,
+  tools: ToolSource,
+  inputs: Map<string, string>,
+  sources: string[],
+  log: (message: string) => void,
+): Promise<{ pnr: PnrResult; yosysSeconds: number; yosysLog: string; nextpnrSeconds: number; nextpnrLog: string }> {
+  const yosys = await runYosys(tools, pnrYosysScript(sources, device), inputs, ['netlist.json']);
+  log(`yosys (flat, ${module} in the place-and-route shell): ${yosys.seconds.toFixed(1)} s`);
+  const netlist = new Map([['netlist.json', yosys.outputs.get('netlist.json') ?? '']]);
+  const common = [device.nextpnr.device, '--package', device.nextpnr.package, '--json', 'netlist.json', '--freq', String(cfg.clockMhz), '--pcf-allow-unconstrained', '--seed', '1'];
+  const packed = await runNextpnrIce40(tools, [...common, '--pack-only'], netlist, []);
+  const usage = parseUtilisation(packed.log);
+  if (!usage) throw new Error('nextpnr reported no device utilisation after packing');
+  log(`nextpnr packing: ${usage.logicCells.used} of ${usage.logicCells.capacity} logic cells`);
+  const pnr: PnrResult = { module, ...usage, constraintMhz: cfg.clockMhz, passed: false };
+  if (usage.logicCells.used > usage.logicCells.capacity || usage.rams.used > usage.rams.capacity) {
+    return { pnr, yosysSeconds: yosys.seconds, yosysLog: yosys.log, nextpnrSeconds: packed.seconds, nextpnrLog: packed.log };
+  }
+  log(`placing and routing ${module} on ${device.name} with ${tools === 'npm' ? '@yowasp/nextpnr-ice40' : 'system nextpnr-ice40'}`);
+  const routed = await runNextpnrIce40(tools, [...common, '--asc', 'sf_top.asc'], netlist, []);
+  const fmax = parseFmax(routed.log);
+  if (fmax !== undefined) {
+    pnr.fmaxMhz = fmax;
+    pnr.passed = fmax >= cfg.clockMhz;
+  }
+  return { pnr, yosysSeconds: yosys.seconds, yosysLog: yosys.log, nextpnrSeconds: packed.seconds + routed.seconds, nextpnrLog: routed.log };
+}
+
+/** Logic cells and block RAMs in use after packing, from nextpnr's "Device utilisation". */
+export function parseUtilisation(log: string): Pick<PnrResult, 'logicCells' | 'rams'> | undefined {
+  const lc = /ICESTORM_LC:\s+(\d+)\/\s*(\d+)/.exec(log);
+  const ram = /ICESTORM_RAM:\s+(\d+)\/\s*(\d+)/.exec(log);
+  if (!lc || !ram) return undefined;
+  return { logicCells: { used: Number(lc[1]), capacity: Number(lc[2]) }, rams: { used: Number(ram[1]), capacity: Number(ram[2]) } };
 }
 
 /** The final "Max frequency for clock" figure of a nextpnr log, in MHz. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { DEVICES } from './devices.ts';
-import { gatesFor, parseFmax, shellSource, yosysScript } from './flow.ts';
+import { gatesFor, parseFmax, parseUtilisation, pnrYosysScript, shellSource, yosysScript } from './flow.ts';
 import { lintDesign } from '../tools/lint.ts';
 import { breakdown, classify } from './resources.ts';
 import { flattenCells, parseStat } from './stat.ts';
@@ -70,14 +70,25 @@ describe('synthesis scripts', () => {
     expect(yosysScript('ice40', ['rtl/a.v'], DEVICES.find((d) => d.name === 'ice40hx8k'), 'sf_top')).not.toContain('-dsp');
   });
 
-  it('reads the final Fmax of a nextpnr log', () => {
-    const log = [
-      "Info: Max frequency for clock 'clk_i$SB_IO_IN_$glb_clk': 31.52 MHz (FAIL at 100.00 MHz)",
-      'Info: Routing..',
-      "Info: Max frequency for clock 'clk_i$SB_IO_IN_$glb_clk': 29.87 MHz (FAIL at 100.00 MHz)",
-    ].join('\n');
-    expect(parseFmax(log)).toBe(29.87);
-    expect(parseFmax('no timing here')).toBeUndefined();
+  it('reads the final Fmax and the packed utilisation of real nextpnr-ice40 logs', () => {
+    // micro's engine placed and routed alone on an HX8K: an estimate before routing, the final figure after.
+    const routed = fixture('nextpnr-0.8-hx8k-micro-engine-routed.log');
+    expect(parseFmax(routed)).toBe(40.51);
+    expect(parseUtilisation(routed)).toEqual({ logicCells: { used: 7086, capacity: 7680 }, rams: { used: 22, capacity: 32 } });
+    // The whole of micro, packed only: over the device's logic cells, so never placed.
+    const packed = fixture('nextpnr-0.8-hx8k-micro-top-packed.log');
+    expect(parseUtilisation(packed)).toEqual({ logicCells: { used: 8946, capacity: 7680 }, rams: { used: 24, capacity: 32 } });
+    expect(parseFmax(packed)).toBeUndefined();
+    expect(parseUtilisation('no utilisation here')).toBeUndefined();
+  });
+
+  it('synthesizes the place-and-route netlist flat, with the shell on top', () => {
+    const hx8k = DEVICES.find((d) => d.name === 'ice40hx8k')!;
+    const script = pnrYosysScript(['rtl/a.v', 'fpga/sf_pnr_shell.v'], hx8k);
+    expect(script).toContain('synth_ice40 -top sf_pnr_shell;');
+    expect(script).not.toContain('-noflatten');
+    expect(script).toContain('write_json netlist.json');
+    expect(pnrYosysScript([], DEVICES.find((d) => d.name === 'ice40up5k')!)).toContain('synth_ice40 -top sf_pnr_shell -dsp');
   });
 });
 
@@ -89,6 +100,16 @@ describe('place-and-route shell', () => {
     expect(shell).toContain('module sf_pnr_shell (');
     expect(shell).toContain('.m_axi_rdata_i(stim_q[');
     expect(shell).toContain('.irq_o(resp[');
+    files.set('fpga/sf_pnr_shell.v', shell);
+    expect(await lintDesign(files, 'sf_pnr_shell')).toEqual([]);
+  });
+
+  it('wraps one engine alone for an engine-only run', async () => {
+    const cfg = loadConfig({ preset: 'micro' });
+    const { files } = generateFiles(cfg);
+    const shell = shellSource(cfg, 'sf_engine');
+    expect(shell).toContain('sf_engine u_dut (');
+    expect(shell).toContain('.desc_data_i(stim_q[');
     files.set('fpga/sf_pnr_shell.v', shell);
     expect(await lintDesign(files, 'sf_pnr_shell')).toEqual([]);
   });

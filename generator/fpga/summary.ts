@@ -27,7 +27,11 @@ export function formatSynthSummary(r: SynthReport): string {
   }
   if (r.macsPerDsp !== null) lines.push(`MACs per DSP block: ${r.macsPerDsp.toFixed(2)} (${r.macs} MACs on ${r.macDsps} DSPs)`);
   for (const g of r.gates) lines.push(`gate ${g.passed ? 'PASS' : 'FAIL'}: ${g.name} (${g.detail})`);
-  if (r.pnr) lines.push(`place and route: Fmax ${r.pnr.fmaxMhz.toFixed(1)} MHz against a ${r.pnr.constraintMhz} MHz constraint (${r.pnr.passed ? 'met' : 'not met'})`);
+  if (r.pnr) {
+    const cells = `${fmt(r.pnr.logicCells.used)} of ${fmt(r.pnr.logicCells.capacity)} logic cells, ${r.pnr.rams.used} of ${r.pnr.rams.capacity} block RAMs`;
+    lines.push(`place and route (${r.pnr.module}): ${cells} after packing`);
+    if (r.pnr.fmaxMhz !== undefined) lines.push(`  Fmax ${r.pnr.fmaxMhz.toFixed(2)} MHz against a ${r.pnr.constraintMhz} MHz constraint (${r.pnr.passed ? 'met' : 'not met'})`);
+  }
   for (const p of r.problems) lines.push(`problem: ${p}`);
   lines.push(r.passed ? 'result: passed' : 'result: FAILED');
   return lines.join('\n');
