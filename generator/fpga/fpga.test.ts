@@ -72,11 +72,11 @@ describe('synthesis scripts', () => {
 
   it('reads the final Fmax and the packed utilisation of real nextpnr-ice40 logs', () => {
     // micro's engine placed and routed alone on an HX8K: an estimate before routing, the final figure after.
-    const routed = fixture('nextpnr-0.8-hx8k-micro-engine-routed.log');
+    const routed = fixture('nextpnr-0.8-hx8k-micro-engine-routed.txt');
     expect(parseFmax(routed)).toBe(40.51);
     expect(parseUtilisation(routed)).toEqual({ logicCells: { used: 7086, capacity: 7680 }, rams: { used: 22, capacity: 32 } });
     // The whole of micro, packed only: over the device's logic cells, so never placed.
-    const packed = fixture('nextpnr-0.8-hx8k-micro-top-packed.log');
+    const packed = fixture('nextpnr-0.8-hx8k-micro-top-packed.txt');
     expect(parseUtilisation(packed)).toEqual({ logicCells: { used: 8946, capacity: 7680 }, rams: { used: 24, capacity: 32 } });
     expect(parseFmax(packed)).toBeUndefined();
     expect(parseUtilisation('no utilisation here')).toBeUndefined();
