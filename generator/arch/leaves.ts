@@ -73,6 +73,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights.', p.busBits, 2 * p.wDepth);
   const accRam = ram('sf_sdp_ram_acc', 'Accumulator buffer: TM 32-bit sums per output pixel.', p.tm * 32, p.accDepth);
   const writeFifoRam = ram('sf_sdp_ram_wfifo', 'Writer FIFO: output vectors waiting for their write burst.', p.busBits, p.writeDataDepth);
+  const depRam = ram('sf_sdp_ram_dep', 'Dependency counters of the controller.', 16, p.counters);
   const descRam = ram('sf_sdp_ram_desc', 'Descriptor store: the controller\'s window of task descriptors, one bus beat a word.', p.busBits, p.windowSlots * p.descBeats);
   const descBeatBits = Math.max(1, clog2(p.descBeats));
   // Where a descriptor field arrives: the bus beat of the descriptor and the bit within it.
@@ -525,5 +526,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, writeFifoRam, burstCap, loader, compute, writer, engine, controller, csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loader, compute, writer, engine, controller, csr, xbar, groupBus };
 }

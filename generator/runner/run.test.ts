@@ -110,6 +110,24 @@ describe('simulation on the tiny preset', () => {
     expect(r.jobs.map((j) => j.cycles)).toEqual([r.cycles, r.cycles]);
   });
 
+  it('stops with the deadlock error when a task waits for a count that never comes', async () => {
+    const dir = join(scratch, 'deadlock');
+    const r = await runWorkload({
+      preset: 'tiny',
+      workload: writeRandomWorkload(dir, 71, 1),
+      sim: 'verilator',
+      out: join(dir, 'out'),
+      // Task 0 (descriptor words 25 and 26) now waits for its counter to reach 60000.
+      alterProgram: (program) => {
+        const at = program.taskBase;
+        program.image.writeU32(at + 4 * 25, program.image.readU32(at + 4 * 25) | (1 << 16));
+        program.image.writeU32(at + 4 * 26, 60000);
+      },
+    });
+    expect(r.status).toBe('hardware-error');
+    expect(r.message).toMatch(/stopped with error code 4 after \d+ tasks/);
+  });
+
   it('reports a run that exceeds its cycle budget as hung, writes results.json and no outputs', async () => {
     const workload = writeRandomWorkload(join(scratch, 'hang'), 31, 1);
     const out = join(scratch, 'hang/out');

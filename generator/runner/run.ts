@@ -39,6 +39,9 @@ export interface RunOptions {
   budget?: number;
   cacheDir?: string;
   log?: (message: string) => void;
+  /** Tests only: alters the compiled program (its memory image) before simulation, to provoke
+   * the hardware's error paths. */
+  alterProgram?: (program: Program) => void;
 }
 
 export interface JobResult {
@@ -96,6 +99,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';
   const program = compileWorkload(jobs, cfg, { splitForEngines: policy !== 'monolithic' });
+  opts.alterProgram?.(program);
   const { files } = generateFiles(cfg);
   const compileSeconds = (Date.now() - t0) / 1000;
   log(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(1)} MiB of memory`);
