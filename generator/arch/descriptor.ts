@@ -77,6 +77,12 @@ field('layer_id', 28, 8, 8, 'layer index (for people reading the task list)');
 
 export const descriptorFields: readonly DescField[] = fields;
 
+/** Tile and loop fields, bounded by the buffer depths: the hardware keeps params' loopBits of them. */
+export const loopFields: ReadonlySet<string> = new Set([
+  'kk', 'tile_cols', 'pixels', 'in_tile_cols', 'in_row_step', 'load_row_first', 'load_rows',
+  'load_col_first', 'load_cols', 'in_dst_first', 'pool_rows', 'pool_cols', 'pool_row_step', 'w_beats',
+]);
+
 /** Fields that hold byte addresses or byte strides: the hardware keeps memory.addressBits of them. */
 export const addressFields: ReadonlySet<string> = new Set([
   'in_addr', 'in_cstride', 'in_ystride', 'w_addr', 'w_mstride', 'w_cstride',

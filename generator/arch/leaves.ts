@@ -2,7 +2,7 @@
 // localparams are declared here, from the config. The emitter renders the port list from these
 // declarations, so the DSL checks every instance against exactly what the module declares.
 import type { ModuleInterface, PortDef } from '../dsl/module.ts';
-import { addressFields, descriptorFields, fieldBitOffset, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
+import { addressFields, descriptorFields, fieldBitOffset, loopFields, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
 import { clog2, type HwParams } from './params.ts';
 
 export interface LeafModule extends ModuleInterface {
@@ -123,12 +123,12 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('cmd_w_addr_i', p.addrBits),
       inp('cmd_in_addr_i', p.addrBits),
       inp('cmd_bias_addr_i', p.addrBits),
-      inp('w_beats_i', 16),
+      inp('w_beats_i', p.loopBits),
       inp('in_ystride_i', p.addrBits),
-      inp('load_rows_i', 16),
-      inp('load_cols_i', 16),
-      inp('in_dst_first_i', 16),
-      inp('in_tile_cols_i', 16),
+      inp('load_rows_i', p.loopBits),
+      inp('load_cols_i', p.loopBits),
+      inp('in_dst_first_i', p.loopBits),
+      inp('in_tile_cols_i', p.loopBits),
       ...readPorts(p),
       out('in_we_o'),
       out('in_waddr_o', p.inAddrBits),
@@ -154,6 +154,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     template: 'sf_compute.v.hbs',
     localparams: [
       ['MIN_SLOTS', p.minSlots],
+      ['LOOP_W', p.loopBits],
       ['IN_AW', p.inAddrBits],
       ['W_AW', p.wAddrBits],
       ['ACC_AW', p.accAddrBits],
@@ -173,15 +174,15 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('first_i'),
       inp('kernel_w_i', 8),
       inp('conv_stride_i', 8),
-      inp('kk_i', 16),
-      inp('tile_cols_i', 16),
-      inp('pixels_i', 16),
-      inp('in_tile_cols_i', 16),
-      inp('in_row_step_i', 16),
-      inp('load_row_first_i', 16),
-      inp('load_rows_i', 16),
-      inp('load_col_first_i', 16),
-      inp('load_cols_i', 16),
+      inp('kk_i', p.loopBits),
+      inp('tile_cols_i', p.loopBits),
+      inp('pixels_i', p.loopBits),
+      inp('in_tile_cols_i', p.loopBits),
+      inp('in_row_step_i', p.loopBits),
+      inp('load_row_first_i', p.loopBits),
+      inp('load_rows_i', p.loopBits),
+      inp('load_col_first_i', p.loopBits),
+      inp('load_cols_i', p.loopBits),
       out('in_re_o'),
       out('in_raddr_o', p.inAddrBits),
       inp('in_rdata_i', p.busBits),
@@ -226,12 +227,12 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('start_i'),
       inp('out_addr_i', p.addrBits),
       inp('nj_i', 8),
-      inp('pool_rows_i', 16),
-      inp('pool_cols_i', 16),
+      inp('pool_rows_i', p.loopBits),
+      inp('pool_cols_i', p.loopBits),
       inp('pool_kernel_i', 8),
       inp('pool_stride_i', 8),
-      inp('pool_row_step_i', 16),
-      inp('tile_cols_i', 16),
+      inp('pool_row_step_i', p.loopBits),
+      inp('tile_cols_i', p.loopBits),
       inp('out_cstride_i', p.addrBits),
       inp('out_ystride_i', p.addrBits),
       inp('shift_i', 5),
@@ -250,11 +251,16 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The engine latches only the descriptor fields its template names (d_<field>) as the
   // controller streams the descriptor to it, one bus beat a cycle.
   const engineFieldNames = new Set([...engineTemplate.matchAll(/\bd_([a-z0-9_]+)/g)].map((m) => m[1]));
-  // Address fields keep only the address width.
+  // Address fields keep only the address width, tile and loop fields the loop width (the engine
+  // flags a descriptor whose loop fields do not fit: its upper bits must be zero).
   const engineFields = descriptorFields
     .filter((f) => engineFieldNames.has(f.name))
     .map(fieldPlace)
-    .map((f) => (addressFields.has(f.name) ? { ...f, width: Math.min(f.width, p.addrBits) } : f));
+    .map((f) => {
+      if (addressFields.has(f.name)) return { ...f, width: Math.min(f.width, p.addrBits) };
+      if (loopFields.has(f.name)) return { ...f, width: p.loopBits, upperBit: f.bit + p.loopBits, upperWidth: f.width - p.loopBits };
+      return f;
+    });
   const engine: LeafModule = {
     name: 'sf_engine',
     doc: 'One engine: PE array, double-buffered input and weight buffers, accumulators, loader and writer.',

@@ -16,6 +16,9 @@ export interface HwParams {
   prodBits: number;
   /** MACs multiply with a Booth multiplier in logic rather than an inferred product. */
   boothMultipliers: boolean;
+  /** Width of the tile and loop fields and counters, from the buffer depths: every pixel,
+   * kernel position, input-buffer word and weight beat of a tile counts below 2^(loopBits-1). */
+  loopBits: number;
   /** Output values the writer post-processes per cycle. */
   postLanes: number;
   /** Address widths of the buffers, including the slot bit of the double-buffered ones. */
@@ -80,6 +83,7 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     prodBits: 2 * cfg.dataBits,
     boothMultipliers: cfg.pe.multiplier === 'booth',
     postLanes: cfg.pe.postLanes ?? cfg.pe.tn,
+    loopBits: Math.min(16, Math.max(9, clog2(Math.max(cfg.buffers.inputWords, cfg.buffers.accWords, cfg.buffers.weightWords * cfg.pe.tm) + 1) + 1)),
     inAddrBits: clog2(cfg.buffers.inputWords) + 1,
     wAddrBits: clog2(cfg.buffers.weightWords) + 1,
     accAddrBits: clog2(cfg.buffers.accWords),

@@ -128,6 +128,24 @@ describe('simulation on the tiny preset', () => {
     expect(r.message).toMatch(/stopped with error code 4 after \d+ tasks/);
   });
 
+  it('stops with an engine error on a loop field wider than the hardware keeps', async () => {
+    const dir = join(scratch, 'wide');
+    const r = await runWorkload({
+      preset: 'tiny',
+      workload: writeRandomWorkload(dir, 72, 1),
+      sim: 'verilator',
+      out: join(dir, 'out'),
+      // Task 0's pixel count (word 23, upper half) gains bit 15: its low bits are still valid,
+      // so only the width check can notice.
+      alterProgram: (program) => {
+        const at = program.taskBase + 4 * 23;
+        program.image.writeU32(at, (program.image.readU32(at) | (1 << 31)) >>> 0);
+      },
+    });
+    expect(r.status).toBe('hardware-error');
+    expect(r.message).toMatch(/stopped with error code 2 after/);
+  });
+
   it('reports a run that exceeds its cycle budget as hung, writes results.json and no outputs', async () => {
     const workload = writeRandomWorkload(join(scratch, 'hang'), 31, 1);
     const out = join(scratch, 'hang/out');
