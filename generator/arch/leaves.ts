@@ -70,7 +70,7 @@ const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
 
 export function leafModules(p: HwParams, engineTemplate: string, engines: number, regContext: Record<string, unknown>): Record<string, LeafModule> {
   const inRam = ram('sf_sdp_ram_in', 'Input buffer: two slots of input vectors.', p.busBits, 2 * p.inDepth);
-  const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights.', p.busBits, 2 * p.wDepth);
+  const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights, and above them its bias for each slot.', p.busBits, 4 * p.wDepth);
   const accRam = ram('sf_sdp_ram_acc', 'Accumulator buffer: TM 32-bit sums per output pixel.', p.tm * 32, p.accDepth);
   const writeFifoRam = ram('sf_sdp_ram_wfifo', 'Writer FIFO: output vectors waiting for their write burst.', p.busBits, p.writeDataDepth);
   const depRam = ram('sf_sdp_ram_dep', 'Dependency counters of the controller.', 16, p.counters);
