@@ -1,5 +1,5 @@
 // Synthesis tier (npm run test:synth, run by CI): the tiny preset through the default flow
-// (@yowasp/yosys from npm) for xc7 and iCE40, and micro's engine placed and routed on an iCE40
+// (@yowasp/yosys from npm) for xc7 and iCE40, and the micro preset placed and routed on an iCE40
 // HX8K by @yowasp/nextpnr-ice40.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,14 +46,16 @@ describe('synthesis of the tiny preset', () => {
 });
 
 describe('place and route of the micro preset on an iCE40 HX8K', () => {
-  it('places and routes one engine alone and reports its Fmax against the 24 MHz constraint', async () => {
-    const out = join(scratch, 'micro-engine');
-    const r = await synthesize({ preset: 'micro', target: 'ice40', device: 'ice40hx8k', out, pnrModule: 'engine' });
+  it('places and routes the whole accelerator and reports its Fmax against the 24 MHz constraint', async () => {
+    const out = join(scratch, 'micro');
+    const r = await synthesize({ preset: 'micro', target: 'ice40', device: 'ice40hx8k', out });
     expect(r.problems).toEqual([]);
-    expect(r.pnr?.module).toBe('sf_engine');
+    expect(r.passed).toBe(true);
+    expect(r.pnr?.module).toBe('sf_top');
     expect(r.pnr!.logicCells.used).toBeLessThanOrEqual(r.pnr!.logicCells.capacity);
     expect(r.pnr!.fmaxMhz).toBeGreaterThan(24);
     expect(r.pnr!.passed).toBe(true);
     expect(readFileSync(join(out, 'synth/nextpnr.log'), 'utf8')).toMatch(/Max frequency for clock .* MHz \(PASS at 24\.00 MHz\)/);
-  }, 600_000);
+    expect(readFileSync(join(out, 'fpga/sf_pnr_shell.v'), 'utf8')).toContain('sf_top u_dut (');
+  }, 900_000);
 });
