@@ -75,7 +75,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const writeFifoRam = ram('sf_sdp_ram_wfifo', 'Writer FIFO: output vectors waiting for their write burst.', p.busBits, p.writeDataDepth);
   const depRam = ram('sf_sdp_ram_dep', 'Dependency counters of the controller.', 16, p.counters);
   const descRam = ram('sf_sdp_ram_desc', 'Descriptor store: the controller\'s window of task descriptors, one bus beat a word.', p.busBits, p.windowSlots * p.descBeats);
-  const descBeatBits = Math.max(1, clog2(p.descBeats));
+  const descBeatBits = p.descBeatBits;
   // Where a descriptor field arrives: the bus beat of the descriptor and the bit within it.
   const fieldPlace = (f: (typeof descriptorFields)[number]) => ({
     name: f.name,

@@ -37,6 +37,8 @@ export interface HwParams {
   minSlots: number;
   descBits: number;
   descBeats: number;
+  /** Width of a descriptor beat index (at least 1). */
+  descBeatBits: number;
   descBurst: number;
   traceBits: number;
   traceBeats: number;
@@ -99,6 +101,7 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     minSlots: MIN_PIXEL_SLOTS,
     descBits,
     descBeats,
+    descBeatBits: Math.max(1, clog2(descBeats)),
     descBurst: Math.min(descBeats, cfg.memory.maxBurst),
     traceBits: traceBytes * 8,
     traceBeats: (traceBytes * 8) / busBits,

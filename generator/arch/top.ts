@@ -2,7 +2,7 @@
 // engines, and the arbiters that put the internal masters onto the AXI4 memory port.
 import { ModuleBuilder, cat, lit, raw, ref, slice, type Expr, type StructuralModule } from '../dsl/module.ts';
 import type { LeafModule } from './leaves.ts';
-import { clog2, type HwParams } from './params.ts';
+import type { HwParams } from './params.ts';
 
 type Leaves = Record<string, LeafModule>;
 
@@ -141,9 +141,8 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   const engStart = top.wire('eng_start', ne);
   // Descriptor stream: the controller sends the dispatched task's descriptor, one bus beat a
   // cycle, to the engines of the group (write enable per engine, index and data shared).
-  const descBeatBits = Math.max(1, clog2(p.descBeats));
   const engDescWe = top.wire('eng_desc_we', ne);
-  const engDescIdx = top.wire('eng_desc_idx', descBeatBits);
+  const engDescIdx = top.wire('eng_desc_idx', p.descBeatBits);
   const engDescData = top.wire('eng_desc_data', p.busBits);
   const engGroupSize = top.wire('eng_group_size', 8);
   const engMember = top.wire('eng_member', ne * 8);

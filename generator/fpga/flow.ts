@@ -216,10 +216,11 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const problems = gates.filter((g) => !g.passed).map((g) => `gate "${g.name}" failed: ${g.detail}`);
 
   let shares: SynthReport['shares'];
-  let fits = true;
-  // What must fit: the design, or the engine when it is placed and routed alone.
+  // What must fit: the design, or the engine when it is placed and routed alone. Yosys's counts
+  // estimate it; where nextpnr packs the netlist, its logic cells decide instead.
   const placed = pnr && pnrModule === 'engine' ? resources.perEngine : resources.total;
   const placedName = pnr && pnrModule === 'engine' ? 'one engine' : 'the design';
+  let fitProblems: string[] = [];
   if (device) {
     shares = {
       luts: share(resources.total.luts, device.luts),
@@ -227,12 +228,9 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
       dsps: share(resources.total.dsps, device.dsps),
       brams: share(resources.total.brams, device.brams),
     };
-    for (const what of ['luts', 'ffs', 'dsps', 'brams'] as const) {
-      if (placed[what] > device[what]) {
-        fits = false;
-        problems.push(`${placedName} does not fit ${device.description} (${device.name}): needs ${placed[what]} ${what.toUpperCase()}, the device has ${device[what]}`);
-      }
-    }
+    fitProblems = (['luts', 'ffs', 'dsps', 'brams'] as const)
+      .filter((what) => placed[what] > device[what])
+      .map((what) => `${placedName} does not fit ${device.description} (${device.name}): needs ${placed[what]} ${what.toUpperCase()}, the device has ${device[what]}`);
   }
 
   const report: SynthReport = {
@@ -242,7 +240,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
     tools: { source: tools, yosysSeconds: yosys.seconds },
     resources,
     shares,
-    fits,
+    fits: false,
     macs: cfg.macs,
     macDsps,
     macsPerDsp: macDsps > 0 ? cfg.macs / macDsps : null,
@@ -257,36 +255,36 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
 
   // Place and route when the Yosys estimate is near enough the device for packing to decide
   // (flat synthesis and packing can save a little; a design far over is not worth the time).
-  const pnrWorthTrying = !!device?.nextpnr && placed.luts <= 1.5 * device.luts && placed.brams <= device.brams && placed.dsps <= device.dsps;
-  if (pnr && device?.nextpnr && !pnrWorthTrying) {
+  const nextpnrDevice = pnr && device?.nextpnr ? { ...device, nextpnr: device.nextpnr } : undefined;
+  const pnrWorthTrying = !!nextpnrDevice && placed.luts <= 1.5 * nextpnrDevice.luts && placed.brams <= nextpnrDevice.brams && placed.dsps <= nextpnrDevice.dsps;
+  if (nextpnrDevice && !pnrWorthTrying) {
     log(`not placing and routing: ${placedName} is far over the device's capacity`);
-  } else if (pnr && device?.nextpnr) {
+  } else if (nextpnrDevice) {
     const module = PNR_MODULES[pnrModule];
     const shell = shellSource(cfg, module);
     out.set('fpga/sf_pnr_shell.v', shell);
     try {
-      const result = await placeAndRoute(cfg, device as Device & { nextpnr: NonNullable<Device['nextpnr']> }, module, tools, new Map([...inputs, ['fpga/sf_pnr_shell.v', shell]]), [...sources, 'fpga/sf_pnr_shell.v'], log);
+      const result = await placeAndRoute(cfg, nextpnrDevice, module, tools, new Map([...inputs, ['fpga/sf_pnr_shell.v', shell]]), [...sources, 'fpga/sf_pnr_shell.v'], log);
       report.tools.nextpnrSeconds = result.nextpnrSeconds;
       report.tools.pnrYosysSeconds = result.yosysSeconds;
       out.set('synth/pnr-yosys.log', result.yosysLog);
       out.set('synth/nextpnr.log', result.nextpnrLog);
       report.pnr = result.pnr;
-      if (result.pnr.logicCells.used > result.pnr.logicCells.capacity) {
-        report.fits = false;
-        problems.push(`${module} does not fit ${device.description} (${device.name}) after packing: needs ${result.pnr.logicCells.used} logic cells, the device has ${result.pnr.logicCells.capacity}`);
-      } else {
-        // Packing decides: the flat netlist fits even where the per-module estimate did not.
-        if (!fits) {
-          report.fits = true;
-          for (let i = problems.length - 1; i >= 0; i--) if (problems[i].includes(' does not fit ')) problems.splice(i, 1);
-        }
-        if (result.pnr.fmaxMhz === undefined) problems.push('nextpnr reported no maximum frequency');
-        else if (!result.pnr.passed) problems.push(`timing: ${module} reaches ${result.pnr.fmaxMhz} MHz, below the ${cfg.clockMhz} MHz constraint`);
+      const { logicCells, rams } = result.pnr;
+      fitProblems = [];
+      if (logicCells.used > logicCells.capacity || rams.used > rams.capacity) {
+        fitProblems.push(`${module} does not fit ${nextpnrDevice.description} (${nextpnrDevice.name}) after packing: needs ${logicCells.used} logic cells and ${rams.used} block RAMs, the device has ${logicCells.capacity} and ${rams.capacity}`);
+      } else if (result.pnr.fmaxMhz === undefined) {
+        problems.push('nextpnr reported no maximum frequency');
+      } else if (!result.pnr.passed) {
+        problems.push(`timing: ${module} reaches ${result.pnr.fmaxMhz} MHz, below the ${cfg.clockMhz} MHz constraint`);
       }
     } catch (err) {
       problems.push(`place and route failed: ${(err as Error).message.split('\n').slice(-6).join(' | ')}`);
     }
   }
+  report.fits = fitProblems.length === 0;
+  problems.push(...fitProblems);
   report.passed = problems.length === 0;
   out.set('synth/report.json', JSON.stringify(report, (_k, v) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
   writeFilesAtomically(opts.out, out);
