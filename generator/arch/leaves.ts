@@ -3,6 +3,7 @@
 // declarations, so the DSL checks every instance against exactly what the module declares.
 import type { ModuleInterface, PortDef } from '../dsl/module.ts';
 import { addressFields, descriptorFields, fieldBitOffset, loopFields, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
+import { FAULT_CODES, faultParamName } from './faults.ts';
 import { clog2, type HwParams } from './params.ts';
 
 export interface LeafModule extends ModuleInterface {
@@ -115,6 +116,8 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
+      inp('clear_i'),
+      inp('abort_i'),
       inp('cmd_valid_i'),
       out('cmd_ready_o'),
       inp('cmd_slot_i'),
@@ -224,6 +227,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
+      inp('clear_i'),
       inp('start_i'),
       inp('out_addr_i', p.addrBits),
       inp('nj_i', 8),
@@ -268,6 +272,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     localparams: [
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],
+      ['LOG_BUS_BYTES', p.logBusBytes],
       ['TM', p.tm],
       ['TN', p.tn],
       ['IN_AW', p.inAddrBits],
@@ -282,7 +287,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['MEMBER_MASK', 2 ** clog2(engines) - 1],
       ['GROUP_MASK', 2 ** clog2(engines + 1) - 1],
     ],
-    context: { descFields: engineFields },
+    context: { descFields: engineFields, alignedFields: engineFields.filter((f) => addressFields.has(f.name)) },
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
@@ -292,9 +297,11 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('desc_data_i', p.busBits),
       inp('group_size_i', 8),
       inp('member_i', 8),
+      inp('abort_i'),
       out('busy_o'),
       out('computing_o'),
-      out('error_o'),
+      out('bad_desc_o'),
+      out('bus_error_o'),
       // Group broadcast: this engine's input writes (as leader) and its leader's (as member).
       inpVec('group_in_ready_i', 2),
       outVec('in_ready_o', 2),
@@ -317,6 +324,15 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const ctrlFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bw_weight', 'm_count'];
   const opcode = descriptorFields.find((f) => f.name === 'opcode');
   if (!opcode || fieldPlace(opcode).beat !== 0) throw new Error('the opcode must arrive in the first beat of a descriptor');
+  const place = (name: string) => fieldPlace(descriptorFields.find((f) => f.name === name)!);
+  // Fields the controller checks as a layer descriptor arrives: a task without m-blocks could
+  // never be given an engine, and counter numbers must name one of its counters.
+  const counterBits = clog2(p.counters);
+  const fetchChecks = [{ beat: place('m_count').beat, bad: `r_data_i[${place('m_count').bit} +: ${place('m_count').width}] == '0` }];
+  for (const name of ['signal_id', 'wait_id']) {
+    const f = place(name);
+    if (f.width > counterBits) fetchChecks.push({ beat: f.beat, bad: `r_data_i[${f.bit + counterBits} +: ${f.width - counterBits}] != '0` });
+  }
   const controller: LeafModule = {
     name: 'sf_controller',
     doc: 'Dynamic reconfiguration controller: task window, dependencies, policies, engine groups, trace.',
@@ -358,6 +374,8 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       opcodeEnd: OPCODE_END,
       opcodeLayer: OPCODE_LAYER,
       ctrlFields: descriptorFields.filter((f) => ctrlFieldNames.includes(f.name)).map(fieldPlace),
+      fetchChecks,
+      faults: FAULT_CODES.map((f) => ({ param: faultParamName(f), code: f.code })),
     },
     ports: [
       inp('clk_i'),
@@ -380,8 +398,10 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       out('eng_leader_o', engines * p.engineBits),
       out('eng_chan_o', engines * p.chanBits),
       out('eng_weight_o', engines * 4),
+      out('eng_abort_o'),
       inpVec('eng_busy_i', engines),
-      inpVec('eng_error_i', engines),
+      inpVec('eng_bad_desc_i', engines),
+      inpVec('eng_bus_error_i', engines),
       ...readPorts(p),
       ...writePorts(p),
     ],
@@ -395,6 +415,8 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['ENGINES', engines],
       ['CHANNELS', p.channels],
       ['AW', p.addrBits],
+      ['LOG_DESC_BYTES', clog2(p.descBits / 8)],
+      ['LOG_TRACE_BYTES', clog2(p.traceBytes)],
     ],
     context: regContext,
     ports: [

@@ -2,6 +2,7 @@
 // documentation and the testbench's host driver are all generated, so they cannot drift apart.
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { DESC_BYTES } from './descriptor.ts';
+import { FAULT_CODES } from './faults.ts';
 
 export const REGMAP_VERSION = 1;
 export const CONFIG_MAGIC = 0x53464c57; // "SFLW"
@@ -13,6 +14,8 @@ export interface RegField {
   lsb: number;
   width: number;
   doc: string;
+  /** Named values of an enumerated field (documented, and defined in the C header). */
+  values?: { value: number; name: string; doc: string }[];
 }
 
 export interface Register {
@@ -63,7 +66,14 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
       fields: [
         { name: 'START', lsb: 0, width: 1, doc: 'write 1 to start (reads as 0)' },
         { name: 'IRQ_EN', lsb: 1, width: 1, doc: 'raise irq_o while STATUS.DONE is set' },
-        { name: 'POLICY', lsb: 8, width: 2, doc: 'scheduling policy: 0 monolithic (all engines on one task, in program order), 1 static (fixed groups of 2^STATIC_LOG engines), 2 elastic (engines per task from its demand)' },
+        {
+          name: 'POLICY', lsb: 8, width: 2, doc: 'scheduling policy (3 reads back as written and runs as elastic)',
+          values: [
+            { value: 0, name: 'MONOLITHIC', doc: 'all engines on one task, in program order' },
+            { value: 1, name: 'STATIC', doc: 'fixed groups of 2^STATIC_LOG engines' },
+            { value: 2, name: 'ELASTIC', doc: 'engines per task from its demand' },
+          ],
+        },
         { name: 'STATIC_LOG', lsb: 12, width: 3, doc: 'log2 of the group size under the static policy' },
       ],
       readExpr: "{17'd0, static_log_q, 2'd0, policy_q, 6'd0, irq_en_q, 1'b0}",
@@ -77,12 +87,15 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
         { name: 'BUSY', lsb: 0, width: 1, doc: 'a run is in progress' },
         { name: 'DONE', lsb: 1, width: 1, doc: 'the last run finished (write 1 to clear)' },
         { name: 'ERROR', lsb: 2, width: 1, doc: 'the last run stopped on an error' },
-        { name: 'ERROR_CODE', lsb: 8, width: 8, doc: '1: bad opcode, 2: engine error (bad descriptor or bus error), 3: bus error on the task list or trace, 4: deadlock (no task can ever start)' },
+        {
+          name: 'ERROR_CODE', lsb: 8, width: 8, doc: 'why the last run stopped (0: it did not fail); the first fault wins',
+          values: FAULT_CODES.map((f) => ({ value: f.code, name: f.name, doc: f.doc })),
+        },
       ],
       readExpr: "{16'd0, error_code_i, 5'd0, error_code_i != 8'd0, done_q, busy_i}",
     },
-    { name: 'TASK_BASE', offset: 0x008, access: 'rw', doc: 'Byte address of the first task descriptor.', readExpr: 'task_base_q' },
-    { name: 'TRACE_BASE', offset: 0x00c, access: 'rw', doc: 'Byte address of the trace buffer (0: no trace).', readExpr: 'trace_base_q' },
+    { name: 'TASK_BASE', offset: 0x008, access: 'rw', doc: `Byte address of the first task descriptor (a multiple of ${DESC_BYTES}: the low bits read as 0).`, readExpr: 'task_base_q' },
+    { name: 'TRACE_BASE', offset: 0x00c, access: 'rw', doc: `Byte address of the trace buffer (0: no trace; a multiple of ${traceRecordBytes(cfg)}: the low bits read as 0).`, readExpr: 'trace_base_q' },
     { name: 'TASKS_DONE', offset: 0x010, access: 'ro', doc: 'Tasks completed in the current or last run.', readExpr: 'tasks_done_i' },
     { name: 'CYCLES_LO', offset: 0x014, access: 'ro', doc: 'Cycles of the current or last run, low word.', readExpr: 'cycles_q[31:0]' },
     { name: 'CYCLES_HI', offset: 0x018, access: 'ro', doc: 'Cycles of the current or last run, high word.', readExpr: 'cycles_q[63:32]' },
@@ -152,7 +165,8 @@ export function registerMapMarkdown(map: RegisterMap, title: string): string {
     lines.push(`| ${hex(r.offset, 3)} | ${r.name} | ${r.access} | ${r.doc}${value} |`);
     for (const f of r.fields ?? []) {
       const bits = f.width === 1 ? `[${f.lsb}]` : `[${f.lsb + f.width - 1}:${f.lsb}]`;
-      lines.push(`| | ${r.name}.${f.name} ${bits} | | ${f.doc} |`);
+      const values = (f.values ?? []).map((v) => `; ${v.value} ${v.name}: ${v.doc}`).join('');
+      lines.push(`| | ${r.name}.${f.name} ${bits} | | ${f.doc}${values} |`);
     }
   }
   return lines.join('\n') + '\n';
@@ -165,6 +179,7 @@ export function registerMapCHeader(map: RegisterMap, guard: string): string {
     for (const f of r.fields ?? []) {
       lines.push(`#define SF_${r.name}_${f.name}_LSB ${f.lsb}u`);
       lines.push(`#define SF_${r.name}_${f.name}_MASK ${hex((2 ** f.width - 1) * 2 ** f.lsb, 8)}u`);
+      for (const v of f.values ?? []) lines.push(`#define SF_${r.name}_${f.name}_${v.name} ${v.value}u /* ${v.doc.replace(/\*\//g, '')} */`);
     }
     if (r.constant !== undefined) lines.push(`#define SF_${r.name}_VALUE ${hex(r.constant, 8)}u`);
   }
@@ -182,6 +197,9 @@ export function registerMapVerilogHeader(map: RegisterMap): string {
   for (const r of map.registers) {
     lines.push(`localparam [11:0] SF_REG_${r.name} = 12'h${r.offset.toString(16).padStart(3, '0')};`);
     if (r.constant !== undefined) lines.push(`localparam [31:0] SF_${r.name}_VALUE = 32'h${r.constant.toString(16).padStart(8, '0')};`);
+    for (const f of r.fields ?? []) {
+      for (const v of f.values ?? []) lines.push(`localparam integer SF_${r.name}_${f.name}_${v.name} = ${v.value};`);
+    }
   }
   lines.push(`localparam [11:0] SF_ENG_COUNTERS = 12'h${ENGINE_COUNTERS_OFFSET.toString(16).padStart(3, '0')};`);
   lines.push(`localparam integer SF_ENG_STRIDE = ${ENGINE_COUNTERS_STRIDE};`);

@@ -151,7 +151,9 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   const engWeight = top.wire('eng_weight', ne * 4);
   const engBusy = top.wire('eng_busy', ne);
   const engComputing = top.wire('eng_computing', ne);
-  const engError = top.wire('eng_error', ne);
+  const engBadDesc = top.wire('eng_bad_desc', ne, 'engine found its descriptor out of range');
+  const engBusError = top.wire('eng_bus_error', ne, 'engine saw a bus error');
+  const engAbort = top.wire('eng_abort', 1, 'a fault stopped the run: running engines wind down');
   // Engine-to-engine broadcast: what each engine sends as a leader, and what it receives.
   top.wire('in_ready', ne * 2);
   top.wire('group_in_ready', ne * 2);
@@ -223,8 +225,10 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     eng_leader_o: engLeader,
     eng_chan_o: engChan,
     eng_weight_o: engWeight,
+    eng_abort_o: engAbort,
     eng_busy_i: engBusy,
-    eng_error_i: engError,
+    eng_bad_desc_i: engBadDesc,
+    eng_bus_error_i: engBusError,
     ...requesterPorts(0),
   });
 
@@ -238,9 +242,11 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
       desc_data_i: engDescData,
       group_size_i: engGroupSize,
       member_i: slice('eng_member', e * 8, 8),
+      abort_i: engAbort,
       busy_o: slice('eng_busy', e, 1),
       computing_o: slice('eng_computing', e, 1),
-      error_o: slice('eng_error', e, 1),
+      bad_desc_o: slice('eng_bad_desc', e, 1),
+      bus_error_o: slice('eng_bus_error', e, 1),
       group_in_ready_i: slice('group_in_ready', e * 2, 2),
       in_ready_o: slice('in_ready', e * 2, 2),
       bc_we_o: slice('bc_we_out', e, 1),
