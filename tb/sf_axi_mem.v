@@ -6,8 +6,14 @@
 //   it was accepted and returns in order.
 // - Read and write beats share a bandwidth budget of BYTES_PER_CYCLE bytes per cycle.
 // - Every channel stalls at random (STALL_PERCENT of cycles) from a seeded generator, so a failing
-//   run can be replayed with the same +seed.
+//   run can be replayed with the same +seed: AR, AW and W ready, R and B valid.
 // - Accesses outside the memory return DECERR (reads return zero data, writes are dropped).
+// - Fault injection: +faults=FILE lists up to MAX_FAULTS address ranges whose reads or writes
+//   are answered with SLVERR or DECERR, one per line: "r|w LO HI RESP" (decimal byte addresses,
+//   LO inclusive, HI exclusive; RESP 2 for SLVERR, 3 for DECERR); +rd_fault_permille and
+//   +wr_fault_permille answer that share of read or write bursts with SLVERR, at random from the
+//   seed. A faulted read beat returns zero data; a faulted write beat is not written (every beat
+//   of a burst failed at random).
 
 `default_nettype none
 
@@ -56,12 +62,15 @@ module sf_axi_mem #(
   output wire [PORTS*2-1:0]          bresp_o,
   output wire [PORTS*IDW-1:0]        bid_o,
   output wire [PORTS-1:0]            bvalid_o,
-  input  wire [PORTS-1:0]            bready_i,
-  output wire                        protocol_error_o
+  input  wire [PORTS-1:0]            bready_i
 );
 
   localparam integer BUS_BYTES = BUS_BITS / 8;
   localparam integer QAW = $clog2(QUEUE_DEPTH);
+  localparam integer MAX_FAULTS = 8;
+  localparam [1:0] RespOkay = 2'b00;
+  localparam [1:0] RespSlvErr = 2'b10;
+  localparam [1:0] RespDecErr = 2'b11;
 
   reg [BUS_BITS-1:0] mem [0:MEM_WORDS-1];
 
@@ -83,6 +92,54 @@ module sf_axi_mem #(
       $display("SF_INFO image_bytes %0d", nread);
     end
   end
+
+  // Fault ranges (+faults=FILE) and random fault rates.
+  reg [31:0] fault_lo [0:MAX_FAULTS-1];
+  reg [31:0] fault_hi [0:MAX_FAULTS-1];
+  reg [1:0]  fault_resp [0:MAX_FAULTS-1];
+  reg        fault_write [0:MAX_FAULTS-1];
+  integer    faults = 0;
+  reg [31:0] rd_fault_permille = 32'd0;
+  reg [31:0] wr_fault_permille = 32'd0;
+  reg [8*1024-1:0] faults_path;
+  reg [7:0]  fault_dir;
+  reg [31:0] f_lo, f_hi, f_resp;
+  integer    ffd, fields;
+  initial begin
+    if (!$value$plusargs("rd_fault_permille=%d", rd_fault_permille)) rd_fault_permille = 32'd0;
+    if (!$value$plusargs("wr_fault_permille=%d", wr_fault_permille)) wr_fault_permille = 32'd0;
+    if ($value$plusargs("faults=%s", faults_path)) begin
+      ffd = $fopen(faults_path, "r");
+      if (ffd == 0) begin
+        $display("SF_FATAL cannot open fault file %0s", faults_path);
+        $finish;
+      end
+      fields = 4;
+      while (fields == 4 && faults < MAX_FAULTS) begin
+        fields = $fscanf(ffd, " %c %d %d %d", fault_dir, f_lo, f_hi, f_resp);
+        if (fields == 4) begin
+          fault_write[faults] = fault_dir == "w";
+          fault_lo[faults]    = f_lo;
+          fault_hi[faults]    = f_hi;
+          fault_resp[faults]  = f_resp[1:0];
+          faults = faults + 1;
+        end
+      end
+      $fclose(ffd);
+      $display("SF_INFO fault_ranges %0d", faults);
+    end
+  end
+
+  // The response a beat at `addr` gets from the fault ranges (OKAY when none applies).
+  function automatic [1:0] range_fault(input [31:0] addr, input is_write);
+    integer f;
+    begin
+      range_fault = RespOkay;
+      for (f = 0; f < MAX_FAULTS; f = f + 1) begin
+        if (f < faults && fault_write[f] == is_write && addr >= fault_lo[f] && addr < fault_hi[f]) range_fault = fault_resp[f];
+      end
+    end
+  endfunction
 
   always @(posedge clk_i) begin
     if (dump_i) begin
@@ -110,17 +167,13 @@ module sf_axi_mem #(
     stall_roll = (stall_percent_i != 0) && ((r % 100) < stall_percent_i);
   endfunction
 
-  wire [PORTS-1:0] port_error;
-  assign protocol_error_o = |port_error;
-
   genvar g_p;
   generate
     for (g_p = 0; g_p < PORTS; g_p = g_p + 1) begin : gen_port
-    reg protocol_error_q;
-    assign port_error[g_p] = protocol_error_q;
-    // One xorshift32 generator per channel, seeded from +seed: the same sequence on every simulator
-    // ($random's seed argument is not honoured everywhere).
-    reg [31:0] rng_q [0:4];
+    // xorshift32 generators per channel, seeded from +seed: the same sequence on every simulator
+    // ($random's seed argument is not honoured everywhere). 0-4 stall AR, R, AW, W, B; 5 and 6
+    // pick the read and write bursts that fail at random.
+    reg [31:0] rng_q [0:6];
     reg stall_ar, stall_r, stall_aw, stall_w, stall_b;
     reg [31:0] credit;
     integer k;
@@ -128,14 +181,14 @@ module sf_axi_mem #(
 
     always @(posedge clk_i) begin
       if (!rst_ni) begin
-        for (k = 0; k < 5; k = k + 1) rng_q[k] <= xorshift32(seed_i ^ (32'h9e3779b9 * (k + 1 + 5 * g_p)));
+        for (k = 0; k < 7; k = k + 1) rng_q[k] <= xorshift32(seed_i ^ (32'h9e3779b9 * (k + 1 + 7 * g_p)));
         stall_ar <= 1'b0;
         stall_r  <= 1'b0;
         stall_aw <= 1'b0;
         stall_w  <= 1'b0;
         stall_b  <= 1'b0;
       end else begin
-        for (k = 0; k < 5; k = k + 1) rng_q[k] <= xorshift32(rng_q[k]);
+        for (k = 0; k < 7; k = k + 1) rng_q[k] <= xorshift32(rng_q[k]);
         stall_ar <= stall_roll(rng_q[0]);
         stall_r  <= stall_roll(rng_q[1]);
         stall_aw <= stall_roll(rng_q[2]);
@@ -164,6 +217,7 @@ module sf_axi_mem #(
     reg [7:0]     rq_len   [0:QUEUE_DEPTH-1];
     reg [IDW-1:0] rq_id    [0:QUEUE_DEPTH-1];
     reg [63:0]    rq_ready [0:QUEUE_DEPTH-1];
+    reg           rq_fail  [0:QUEUE_DEPTH-1];   // a random fault for the whole burst
     reg [QAW:0]   rq_count;
     reg [QAW-1:0] rq_head, rq_tail;
     reg [7:0]     r_beat;
@@ -178,10 +232,11 @@ module sf_axi_mem #(
     wire ar_fire = arvalid_i[g_p] && arready_o[g_p];
     wire [31:0] r_addr = rq_addr[rq_head] + r_beat * BUS_BYTES;
     wire r_in_range = word_index(r_addr) < MEM_WORDS;
+    wire [1:0] r_fault = !r_in_range ? RespDecErr : rq_fail[rq_head] ? RespSlvErr : range_fault(r_addr, 1'b0);
 
     assign rvalid_o[g_p] = (rq_count != 0) && (now >= rq_ready[rq_head]) && !stall_r && (credit >= BUS_BYTES);
-    assign rdata_o[g_p*BUS_BITS +: BUS_BITS]  = r_in_range ? mem[word_index(r_addr)] : {BUS_BITS{1'b0}};
-    assign rresp_o[g_p*2 +: 2]  = r_in_range ? 2'b00 : 2'b11;
+    assign rdata_o[g_p*BUS_BITS +: BUS_BITS]  = (r_fault == RespOkay) ? mem[word_index(r_addr)] : {BUS_BITS{1'b0}};
+    assign rresp_o[g_p*2 +: 2]  = r_fault;
     assign rlast_o[g_p]  = r_beat == rq_len[rq_head];
     assign rid_o[g_p*IDW +: IDW]    = rq_id[rq_head];
 
@@ -197,6 +252,7 @@ module sf_axi_mem #(
           rq_len[rq_tail]   <= arlen_i[g_p*8 +: 8];
           rq_id[rq_tail]    <= arid_i[g_p*IDW +: IDW];
           rq_ready[rq_tail] <= now + latency_i;
+          rq_fail[rq_tail]  <= (rng_q[5] % 1000) < rd_fault_permille;
           rq_tail <= rq_tail + 1'b1;
         end
         if (r_fire) begin
@@ -219,11 +275,12 @@ module sf_axi_mem #(
     reg [7:0]     w_len;
     reg [7:0]     w_beat;
     reg [IDW-1:0] w_id;
-    reg           w_err;
+    reg [1:0]     w_resp;      // the burst's response so far (the worst of its beats)
+    reg           w_fail;      // the burst fails at random
     // Responses waiting for their time, in order.
     reg [63:0]    bq_ready [0:QUEUE_DEPTH-1];
     reg [IDW-1:0] bq_id    [0:QUEUE_DEPTH-1];
-    reg           bq_err   [0:QUEUE_DEPTH-1];
+    reg [1:0]     bq_resp  [0:QUEUE_DEPTH-1];
     reg [QAW:0]   bq_count;
     reg [QAW-1:0] bq_head, bq_tail;
     integer       lane;
@@ -232,10 +289,13 @@ module sf_axi_mem #(
     wire aw_fire = awvalid_i[g_p] && awready_o[g_p];
     assign wready_o[g_p] = w_active && !stall_w && (credit_after_r >= BUS_BYTES);
     assign bvalid_o[g_p] = (bq_count != 0) && (now >= bq_ready[bq_head]) && !stall_b;
-    assign bresp_o[g_p*2 +: 2]  = bq_err[bq_head] ? 2'b11 : 2'b00;
+    assign bresp_o[g_p*2 +: 2]  = bq_resp[bq_head];
     assign bid_o[g_p*IDW +: IDW]    = bq_id[bq_head];
     wire b_fire = bvalid_o[g_p] && bready_i[g_p];
     wire b_push = w_fire && (w_beat == w_len);
+    wire [31:0] w_beat_addr = w_addr + w_beat * BUS_BYTES;
+    wire [1:0]  w_fault = (word_index(w_beat_addr) >= MEM_WORDS) ? RespDecErr : range_fault(w_beat_addr, 1'b1);
+    wire [1:0]  w_resp_now = (w_fault > w_resp) ? w_fault : w_resp;
 
     always @(posedge clk_i) begin
       if (!rst_ni) begin
@@ -243,7 +303,6 @@ module sf_axi_mem #(
         bq_count  <= 0;
         bq_head   <= 0;
         bq_tail   <= 0;
-        protocol_error_q <= 1'b0;
       end else begin
         if (aw_fire) begin
           w_active <= 1'b1;
@@ -251,30 +310,28 @@ module sf_axi_mem #(
           w_len    <= awlen_i[g_p*8 +: 8];
           w_beat   <= 0;
           w_id     <= awid_i[g_p*IDW +: IDW];
-          w_err    <= 1'b0;
-          if (awburst_i[g_p*2 +: 2] != 2'b01 || awsize_i[g_p*3 +: 3] != $clog2(BUS_BYTES)) protocol_error_q <= 1'b1;
+          // A random fault fails the whole burst.
+          w_fail   <= (rng_q[6] % 1000) < wr_fault_permille;
+          w_resp   <= ((rng_q[6] % 1000) < wr_fault_permille) ? RespSlvErr : RespOkay;
         end
         if (w_fire) begin
-          if (word_index(w_addr + w_beat * BUS_BYTES) < MEM_WORDS) begin
+          if (w_fault == RespOkay && !w_fail) begin
             for (lane = 0; lane < BUS_BYTES; lane = lane + 1) begin
-              if (wstrb_i[g_p*BUS_BYTES + lane]) mem[word_index(w_addr + w_beat * BUS_BYTES)][lane*8 +: 8] <= wdata_i[g_p*BUS_BITS + lane*8 +: 8];
+              if (wstrb_i[g_p*BUS_BYTES + lane]) mem[word_index(w_beat_addr)][lane*8 +: 8] <= wdata_i[g_p*BUS_BITS + lane*8 +: 8];
             end
-          end else begin
-            w_err <= 1'b1;
           end
-          if (wlast_i[g_p] != (w_beat == w_len)) protocol_error_q <= 1'b1;
+          w_resp <= w_resp_now;
           w_beat <= w_beat + 1'b1;
           if (b_push) begin
             w_active          <= 1'b0;
             bq_ready[bq_tail] <= now + latency_i;
             bq_id[bq_tail]    <= w_id;
-            bq_err[bq_tail]   <= w_err || (word_index(w_addr + w_beat * BUS_BYTES) >= MEM_WORDS);
+            bq_resp[bq_tail]  <= w_resp_now;
             bq_tail           <= bq_tail + 1'b1;
           end
         end
         if (b_fire) bq_head <= bq_head + 1'b1;
         bq_count <= bq_count + (b_push ? 1 : 0) - (b_fire ? 1 : 0);
-        if (ar_fire && (arburst_i[g_p*2 +: 2] != 2'b01 || arsize_i[g_p*3 +: 3] != $clog2(BUS_BYTES))) protocol_error_q <= 1'b1;
       end
     end
 

@@ -3,10 +3,14 @@
 // It loads the memory image, reads the configuration block, programs the task list and trace
 // addresses, starts the run, waits for the interrupt under a cycle budget, prints the status and
 // performance counters (lines starting with SF_), and dumps the requested memory range.
+// Protocol monitors watch every AXI4 channel and the AXI4-Lite port; a violation ends the run
+// (SF_PROTOCOL lines, then SF_FATAL). With stalls on, the host's AXI4-Lite driver also delays
+// its valids and readies at random.
 //
 // Plusargs: +image=FILE +dump=FILE +dump_lo=WORD +dump_hi=WORD +task_base=ADDR +trace_base=ADDR
 //           +budget=CYCLES +seed=N +latency=CYCLES +bytes_per_cycle=N +stall_percent=N
 //           +policy=0|1|2 (monolithic, static, elastic) +static_log=N
+//           +faults=FILE +rd_fault_permille=N +wr_fault_permille=N (see sf_axi_mem.v)
 
 `default_nettype none
 `timescale 1ns / 1ps
@@ -35,8 +39,10 @@ module sf_tb;
   wire        wready;
   wire [1:0]  bresp;
   wire        bvalid;
+  reg         bready = 1'b1;
   reg  [11:0] araddr = 12'd0;
   reg         arvalid = 1'b0;
+  reg         rready = 1'b1;
   wire        arready;
   wire [31:0] rdata;
   wire [1:0]  rresp;
@@ -54,7 +60,6 @@ module sf_tb;
   wire [NC-1:0]            m_awvalid, m_awready, m_wlast, m_wvalid, m_wready, m_bvalid, m_bready;
   wire [NC*BUS_BITS-1:0]   m_rdata, m_wdata;
   wire [NC*BUS_BITS/8-1:0] m_wstrb;
-  wire                  mem_protocol_error;
 
   genvar g_ch;
   generate
@@ -84,14 +89,14 @@ module sf_tb;
     .s_axil_wready_o (wready),
     .s_axil_bresp_o  (bresp),
     .s_axil_bvalid_o (bvalid),
-    .s_axil_bready_i (1'b1),
+    .s_axil_bready_i (bready),
     .s_axil_araddr_i (araddr),
     .s_axil_arvalid_i(arvalid),
     .s_axil_arready_o(arready),
     .s_axil_rdata_o  (rdata),
     .s_axil_rresp_o  (rresp),
     .s_axil_rvalid_o (rvalid),
-    .s_axil_rready_i (1'b1),
+    .s_axil_rready_i (rready),
     .m_axi_araddr_o  (dut_araddr),
     .m_axi_arlen_o   (m_arlen),
     .m_axi_arsize_o  (m_arsize),
@@ -167,37 +172,158 @@ module sf_tb;
     .bresp_o          (m_bresp),
     .bid_o            (m_bid),
     .bvalid_o         (m_bvalid),
-    .bready_i         (m_bready),
-    .protocol_error_o (mem_protocol_error)
+    .bready_i         (m_bready)
   );
+
+  // Protocol monitors: one per memory channel, one on the control port.
+  wire [NC:0] protocol_violation;
+  generate
+    for (g_ch = 0; g_ch < NC; g_ch = g_ch + 1) begin : gen_monitor
+      sf_axi_monitor #(
+        .ADDR_BITS(32),
+        .DATA_BITS(BUS_BITS),
+        .ID_BITS  (IDW),
+        .NAME     ({"memory channel ", "0" + 8'(g_ch % 10)})
+      ) u_monitor (
+        .clk_i      (clk),
+        .rst_ni     (rst_n),
+        .araddr_i   (m_araddr[g_ch*32 +: 32]),
+        .arlen_i    (m_arlen[g_ch*8 +: 8]),
+        .arsize_i   (m_arsize[g_ch*3 +: 3]),
+        .arburst_i  (m_arburst[g_ch*2 +: 2]),
+        .arid_i     (m_arid[g_ch*IDW +: IDW]),
+        .arvalid_i  (m_arvalid[g_ch]),
+        .arready_i  (m_arready[g_ch]),
+        .rdata_i    (m_rdata[g_ch*BUS_BITS +: BUS_BITS]),
+        .rresp_i    (m_rresp[g_ch*2 +: 2]),
+        .rlast_i    (m_rlast[g_ch]),
+        .rid_i      (m_rid[g_ch*IDW +: IDW]),
+        .rvalid_i   (m_rvalid[g_ch]),
+        .rready_i   (m_rready[g_ch]),
+        .awaddr_i   (m_awaddr[g_ch*32 +: 32]),
+        .awlen_i    (m_awlen[g_ch*8 +: 8]),
+        .awsize_i   (m_awsize[g_ch*3 +: 3]),
+        .awburst_i  (m_awburst[g_ch*2 +: 2]),
+        .awid_i     (m_awid[g_ch*IDW +: IDW]),
+        .awvalid_i  (m_awvalid[g_ch]),
+        .awready_i  (m_awready[g_ch]),
+        .wdata_i    (m_wdata[g_ch*BUS_BITS +: BUS_BITS]),
+        .wstrb_i    (m_wstrb[g_ch*BUS_BITS/8 +: BUS_BITS/8]),
+        .wlast_i    (m_wlast[g_ch]),
+        .wvalid_i   (m_wvalid[g_ch]),
+        .wready_i   (m_wready[g_ch]),
+        .bresp_i    (m_bresp[g_ch*2 +: 2]),
+        .bid_i      (m_bid[g_ch*IDW +: IDW]),
+        .bvalid_i   (m_bvalid[g_ch]),
+        .bready_i   (m_bready[g_ch]),
+        .violation_o(protocol_violation[g_ch])
+      );
+    end
+  endgenerate
+
+  sf_axil_monitor #(.ADDR_BITS(12), .NAME("control port")) u_axil_monitor (
+    .clk_i      (clk),
+    .rst_ni     (rst_n),
+    .awaddr_i   (awaddr),
+    .awvalid_i  (awvalid),
+    .awready_i  (awready),
+    .wdata_i    (wdata),
+    .wstrb_i    (4'hf),
+    .wvalid_i   (wvalid),
+    .wready_i   (wready),
+    .bresp_i    (bresp),
+    .bvalid_i   (bvalid),
+    .bready_i   (bready),
+    .araddr_i   (araddr),
+    .arvalid_i  (arvalid),
+    .arready_i  (arready),
+    .rdata_i    (rdata),
+    .rresp_i    (rresp),
+    .rvalid_i   (rvalid),
+    .rready_i   (rready),
+    .violation_o(protocol_violation[NC])
+  );
+  wire protocol_error = |protocol_violation;
 
   // Cycle counter and budget.
   reg [63:0] cycles = 64'd0;
   reg [63:0] budget = 64'd1000000;
   always @(posedge clk) cycles <= cycles + 64'd1;
 
-  task automatic axil_write(input [11:0] addr, input [31:0] data);
+  // Host-side random backpressure: a seeded xorshift32 decides, each cycle, whether the driver
+  // holds back a valid it has not raised yet or lowers its ready (stall_percent of cycles).
+  reg [31:0] host_rng = 32'd1;
+  function automatic [31:0] xorshift32(input [31:0] x);
+    reg [31:0] y;
     begin
+      y = x ^ (x << 13);
+      y = y ^ (y >> 17);
+      xorshift32 = y ^ (y << 5);
+    end
+  endfunction
+  task automatic host_roll(output stall);
+    begin
+      host_rng = xorshift32(host_rng);
+      stall = (stall_percent != 0) && ((host_rng % 100) < stall_percent);
+    end
+  endtask
+
+  // Drives signals at the falling edge, samples handshakes at the rising edge. Address and data
+  // are raised independently; once raised, a valid stays until its handshake.
+  task automatic axil_write(input [11:0] addr, input [31:0] data);
+    reg aw_done, w_done, b_done, hold;
+    begin
+      aw_done = 1'b0; w_done = 1'b0; b_done = 1'b0;
       @(negedge clk);
-      awaddr = addr; awvalid = 1'b1; wdata = data; wvalid = 1'b1;
-      @(posedge clk);
-      while (!(awready && wready)) @(posedge clk);
-      @(negedge clk);
-      awvalid = 1'b0; wvalid = 1'b0;
-      while (!bvalid) @(posedge clk);
+      awaddr = addr; wdata = data;
+      while (!(aw_done && w_done)) begin
+        host_roll(hold);
+        if (!aw_done && !awvalid && !hold) awvalid = 1'b1;
+        host_roll(hold);
+        if (!w_done && !wvalid && !hold) wvalid = 1'b1;
+        @(posedge clk);
+        if (awvalid && awready) aw_done = 1'b1;
+        if (wvalid && wready) w_done = 1'b1;
+        @(negedge clk);
+        if (aw_done) awvalid = 1'b0;
+        if (w_done) wvalid = 1'b0;
+      end
+      while (!b_done) begin
+        host_roll(hold);
+        bready = !hold;
+        @(posedge clk);
+        if (bvalid && bready) b_done = 1'b1;
+        @(negedge clk);
+      end
+      bready = 1'b1;
     end
   endtask
 
   task automatic axil_read(input [11:0] addr, output [31:0] data);
+    reg ar_done, r_done, hold;
     begin
+      ar_done = 1'b0; r_done = 1'b0;
       @(negedge clk);
-      araddr = addr; arvalid = 1'b1;
-      @(posedge clk);
-      while (!arready) @(posedge clk);
-      @(negedge clk);
-      arvalid = 1'b0;
-      while (!rvalid) @(posedge clk);
-      data = rdata;
+      araddr = addr;
+      while (!ar_done) begin
+        host_roll(hold);
+        if (!arvalid && !hold) arvalid = 1'b1;
+        @(posedge clk);
+        if (arvalid && arready) ar_done = 1'b1;
+        @(negedge clk);
+        if (ar_done) arvalid = 1'b0;
+      end
+      while (!r_done) begin
+        host_roll(hold);
+        rready = !hold;
+        @(posedge clk);
+        if (rvalid && rready) begin
+          r_done = 1'b1;
+          data = rdata;
+        end
+        @(negedge clk);
+      end
+      rready = 1'b1;
     end
   endtask
 
@@ -229,6 +355,7 @@ module sf_tb;
     if (!$value$plusargs("dump_hi=%d", dump_hi)) dump_hi = 32'd0;
     if (!$value$plusargs("policy=%d", policy)) policy = 32'd0;
     if (!$value$plusargs("static_log=%d", static_log)) static_log = 32'd0;
+    host_rng = xorshift32(seed ^ 32'h6a09e667);
     $display("SF_INFO seed %0d latency %0d bytes_per_cycle %0d stall_percent %0d budget %0d",
              seed, latency, bytes_per_cycle, stall_percent, budget);
 
@@ -246,14 +373,14 @@ module sf_tb;
     start_cycle = cycles;
     axil_write(SF_REG_CTRL, 32'h3 | ((policy & 32'h3) << 8) | ((static_log & 32'h7) << 12));  // START | IRQ_EN | policy
 
-    while (!irq && !mem_protocol_error && (cycles - start_cycle) < budget) begin
+    while (!irq && !protocol_error && (cycles - start_cycle) < budget) begin
       @(posedge clk);
       if (((cycles - start_cycle) % 64'd2000000) == 64'd0) begin
         $display("SF_PROGRESS %0d %0d", cycles - start_cycle, u_dut.tasks_done);
       end
     end
-    if (mem_protocol_error) begin
-      $display("SF_FATAL AXI protocol error seen by the memory model at cycle %0d", cycles - start_cycle);
+    if (protocol_error) begin
+      $display("SF_FATAL AXI protocol violation at cycle %0d (the SF_PROTOCOL lines say which)", cycles - start_cycle);
     end else if (!irq) begin
       $display("SF_TIMEOUT no completion within the budget of %0d cycles", budget);
     end

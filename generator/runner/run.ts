@@ -18,6 +18,8 @@ import { activationDtype } from '../model/weights.ts';
 import { loadWorkloadRef, type Job } from '../model/workload.ts';
 import { POLICIES, type Policy } from '../arch/regmap.ts';
 import { buildSimulation, runSimulation, type Simulator } from '../tools/sim.ts';
+import { describeFault } from '../arch/faults.ts';
+import { checkFaultInjection, faultFileText, NO_FAULTS, type FaultInjection } from './fault-injection.ts';
 import { parseMemDump, toFreadBytes } from './image-file.ts';
 import { parseSimOutput, type SimReport } from './sim-output.ts';
 
@@ -37,6 +39,8 @@ export interface RunOptions {
   bytesPerCycle?: number;
   stallPercent?: number;
   budget?: number;
+  /** Errors the testbench memory injects (none by default). */
+  faults?: FaultInjection;
   cacheDir?: string;
   log?: (message: string) => void;
   /** Tests only: alters the compiled program (its memory image) before simulation, to provoke
@@ -75,7 +79,9 @@ export interface RunResults {
   simulator: Simulator;
   policy: Policy;
   staticGroup: number;
-  memory: { latency: number; bytesPerCycle: number; stallPercent: number; seed: number };
+  memory: { latency: number; bytesPerCycle: number; stallPercent: number; seed: number; faults: FaultInjection };
+  /** Cycles the run was allowed before it was declared hung. */
+  budget: number;
   cycles: number;
   totalMacs: number;
   peUtilization: number;
@@ -98,23 +104,18 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const jobs = loadWorkloadRef(opts.workload);
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';
-  const program = compileWorkload(jobs, cfg, { splitForEngines: policy !== 'monolithic' });
+  const program = compileForPolicy(jobs, cfg, policy);
   opts.alterProgram?.(program);
   const { files } = generateFiles(cfg);
   const compileSeconds = (Date.now() - t0) / 1000;
   log(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(1)} MiB of memory`);
 
-  const memory = {
-    latency: opts.latency ?? cfg.testbench.latency,
-    bytesPerCycle: opts.bytesPerCycle ?? cfg.testbench.bytesPerCycle ?? cfg.busBytes,
-    stallPercent: opts.stallPercent ?? cfg.testbench.stallPercent,
-    seed: opts.seed ?? 1,
-  };
+  const memory = memorySettings(opts, cfg);
+  checkFaultInjection(memory.faults);
   const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
   checkStaticGroup(staticGroup, cfg);
   const boundCycles = physicalBound(program, cfg, memory.bytesPerCycle);
-  const estimate = program.tasks.reduce((s, t) => s + t.estimatedCycles, 0);
-  const budget = opts.budget ?? Math.ceil(20 * Math.max(boundCycles, estimate) + 200_000);
+  const budget = cycleBudget(program, boundCycles, opts.budget);
 
   const memWords = nextPow2(Math.max(1024, program.image.bytes.length / cfg.busBytes));
   const build = await buildSimulation({
@@ -129,7 +130,9 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   try {
     const imagePath = join(work, 'image.bin');
     const dumpPath = join(work, 'dump.hex');
+    const faultsPath = join(work, 'faults.txt');
     writeFileSync(imagePath, toFreadBytes(program.image.bytes, cfg.busBytes));
+    writeFileSync(faultsPath, faultFileText(memory.faults));
     const dumpLo = program.dumpBase / cfg.busBytes;
     const dumpHi = dumpLo + program.dumpBytes / cfg.busBytes;
     log(`simulating (seed ${memory.seed}, budget ${budget} cycles)`);
@@ -147,6 +150,9 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
         latency: memory.latency,
         bytes_per_cycle: memory.bytesPerCycle,
         stall_percent: memory.stallPercent,
+        faults: faultsPath,
+        rd_fault_permille: memory.faults.readPerMille,
+        wr_fault_permille: memory.faults.writePerMille,
         policy: POLICIES.indexOf(policy),
         static_log: Math.log2(staticGroup),
       },
@@ -159,7 +165,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     const region = report.done
       ? parseMemDump(readFileSync(dumpPath, 'utf8'), cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo)
       : undefined;
-    const results = evaluate(cfg, jobs, program, report, region, { simulator: opts.sim, policy, staticGroup, memory }, boundCycles);
+    const results = evaluate(cfg, jobs, program, report, region, { simulator: opts.sim, policy, staticGroup, memory, budget }, boundCycles);
     results.timing = {
       compileSeconds,
       buildSeconds: build.buildSeconds,
@@ -182,6 +188,28 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The program a run of these jobs executes under a policy. */
+export function compileForPolicy(jobs: Job[], cfg: ResolvedConfig, policy: Policy): Program {
+  return compileWorkload(jobs, cfg, { splitForEngines: policy !== 'monolithic' });
+}
+
+/** The memory model's settings of a run: the options, else the config's testbench defaults. */
+export function memorySettings(opts: Pick<RunOptions, 'latency' | 'bytesPerCycle' | 'stallPercent' | 'seed' | 'faults'>, cfg: ResolvedConfig): RunResults['memory'] {
+  return {
+    latency: opts.latency ?? cfg.testbench.latency,
+    bytesPerCycle: opts.bytesPerCycle ?? cfg.testbench.bytesPerCycle ?? cfg.busBytes,
+    stallPercent: opts.stallPercent ?? cfg.testbench.stallPercent,
+    seed: opts.seed ?? 1,
+    faults: opts.faults ?? NO_FAULTS,
+  };
+}
+
+/** The cycle budget of a run: the option, else 20 times the longer of the bound and the compiler's estimate. */
+export function cycleBudget(program: Program, boundCycles: number, budget?: number): number {
+  const estimate = program.tasks.reduce((s, t) => s + t.estimatedCycles, 0);
+  return budget ?? Math.ceil(20 * Math.max(boundCycles, estimate) + 200_000);
 }
 
 /** The generated files the simulator compiles: RTL and the register header. */
@@ -227,7 +255,7 @@ function evaluate(
   program: Program,
   report: SimReport,
   region: MemImage | undefined,
-  run: Pick<RunResults, 'simulator' | 'policy' | 'staticGroup' | 'memory'>,
+  run: Pick<RunResults, 'simulator' | 'policy' | 'staticGroup' | 'memory' | 'budget'>,
   boundCycles: number,
 ): RunResults {
   const cycles = report.registers.CYCLES_LO + report.registers.CYCLES_HI * 2 ** 32;
@@ -251,16 +279,29 @@ function evaluate(
     trace: [],
     timing: { compileSeconds: 0, buildSeconds: 0, buildCached: false, simSeconds: 0, simCyclesPerSecond: 0 },
   };
+  if (report.protocol.length > 0) {
+    const more = report.protocol.length > 3 ? ` (and ${report.protocol.length - 3} more)` : '';
+    return { ...base, status: 'hardware-error', message: `AXI protocol violation: ${report.protocol.slice(0, 3).join('; ')}${more}` };
+  }
   if (report.fatal) return { ...base, status: 'hardware-error', message: report.fatal };
   if (report.timeout) return { ...base, status: 'timeout', message: `${report.timeout} (raise it with --budget)` };
-  const status = report.registers.STATUS;
-  const errorCode = (status >> 8) & 0xff;
-  if (errorCode !== 0) {
-    return { ...base, status: 'hardware-error', message: `accelerator stopped with error code ${errorCode} after ${report.registers.TASKS_DONE} tasks (see regmap.md, STATUS.ERROR_CODE)` };
-  }
   if (!region) return { ...base, status: 'hardware-error', message: 'the simulation ended without dumping memory' };
   // Without a trace unit there are no records, and each job is credited with the whole run.
-  const trace = cfg.controller.trace ? readTrace(region, program, jobs) : [];
+  const decoded = cfg.controller.trace ? decodeTrace(region, program, jobs, report.registers.TASKS_DONE, cfg.engines) : { entries: [] };
+  const errorCode = (report.registers.STATUS >> 8) & 0xff;
+  if (errorCode !== 0) {
+    return {
+      ...base,
+      status: 'hardware-error',
+      message: `the accelerator stopped with ${describeFault(errorCode)}; ${report.registers.TASKS_DONE} of ${program.tasks.length} tasks had completed (the trace lists them)`,
+      trace: decoded.entries,
+    };
+  }
+  if (decoded.problem) return { ...base, status: 'hardware-error', message: `bad trace: ${decoded.problem}` };
+  if (report.registers.TASKS_DONE !== program.tasks.length) {
+    return { ...base, status: 'hardware-error', message: `the accelerator finished after ${report.registers.TASKS_DONE} tasks, but the task list has ${program.tasks.length}`, trace: decoded.entries };
+  }
+  const trace = decoded.entries;
   const jobResults: JobResult[] = program.jobs.map((cj) => {
     const golden = goldenForward(cj.job.model, cj.job.weights, cj.job.input);
     const expected = golden[golden.length - 1];
@@ -307,28 +348,40 @@ export function compareOutputs(expected: ArrayLike<number>, got: ArrayLike<numbe
   return { mismatches, firstMismatches };
 }
 
-/** Trace records, in completion order: task index, engine mask, start and end cycle. */
-function readTrace(region: MemImage, program: Program, jobs: Job[]): TraceEntry[] {
+/**
+ * The trace records of the tasks the hardware says it completed (task index, engine mask, start
+ * and end cycle), sorted by start. Read defensively: the hardware's word is checked, and the
+ * first record that cannot be right (outside the trace area, an unknown task, an engine that
+ * does not exist, an end before its start) stops decoding with a problem to report.
+ */
+export function decodeTrace(region: MemImage, program: Program, jobs: Job[], tasksDone: number, engineCount: number): { entries: TraceEntry[]; problem?: string } {
   const entries: TraceEntry[] = [];
-  for (let r = 0; r < program.tasks.length; r++) {
+  const sorted = () => entries.sort((a, b) => a.start - b.start || a.task - b.task);
+  const records = Math.min(tasksDone, program.tasks.length);
+  for (let r = 0; r < records; r++) {
     const at = program.traceBase - program.dumpBase + r * program.traceBytes;
+    if (at < 0 || at + 16 > region.bytes.length) return { entries: sorted(), problem: `record ${r} lies outside the memory read back` };
     const index = region.readU32(at);
     const task = program.tasks[index];
-    if (!task) throw new Error(`trace record ${r} names task ${index}, but the task list has ${program.tasks.length} tasks`);
+    if (!task) return { entries: sorted(), problem: `record ${r} names task ${index}, but the task list has ${program.tasks.length} tasks` };
     const mask = region.readU32(at + 4);
     const engines: number[] = [];
     for (let e = 0; e < 32; e++) if ((mask >>> e) & 1) engines.push(e);
+    const start = region.readU32(at + 8);
+    const end = region.readU32(at + 12);
+    if (engines.length === 0 || engines.some((e) => e >= engineCount)) return { entries: sorted(), problem: `record ${r} (task ${index}) names engine mask ${mask.toString(2)}b, but there are ${engineCount} engines` };
+    if (end < start) return { entries: sorted(), problem: `record ${r} (task ${index}) ends at cycle ${end}, before its start at ${start}` };
     entries.push({
       task: task.index,
       job: jobs[task.job].name,
       layer: jobs[task.job].model.layers[task.layer].name,
       images: [task.firstImage, task.firstImage + task.images - 1] as [number, number],
       engines,
-      start: region.readU32(at + 8),
-      end: region.readU32(at + 12),
+      start,
+      end,
     });
   }
-  return entries.sort((a, b) => a.start - b.start || a.task - b.task);
+  return { entries: sorted() };
 }
 
 function unravel(index: number, shape: number[]): number[] {

@@ -6,6 +6,8 @@ export interface SimReport {
   channels: { readBeats: number; writeBeats: number }[];
   fatal?: string;
   timeout?: string;
+  /** Protocol monitor reports (SF_PROTOCOL lines), in order. */
+  protocol: string[];
   done: boolean;
 }
 
@@ -14,6 +16,7 @@ export function parseSimOutput(lines: string[]): SimReport {
     registers: { STATUS: 0, TASKS_DONE: 0, CYCLES_LO: 0, CYCLES_HI: 0, RD_BEATS: 0, WR_BEATS: 0 },
     engines: [],
     channels: [],
+    protocol: [],
     done: false,
   };
   for (const line of lines) {
@@ -37,6 +40,9 @@ export function parseSimOutput(lines: string[]): SimReport {
         if (words[2] === 'WR_BEATS') report.channels[c].writeBeats = Number(words[3]);
         break;
       }
+      case 'SF_PROTOCOL':
+        report.protocol.push(words.slice(1).join(' '));
+        break;
       case 'SF_FATAL':
         report.fatal = words.slice(1).join(' ');
         break;

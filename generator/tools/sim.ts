@@ -10,7 +10,7 @@ import { runTool, runToolStreaming } from './exec.ts';
 export type Simulator = 'verilator' | 'icarus';
 
 export const TB_DIR = fileURLToPath(new URL('../../tb/', import.meta.url));
-const TB_FILES = ['sf_axi_mem.v', 'sf_tb.v'];
+const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb.v'];
 
 export interface SimBuildInput {
   simulator: Simulator;
