@@ -11,8 +11,14 @@ export function toFreadBytes(bytes: Uint8Array, busBytes: number): Uint8Array {
   return out;
 }
 
-/** Parses a $writememh dump (optionally with @address lines and comments) into a memory image. */
-/** `firstWord` is the memory word the dump starts at (an @address is absolute). */
+export class DumpError extends Error {}
+
+/**
+ * Parses a $writememh dump (optionally with @address lines and comments) into a memory image.
+ * `firstWord` is the memory word the dump starts at (an @address is absolute). A word holding
+ * unknown (X or Z) bits, which the hardware wrote from undefined data, or a word outside the
+ * dumped range is a DumpError: the run reports it as a hardware error.
+ */
 export function parseMemDump(text: string, busBytes: number, words: number, laneBytes: 1 | 2, firstWord: number): MemImage {
   const mem = new MemImage(words * busBytes, laneBytes);
   let index = 0;
@@ -24,8 +30,8 @@ export function parseMemDump(text: string, busBytes: number, words: number, lane
         index = parseInt(token.slice(1), 16) - firstWord;
         continue;
       }
-      if (/[xXzZ]/.test(token)) throw new Error(`memory dump word ${index} holds unknown bits (${token})`);
-      if (index < 0 || index >= words) throw new Error(`memory dump word ${index + firstWord} is outside the dumped range`);
+      if (/[xXzZ]/.test(token)) throw new DumpError(`memory word ${index + firstWord} (byte address ${(index + firstWord) * busBytes}) holds unknown bits (${token}): the hardware wrote undefined data there`);
+      if (index < 0 || index >= words) throw new DumpError(`the memory dump names word ${index + firstWord}, outside the dumped range`);
       const hex = token.padStart(busBytes * 2, '0');
       for (let b = 0; b < busBytes; b++) {
         mem.bytes[index * busBytes + b] = parseInt(hex.slice(hex.length - 2 * (b + 1), hex.length - 2 * b), 16);

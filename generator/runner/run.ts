@@ -20,7 +20,7 @@ import { POLICIES, type Policy } from '../arch/regmap.ts';
 import { buildSimulation, runSimulation, type Simulator } from '../tools/sim.ts';
 import { describeFault } from '../arch/faults.ts';
 import { checkFaultInjection, faultFileText, NO_FAULTS, type FaultInjection } from './fault-injection.ts';
-import { parseMemDump, toFreadBytes } from './image-file.ts';
+import { DumpError, parseMemDump, toFreadBytes } from './image-file.ts';
 import { parseSimOutput, type SimReport } from './sim-output.ts';
 
 export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/sim/', import.meta.url));
@@ -162,10 +162,15 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     );
     const report = parseSimOutput(sim.lines);
     // The trace and every final output, read back from simulated memory.
-    const region = report.done
-      ? parseMemDump(readFileSync(dumpPath, 'utf8'), cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo)
-      : undefined;
-    const results = evaluate(cfg, jobs, program, report, region, { simulator: opts.sim, policy, staticGroup, memory, budget }, boundCycles);
+    let region: MemImage | undefined;
+    let dumpProblem = report.done ? undefined : 'the simulation ended without dumping memory';
+    try {
+      if (report.done) region = parseMemDump(readFileSync(dumpPath, 'utf8'), cfg.busBytes, program.dumpBytes / cfg.busBytes, program.image.laneBytes, dumpLo);
+    } catch (err) {
+      if (!(err instanceof DumpError)) throw err;
+      dumpProblem = err.message;
+    }
+    const results = evaluate(cfg, jobs, program, report, { region, dumpProblem }, { simulator: opts.sim, policy, staticGroup, memory, budget }, boundCycles);
     results.timing = {
       compileSeconds,
       buildSeconds: build.buildSeconds,
@@ -254,7 +259,7 @@ function evaluate(
   jobs: Job[],
   program: Program,
   report: SimReport,
-  region: MemImage | undefined,
+  { region, dumpProblem }: { region?: MemImage; dumpProblem?: string },
   run: Pick<RunResults, 'simulator' | 'policy' | 'staticGroup' | 'memory' | 'budget'>,
   boundCycles: number,
 ): RunResults {
@@ -285,9 +290,8 @@ function evaluate(
   }
   if (report.fatal) return { ...base, status: 'hardware-error', message: report.fatal };
   if (report.timeout) return { ...base, status: 'timeout', message: `${report.timeout} (raise it with --budget)` };
-  if (!region) return { ...base, status: 'hardware-error', message: 'the simulation ended without dumping memory' };
   // Without a trace unit there are no records, and each job is credited with the whole run.
-  const decoded = cfg.controller.trace ? decodeTrace(region, program, jobs, report.registers.TASKS_DONE, cfg.engines) : { entries: [] };
+  const decoded = cfg.controller.trace && region ? decodeTrace(region, program, jobs, report.registers.TASKS_DONE, cfg.engines) : { entries: [] };
   const errorCode = (report.registers.STATUS >> 8) & 0xff;
   if (errorCode !== 0) {
     return {
@@ -297,6 +301,7 @@ function evaluate(
       trace: decoded.entries,
     };
   }
+  if (!region) return { ...base, status: 'hardware-error', message: dumpProblem ?? 'no memory read back' };
   if (decoded.problem) return { ...base, status: 'hardware-error', message: `bad trace: ${decoded.problem}` };
   if (report.registers.TASKS_DONE !== program.tasks.length) {
     return { ...base, status: 'hardware-error', message: `the accelerator finished after ${report.registers.TASKS_DONE} tasks, but the task list has ${program.tasks.length}`, trace: decoded.entries };
