@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { presetNames } from '../config/presets.ts';
 import { loadConfig, resolveConfig } from '../config/resolve.ts';
 import { lintDesign } from '../tools/lint.ts';
-import { generateFiles, writeFilesAtomically } from './generate.ts';
+import { generateFiles } from './generate.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-gen-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -66,17 +66,5 @@ describe('generation', () => {
   ])('lints a new size (%s) with no warnings', async (_name, config) => {
     const { files } = generateFiles(resolveConfig(config, 'test config'));
     expect(await lintDesign(files)).toEqual([]);
-  });
-
-  it('replaces an output folder as a whole and leaves it untouched when writing fails', () => {
-    const out = join(scratch, 'design');
-    writeFilesAtomically(out, new Map([['a.txt', 'one'], ['sub/b.txt', 'two']]));
-    writeFilesAtomically(out, new Map([['c.txt', 'three']]));
-    expect(readdirSync(out)).toEqual(['c.txt']);
-    // A file whose parent is a file cannot be written: the old content must survive.
-    const bad = new Map<string, string>([['ok.txt', 'x'], ['ok.txt/child', 'y']]);
-    expect(() => writeFilesAtomically(out, bad)).toThrow();
-    expect(readFileSync(join(out, 'c.txt'), 'utf8')).toBe('three');
-    expect(readdirSync(scratch).filter((n) => n.includes('.partial-'))).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import type { ResolvedConfig } from '../config/resolve.ts';
 import { loadConfig } from '../config/resolve.ts';
 import { elaborate } from '../arch/design.ts';
 import { hwParams } from '../arch/params.ts';
-import { generateFiles, writeFilesAtomically, type FileMap } from '../emit/generate.ts';
+import { generateFiles, type FileMap } from '../emit/generate.ts';
+import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
 import { render } from '../emit/templates.ts';
 import { InputError } from '../errors.ts';
 import { runNextpnrIce40, runYosys, type ToolSource } from '../tools/fpga-tools.ts';
@@ -20,6 +21,8 @@ export interface SynthOptions {
   target: Target;
   device?: string;
   out: string;
+  /** Replace the tool's own files in --out even when they were edited since. */
+  force?: boolean;
   tools?: ToolSource;
   /** Place and route (iCE40 only); default on for iCE40. */
   pnr?: boolean;
@@ -198,6 +201,8 @@ export function gatesFor(target: Target, cfg: ResolvedConfig, stat: ReturnType<t
 export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const log = opts.log ?? (() => {});
   const cfg = loadConfig({ preset: opts.preset, config: opts.config });
+  const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
+  checkOutputDir(opts.out, outOptions);
   const device = resolveDevice(opts.target, opts.device);
   const tools = opts.tools ?? 'npm';
   const pnr = opts.target === 'ice40' && (opts.pnr ?? true);
@@ -287,7 +292,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   problems.push(...fitProblems);
   report.passed = problems.length === 0;
   out.set('synth/report.json', JSON.stringify(report, (_k, v) => (v === Infinity ? 'Infinity' : v), 2) + '\n');
-  writeFilesAtomically(opts.out, out);
+  writeOutputDir(opts.out, out, 'synth', outOptions);
   return report;
 }
 

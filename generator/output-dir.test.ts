@@ -1,0 +1,86 @@
+// Output folders: written only when new, empty, or the tool's own and unchanged; replaced whole.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkOutputDir, MANIFEST, writeOutputDir } from './output-dir.ts';
+import { problemsOf } from './test-helpers.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sf-outdir-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const found = (fn: () => unknown) => problemsOf(fn).map((p) => `${p.field}: ${p.found}`).join('\n');
+
+describe('output folders', () => {
+  it('creates a new folder with a manifest, and replaces its own folder as a whole', () => {
+    const out = join(scratch, 'own');
+    writeOutputDir(out, new Map([['a.txt', 'one'], ['sub/b.txt', 'two']]), 'test');
+    expect(readdirSync(out).sort()).toEqual([MANIFEST, 'a.txt', 'sub']);
+    const manifest = JSON.parse(readFileSync(join(out, MANIFEST), 'utf8'));
+    expect(Object.keys(manifest.files)).toEqual(['a.txt', 'sub/b.txt']);
+    writeOutputDir(out, new Map([['c.txt', 'three']]), 'test');
+    expect(readdirSync(out).sort()).toEqual([MANIFEST, 'c.txt']);
+    expect(readdirSync(scratch).filter((n) => n.includes('.partial-') || n.includes('.old-'))).toEqual([]);
+  });
+
+  it('leaves the old folder untouched when writing fails', () => {
+    const out = join(scratch, 'keep');
+    writeOutputDir(out, new Map([['c.txt', 'three']]), 'test');
+    // A file whose parent is a file cannot be written.
+    expect(() => writeOutputDir(out, new Map([['ok.txt', 'x'], ['ok.txt/child', 'y']]), 'test')).toThrow();
+    expect(readFileSync(join(out, 'c.txt'), 'utf8')).toBe('three');
+    expect(readdirSync(scratch).filter((n) => n.includes('.partial-'))).toEqual([]);
+  });
+
+  it('writes into an empty folder', () => {
+    const out = join(scratch, 'empty');
+    mkdirSync(out);
+    writeOutputDir(out, new Map([['a.txt', 'x']]), 'test');
+    expect(existsSync(join(out, 'a.txt'))).toBe(true);
+  });
+
+  it('refuses a folder holding files it did not write, and leaves them', () => {
+    const out = join(scratch, 'user');
+    mkdirSync(join(out, 'sub'), { recursive: true });
+    writeFileSync(join(out, 'MARKER'), 'x');
+    expect(found(() => writeOutputDir(out, new Map([['a.txt', 'x']]), 'test'))).toMatch(/--out: ".*user", which holds "MARKER", "sub"/);
+    expect(readFileSync(join(out, 'MARKER'), 'utf8')).toBe('x');
+  });
+
+  it('refuses its own folder once the user added a file, even with force', () => {
+    const out = join(scratch, 'added');
+    writeOutputDir(out, new Map([['a.txt', 'x']]), 'test');
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    for (const force of [false, true]) {
+      expect(found(() => checkOutputDir(out, { force }))).toContain('which also holds "notes.txt"');
+    }
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('refuses its own folder with an edited file unless forced', () => {
+    const out = join(scratch, 'edited');
+    writeOutputDir(out, new Map([['a.txt', 'x']]), 'test');
+    writeFileSync(join(out, 'a.txt'), 'edited');
+    expect(found(() => checkOutputDir(out))).toContain('where "a.txt" changed since');
+    writeOutputDir(out, new Map([['a.txt', 'new']]), 'test', { force: true });
+    expect(readFileSync(join(out, 'a.txt'), 'utf8')).toBe('new');
+  });
+
+  it('refuses a file, an empty path, the current folder and its parents, a git tree, and a folder holding an input', () => {
+    const file = join(scratch, 'f.txt');
+    writeFileSync(file, 'keep');
+    expect(found(() => checkOutputDir(file))).toContain('which is a file');
+    expect(found(() => checkOutputDir(''))).toContain('an empty path');
+    expect(found(() => checkOutputDir('.'))).toContain('"."');
+    expect(found(() => checkOutputDir('..'))).toContain('".."');
+    expect(found(() => checkOutputDir(join(file, 'sub')))).toContain('under the file');
+    const repo = join(scratch, 'repo');
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    expect(found(() => checkOutputDir(repo))).toContain('a git working tree');
+    const kase = join(scratch, 'case');
+    mkdirSync(kase);
+    writeFileSync(join(kase, 'workload.json'), '{}');
+    expect(found(() => checkOutputDir(kase, { inputs: [join(kase, 'workload.json')] }))).toContain('which holds');
+    expect(readFileSync(file, 'utf8')).toBe('keep');
+  });
+});

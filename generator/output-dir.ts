@@ -1,0 +1,157 @@
+// Output folders (--out): the tool writes only into a folder that is new, empty, or one it wrote
+// itself and nobody changed since, so that it never deletes or overwrites a file it did not
+// create. Every folder it writes carries a manifest (MANIFEST) listing each file and its hash; a
+// folder is replaced as a whole, through a sibling staging folder, so it holds either its old
+// content or the complete new one.
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onInterrupt, removeOnInterrupt } from './cleanup.ts';
+import { InputError } from './errors.ts';
+import { GENERATOR_VERSION } from './version.ts';
+
+/** Relative path -> content (text, or bytes for binary files such as .npy). */
+export type FileMap = Map<string, string | Uint8Array>;
+
+export const MANIFEST = '.synergyflow-output.json';
+const PROJECT_ROOT = resolve(fileURLToPath(new URL('../', import.meta.url)));
+
+interface Manifest {
+  tool: 'synergyflow';
+  version: string;
+  command: string;
+  files: Record<string, string>;
+}
+
+export interface OutputOptions {
+  /** Replace the tool's own files even when they were edited since it wrote them. */
+  force?: boolean;
+  /** Files the command reads (config, workload, models, weights, inputs): never inside --out. */
+  inputs?: string[];
+}
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+function refuse(expected: string, found: string): InputError {
+  return new InputError([{ file: 'command line', field: '--out', expected, found }]);
+}
+
+function isInside(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+}
+
+/** Every file under dir, as paths relative to it with '/' separators. */
+function listFiles(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...listFiles(dir, rel));
+    else out.push(rel);
+  }
+  return out;
+}
+
+function readManifest(dir: string): Manifest | undefined {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Manifest;
+    return m && m.tool === 'synergyflow' && typeof m.files === 'object' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sample(names: string[]): string {
+  const shown = names.slice(0, 4).map((n) => JSON.stringify(n)).join(', ');
+  return names.length > 4 ? `${shown} and ${names.length - 4} more` : shown;
+}
+
+/**
+ * Refuses (InputError, naming --out) an output folder the tool may not write, before any work:
+ * see the module comment and the README's output-folder rule.
+ */
+export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
+  if (dir.trim() === '') throw refuse('a folder path', 'an empty path');
+  const target = resolve(dir);
+  const cwd = process.cwd();
+  if (isInside(cwd, target)) throw refuse('a folder of its own, not the current folder or one of its parents (the tool replaces --out as a whole)', JSON.stringify(dir));
+  if (isInside(PROJECT_ROOT, target)) throw refuse('a folder of its own, not the synergyflow project folder or one of its parents', JSON.stringify(dir));
+  for (const input of opts.inputs ?? []) {
+    if (isInside(resolve(input), target)) throw refuse(`a folder that holds none of the command's input files`, `${JSON.stringify(dir)}, which holds ${input}`);
+  }
+  if (!existsSync(target)) {
+    checkCreatable(dir, target);
+    return;
+  }
+  if (!lstatSync(target).isDirectory()) throw refuse('a folder (or a path that does not exist yet)', `${JSON.stringify(dir)}, which is a file`);
+  const entries = readdirSync(target);
+  if (entries.length === 0) return;
+  if (entries.includes('.git')) throw refuse('a folder of its own', `${JSON.stringify(dir)}, a git working tree`);
+  const manifest = readManifest(target);
+  if (!manifest) {
+    throw refuse(
+      `a new or empty folder, or one synergyflow wrote (it has ${MANIFEST}); choose another path, or empty this one yourself`,
+      `${JSON.stringify(dir)}, which holds ${sample(entries.sort())}`,
+    );
+  }
+  const present = listFiles(target).filter((f) => f !== MANIFEST);
+  const foreign = present.filter((f) => !(f in manifest.files));
+  if (foreign.length > 0) {
+    throw refuse(`a folder holding only what synergyflow wrote there (the rest is yours: move it away, the tool will not delete it)`, `${JSON.stringify(dir)}, which also holds ${sample(foreign)}`);
+  }
+  const edited = present.filter((f) => sha256(readFileSync(join(target, f))) !== manifest.files[f]);
+  if (edited.length > 0 && !opts.force) {
+    throw refuse(`a folder whose files are as synergyflow wrote them, or --force to replace your edits`, `${JSON.stringify(dir)}, where ${sample(edited)} changed since`);
+  }
+}
+
+/** A path that does not exist: its nearest existing parent must be a writable folder. */
+function checkCreatable(dir: string, target: string): void {
+  let parent = dirname(target);
+  while (!existsSync(parent)) parent = dirname(parent);
+  if (!statSync(parent).isDirectory()) throw refuse('a path whose parents are folders', `${JSON.stringify(dir)}, under the file ${parent}`);
+  try {
+    accessSync(parent, constants.W_OK);
+  } catch {
+    throw refuse('a path in a folder you may write to', `${JSON.stringify(dir)}, under ${parent}, which is not writable`);
+  }
+}
+
+/**
+ * Writes files (and the manifest) as folder dir, replacing it as a whole. Call checkOutputDir
+ * first; it is checked again here, in case the folder changed while the command worked.
+ */
+export function writeOutputDir(dir: string, files: FileMap, command: string, opts: OutputOptions = {}): void {
+  checkOutputDir(dir, opts);
+  const target = resolve(dir);
+  mkdirSync(dirname(target), { recursive: true });
+  const staging = `${target}.partial-${process.pid}`;
+  const old = `${target}.old-${process.pid}`;
+  const forgetStaging = removeOnInterrupt(staging);
+  // Interrupted between the two renames: put the old folder back.
+  const forgetRestore = onInterrupt(() => {
+    if (existsSync(old) && !existsSync(target)) renameSync(old, target);
+  });
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const manifest: Manifest = { tool: 'synergyflow', version: GENERATOR_VERSION, command, files: {} };
+    for (const [rel, data] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const path = join(staging, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, data);
+      manifest.files[rel] = sha256(data);
+    }
+    writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    if (existsSync(target)) renameSync(target, old);
+    renameSync(staging, target);
+    rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    if (existsSync(old) && !existsSync(target)) renameSync(old, target);
+    throw err;
+  } finally {
+    forgetStaging();
+    forgetRestore();
+  }
+}
