@@ -1,29 +1,28 @@
 // The `run` flow: validate everything, generate the accelerator, compile the workload, simulate
 // it, check every output against the golden model, and write outputs/*.npy and results.json
 // (all-or-nothing).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { withTempDir } from '../cleanup.ts';
+import { checkSimCycles, LIMITS } from '../limits.ts';
+import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-dir.ts';
 import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { unpackActivations, type MemImage } from '../compiler/layout.ts';
 import { hwParams } from '../arch/params.ts';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
-import { InputError } from '../errors.ts';
-import { generateFiles, writeFilesAtomically, type FileMap } from '../emit/generate.ts';
+import { InputError, ProblemList } from '../errors.ts';
+import { generateFiles, type FileMap } from '../emit/generate.ts';
 import { goldenForward } from '../golden/golden.ts';
 import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
-import { loadWorkloadRef, type Job } from '../model/workload.ts';
+import { BUILTIN_WORKLOAD_PREFIX, loadWorkloadRef, type Job } from '../model/workload.ts';
 import { POLICIES, type Policy } from '../arch/regmap.ts';
-import { buildSimulation, runSimulation, type Simulator } from '../tools/sim.ts';
+import { buildSimulation, runSimulation, simCacheDir, type Simulator } from '../tools/sim.ts';
 import { describeFault } from '../arch/faults.ts';
 import { checkFaultInjection, faultFileText, NO_FAULTS, type FaultInjection } from './fault-injection.ts';
 import { DumpError, parseMemDump, toFreadBytes } from './image-file.ts';
 import { parseSimOutput, type SimReport } from './sim-output.ts';
-
-export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/sim/', import.meta.url));
 
 export interface RunOptions {
   preset?: string;
@@ -39,6 +38,10 @@ export interface RunOptions {
   bytesPerCycle?: number;
   stallPercent?: number;
   budget?: number;
+  /** Replace the tool's own files in --out even when they were edited since. */
+  force?: boolean;
+  /** Skip the cost guards (generator/limits.ts). */
+  allowLarge?: boolean;
   /** Errors the testbench memory injects (none by default). */
   faults?: FaultInjection;
   cacheDir?: string;
@@ -99,21 +102,31 @@ export interface RunResults {
 
 export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const log = opts.log ?? (() => {});
-  // Everything is validated before any work starts.
+  // Everything is validated before any work starts: the config, the output folder, the options,
+  // the workload (its sizes before its tensors are made), and the run's estimated cost.
   const cfg = loadConfig({ preset: opts.preset, config: opts.config });
-  const jobs = loadWorkloadRef(opts.workload);
+  const outOptions: OutputOptions = { force: opts.force, inputs: [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined) };
+  checkOutputDir(opts.out, outOptions);
+  const memory = memorySettings(opts, cfg);
+  checkFaultInjection(memory.faults);
+  const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
+  checkRunOptions(staticGroup, memory, cfg);
+  const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
+  outOptions.inputs = [...outOptions.inputs!, ...jobs.flatMap((j) => j.files ?? [])];
+  checkOutputDir(opts.out, outOptions);
+  if (!opts.allowLarge) {
+    const problems = new ProblemList();
+    checkSimCycles(problems, jobs, cfg.macs, cfg.source);
+    problems.throwIfAny();
+  }
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';
-  const program = compileForPolicy(jobs, cfg, policy);
+  const program = compileForPolicy(jobs, cfg, policy, opts.allowLarge ? undefined : LIMITS.imageBytes);
   opts.alterProgram?.(program);
   const { files } = generateFiles(cfg);
   const compileSeconds = (Date.now() - t0) / 1000;
   log(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(1)} MiB of memory`);
 
-  const memory = memorySettings(opts, cfg);
-  checkFaultInjection(memory.faults);
-  const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
-  checkStaticGroup(staticGroup, cfg);
   const boundCycles = physicalBound(program, cfg, memory.bytesPerCycle);
   const budget = cycleBudget(program, boundCycles, opts.budget);
 
@@ -122,12 +135,12 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     simulator: opts.sim,
     files: simSources(files),
     params: { BUS_BITS: cfg.busBits, IDW: hwParams(cfg).idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
-    cacheDir: opts.cacheDir ?? DEFAULT_CACHE_DIR,
+    cacheDir: opts.cacheDir ?? simCacheDir(),
+    log,
   });
   log(build.cached ? `${opts.sim} build: cached` : `${opts.sim} build: ${build.buildSeconds.toFixed(1)} s`);
 
-  const work = mkdtempSync(join(tmpdir(), 'synergyflow-'));
-  try {
+  return withTempDir('synergyflow-', async (work) => {
     const imagePath = join(work, 'image.bin');
     const dumpPath = join(work, 'dump.hex');
     const faultsPath = join(work, 'faults.txt');
@@ -135,7 +148,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     writeFileSync(faultsPath, faultFileText(memory.faults));
     const dumpLo = program.dumpBase / cfg.busBytes;
     const dumpHi = dumpLo + program.dumpBytes / cfg.busBytes;
-    log(`simulating (seed ${memory.seed}, budget ${budget} cycles)`);
+    log(`simulating (seed ${memory.seed}, budget ${budget} cycles) in ${work}`);
     const sim = await runSimulation(
       build,
       {
@@ -188,16 +201,14 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       }
     }
     outFiles.set('results.json', JSON.stringify(results, null, 2) + '\n');
-    writeFilesAtomically(opts.out, outFiles);
+    writeOutputDir(opts.out, outFiles, 'run', outOptions);
     return results;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The program a run of these jobs executes under a policy. */
-export function compileForPolicy(jobs: Job[], cfg: ResolvedConfig, policy: Policy): Program {
-  return compileWorkload(jobs, cfg, { splitForEngines: policy !== 'monolithic' });
+export function compileForPolicy(jobs: Job[], cfg: ResolvedConfig, policy: Policy, maxImageBytes?: number): Program {
+  return compileWorkload(jobs, cfg, { splitForEngines: policy !== 'monolithic', maxImageBytes });
 }
 
 /** The memory model's settings of a run: the options, else the config's testbench defaults. */
@@ -226,10 +237,16 @@ function nextPow2(n: number): number {
   return 2 ** Math.ceil(Math.log2(n));
 }
 
-function checkStaticGroup(group: number, cfg: ResolvedConfig): void {
-  if (!Number.isInteger(Math.log2(group)) || group > cfg.engines) {
-    throw new InputError([{ file: 'command line', field: '--static-group', expected: `a power of two at most the engine count (${cfg.engines})`, found: String(group) }]);
+/** The options whose ranges depend on the config. */
+function checkRunOptions(staticGroup: number, memory: RunResults['memory'], cfg: ResolvedConfig): void {
+  const problems = new ProblemList();
+  if (!Number.isInteger(Math.log2(staticGroup)) || staticGroup > cfg.engines) {
+    problems.addText('command line', '--static-group', `a power of two at most the engine count (${cfg.engines})`, String(staticGroup));
   }
+  if (!Number.isInteger(memory.bytesPerCycle) || memory.bytesPerCycle < 1 || memory.bytesPerCycle > cfg.busBytes) {
+    problems.addText('command line', '--bytes-per-cycle', `an integer from 1 to one beat (${cfg.busBytes} bytes on ${cfg.source})`, String(memory.bytesPerCycle));
+  }
+  problems.throwIfAny();
 }
 
 export function physicalBound(program: Program, cfg: ResolvedConfig, bytesPerCycle: number): number {

@@ -1,7 +1,9 @@
 // The one place that spawns external programs: execa with argument arrays, never shell strings.
 // A missing tool or a failing run becomes a ToolError that says which tool, and the tail of its
-// output.
-import { execa, ExecaError } from 'execa';
+// output. Each child leads its own process group (Verilator's make and compilers with it), so
+// that an interrupted command can end all of them (generator/cleanup.ts).
+import { execa, ExecaError, type ResultPromise } from 'execa';
+import { killOnInterrupt } from '../cleanup.ts';
 
 export class ToolError extends Error {
   constructor(message: string) {
@@ -27,9 +29,20 @@ function explain(tool: string, opts: RunOptions, err: unknown): ToolError {
   return new ToolError(`${opts.what}: ${(err as Error).message}`);
 }
 
+/** Awaits a child, ended with its process group if the command is interrupted meanwhile. */
+async function tracked<T>(child: ResultPromise, wait: () => Promise<T>): Promise<T> {
+  const forget = child.pid !== undefined ? killOnInterrupt(child.pid) : () => {};
+  try {
+    return await wait();
+  } finally {
+    forget();
+  }
+}
+
 export async function runTool(tool: string, args: string[], opts: RunOptions): Promise<string> {
   try {
-    const result = await execa(tool, args, { cwd: opts.cwd, all: true, maxBuffer: 256 * 1024 * 1024 });
+    const child = execa(tool, args, { cwd: opts.cwd, all: true, maxBuffer: 256 * 1024 * 1024, detached: true });
+    const result = await tracked(child, () => child);
     return result.all ?? '';
   } catch (err) {
     throw explain(tool, opts, err);
@@ -44,7 +57,7 @@ export async function runToolStreaming(
 ): Promise<string[]> {
   const lines: string[] = [];
   try {
-    const child = execa(tool, args, { cwd: opts.cwd, all: true, buffer: false, lines: false });
+    const child = execa(tool, args, { cwd: opts.cwd, all: true, buffer: false, lines: false, detached: true });
     let pending = '';
     child.all?.on('data', (chunk: Buffer) => {
       pending += chunk.toString();
@@ -55,7 +68,7 @@ export async function runToolStreaming(
         opts.onLine?.(line);
       }
     });
-    await child;
+    await tracked(child, () => child);
     if (pending) lines.push(pending);
     return lines;
   } catch (err) {

@@ -1,9 +1,9 @@
 // Runs Yosys and nextpnr-ice40: the pinned WebAssembly builds from npm (@yowasp/*, no system
 // install needed) by default, or the system binaries when asked. Both take a set of input files
 // and return the log and the requested output files.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { withTempDir } from '../cleanup.ts';
 import { runTool, ToolError } from './exec.ts';
 
 export type ToolSource = 'npm' | 'system';
@@ -72,8 +72,7 @@ async function runWasm(
 
 async function runNative(tool: string, what: string, args: string[], inputs: Map<string, string>, outputNames: string[]): Promise<ToolRun> {
   const started = Date.now();
-  const dir = mkdtempSync(join(tmpdir(), `synergyflow-${tool}-`));
-  try {
+  return withTempDir(`synergyflow-${tool}-`, async (dir) => {
     for (const [name, text] of inputs) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), text);
@@ -82,9 +81,7 @@ async function runNative(tool: string, what: string, args: string[], inputs: Map
     const outputs = new Map<string, string>();
     for (const name of outputNames) if (existsSync(join(dir, name))) outputs.set(name, readFileSync(join(dir, name), 'utf8'));
     return { log, outputs, seconds: (Date.now() - started) / 1000 };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Yosys with a script; inputs and outputs are files relative to its working folder. */

@@ -1,13 +1,12 @@
 // Lints generated RTL with verilator --lint-only -Wall; returns the warning lines.
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { withTempDir } from '../cleanup.ts';
 import type { FileMap } from '../emit/generate.ts';
 import { runTool, ToolError } from './exec.ts';
 
-export async function lintDesign(files: FileMap, top = 'sf_top'): Promise<string[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'synergyflow-lint-'));
-  try {
+export function lintDesign(files: FileMap, top = 'sf_top'): Promise<string[]> {
+  return withTempDir('synergyflow-lint-', async (dir) => {
     const sources: string[] = [];
     for (const [path, text] of files) {
       const dst = join(dir, path);
@@ -22,7 +21,5 @@ export async function lintDesign(files: FileMap, top = 'sf_top'): Promise<string
       if (!(err instanceof ToolError) || err.message.includes('not installed')) throw err;
       return err.message.split('\n').filter((l) => l.startsWith('%'));
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -5,11 +5,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeOnInterrupt } from '../cleanup.ts';
 import { runTool, runToolStreaming } from './exec.ts';
 
 export type Simulator = 'verilator' | 'icarus';
 
 export const TB_DIR = fileURLToPath(new URL('../../tb/', import.meta.url));
+
+/** Where simulator builds are cached: $SYNERGYFLOW_CACHE_DIR, else .cache/sim in the project. */
+export function simCacheDir(): string {
+  return process.env.SYNERGYFLOW_CACHE_DIR || fileURLToPath(new URL('../../.cache/sim/', import.meta.url));
+}
 const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb.v'];
 
 export interface SimBuildInput {
@@ -18,6 +24,8 @@ export interface SimBuildInput {
   files: Map<string, string | Uint8Array>;
   params: { BUS_BITS: number; IDW: number; MEM_WORDS: number; ENGINES: number; CHANNELS: number; ADDR_BITS: number };
   cacheDir: string;
+  /** Told when a build (not found in the cache) starts. */
+  log?: (message: string) => void;
 }
 
 export interface SimBuild {
@@ -39,7 +47,9 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   const done = join(dir, 'BUILT');
   if (existsSync(done)) return { simulator: input.simulator, dir, buildSeconds: 0, cached: true };
 
+  input.log?.(`${input.simulator} build of a design not in the cache (${input.cacheDir})`);
   const staging = `${dir}.partial-${process.pid}`;
+  const forget = removeOnInterrupt(staging);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'src'), { recursive: true });
   const sources: string[] = [];
@@ -73,6 +83,8 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
+  } finally {
+    forget();
   }
   return { simulator: input.simulator, dir, buildSeconds: (Date.now() - started) / 1000, cached: false };
 }

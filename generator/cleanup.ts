@@ -1,0 +1,84 @@
+// What an interrupted command must undo: child processes to end and temporary files to remove.
+// Modules register what they create and unregister it when done; the CLI's signal handler calls
+// interruptCleanup() and then exits.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const paths = new Set<string>();
+const children = new Set<number>();
+const actions = new Set<() => void>();
+
+/** A temporary file or folder, removed on interrupt; call the returned function once it is gone or kept. */
+export function removeOnInterrupt(path: string): () => void {
+  paths.add(path);
+  return () => paths.delete(path);
+}
+
+/** Something else to undo on interrupt (restoring a folder moved aside, say). */
+export function onInterrupt(action: () => void): () => void {
+  actions.add(action);
+  return () => actions.delete(action);
+}
+
+/** A child process that leads its own process group, ended with its whole group on interrupt. */
+export function killOnInterrupt(pid: number): () => void {
+  children.add(pid);
+  return () => children.delete(pid);
+}
+
+function signalGroups(signal: NodeJS.Signals): void {
+  for (const pid of children) {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends every registered child process group (SIGTERM, then SIGKILL after `graceMs`), then runs
+ * the registered actions and removes the registered paths.
+ */
+export async function interruptCleanup(graceMs = 2000): Promise<void> {
+  signalGroups('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while ([...children].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  signalGroups('SIGKILL');
+  // Give the kernel a moment to reap them, so nothing writes into the folders removed next.
+  const reaped = Date.now() + 500;
+  while ([...children].some(alive) && Date.now() < reaped) await new Promise((r) => setTimeout(r, 20));
+  children.clear();
+  for (const action of actions) {
+    try {
+      action();
+    } catch {
+      // Best effort: keep undoing the rest.
+    }
+  }
+  actions.clear();
+  for (const path of paths) rmSync(path, { recursive: true, force: true });
+  paths.clear();
+}
+
+/** Runs fn with a fresh temporary folder, removed afterwards (and on interrupt). */
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const forget = removeOnInterrupt(dir);
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+  }
+}
