@@ -6,6 +6,7 @@ import { MIN_PIXEL_SLOTS } from '../config/resolve.ts';
 import { DESC_BYTES, OPCODE_END, OPCODE_LAYER, packDescriptor, type DescriptorValues } from '../arch/descriptor.ts';
 import { traceRecordBytes } from '../arch/regmap.ts';
 import { InputError, ProblemList } from '../errors.ts';
+import { imageSizeProblem } from '../limits.ts';
 import { layerShapes, type Layer, type LayerShape, type Model } from '../model/model.ts';
 import type { Job } from '../model/workload.ts';
 import { actLayout, alignUp, MemImage, packActivations, type ActLayout } from './layout.ts';
@@ -67,6 +68,8 @@ export interface CompileOptions {
    * the m-blocks themselves, so whole tiles are best there.
    */
   splitForEngines?: boolean;
+  /** Refuse a memory image larger than this (bytes), before allocating it. */
+  maxImageBytes?: number;
 }
 
 export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: CompileOptions = {}): Program {
@@ -143,6 +146,12 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
         found: String(addressBits),
       },
     ]);
+  }
+
+  if (options.maxImageBytes !== undefined) {
+    const problems = new ProblemList();
+    imageSizeProblem(problems, total, cfg.source, options.maxImageBytes);
+    problems.throwIfAny();
   }
 
   // Pass 2: fill the image and plan the tasks.

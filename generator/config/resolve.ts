@@ -22,6 +22,27 @@ export interface ResolvedConfig extends Config {
 /** Pipeline slots a compute pass needs at least, so an accumulator is never read before written back. */
 export const MIN_PIXEL_SLOTS = 6;
 
+/** Hardware limits of a configuration, with the reason each exists. */
+export const CONFIG_LIMITS = {
+  /** MACs of the whole accelerator: 8 times the paper-sized design (beyond that, generation,
+   * lint and the Verilator build take longer than this machine class can give). */
+  macs: 16384,
+  /** Words counted by the descriptor's 16-bit loop fields (tile pixels, input words, weight
+   * beats): every count stays below 2^15. */
+  loopWords: 16384,
+  /** On-chip buffer bytes of one engine and of the whole accelerator (FPGA block RAM of the
+   * largest parts is tens of MiB). */
+  engineBufferBytes: 4 * 2 ** 20,
+  totalBufferBytes: 32 * 2 ** 20,
+} as const;
+
+/** On-chip buffer bytes of one engine: two input slots, the weight banks (two slots and the
+ * bias words), the accumulators. */
+export function engineBufferBytes(cfg: Config): number {
+  const beat = (cfg.pe.tn * cfg.dataBits) / 8;
+  return 2 * cfg.buffers.inputWords * beat + cfg.pe.tm * 4 * cfg.buffers.weightWords * beat + cfg.buffers.accWords * cfg.pe.tm * 4;
+}
+
 export function loadConfig(opts: { preset?: string; config?: string }): ResolvedConfig {
   if (opts.preset !== undefined && opts.config !== undefined) {
     throw new InputError([
@@ -94,6 +115,26 @@ function checkCrossFields(cfg: Config, file: string, problems: ProblemList): voi
   if (cfg.buffers.accWords < MIN_PIXEL_SLOTS) {
     problems.add(file, 'buffers.accWords', `at least ${MIN_PIXEL_SLOTS}`, cfg.buffers.accWords);
   }
+  const macs = cfg.engines * cfg.pe.tn * cfg.pe.tm;
+  if (macs > CONFIG_LIMITS.macs) {
+    problems.addText(file, 'engines', `engines * pe.tn * pe.tm (MACs) at most ${CONFIG_LIMITS.macs}`, `${cfg.engines} * ${cfg.pe.tn} * ${cfg.pe.tm} = ${macs}`);
+  }
+  const loopLimits: [string, number, string][] = [
+    ['buffers.inputWords', cfg.buffers.inputWords, String(cfg.buffers.inputWords)],
+    ['buffers.accWords', cfg.buffers.accWords, String(cfg.buffers.accWords)],
+    ['buffers.weightWords', cfg.buffers.weightWords * cfg.pe.tm, `${cfg.buffers.weightWords} (times pe.tm ${cfg.pe.tm} = ${cfg.buffers.weightWords * cfg.pe.tm} weight beats)`],
+  ];
+  for (const [field, words, found] of loopLimits) {
+    if (words > CONFIG_LIMITS.loopWords) {
+      problems.addText(file, field, `at most ${CONFIG_LIMITS.loopWords} words${field === 'buffers.weightWords' ? ' of weight beats' : ''} (the descriptor's 16-bit loop fields count them)`, found);
+    }
+  }
+  const perEngine = engineBufferBytes(cfg);
+  if (perEngine > CONFIG_LIMITS.engineBufferBytes) {
+    problems.addText(file, 'buffers', `at most ${CONFIG_LIMITS.engineBufferBytes / 2 ** 20} MiB of buffers per engine (2 input slots, the weight banks and the accumulators)`, `${(perEngine / 2 ** 20).toFixed(2)} MiB`);
+  } else if (perEngine * cfg.engines > CONFIG_LIMITS.totalBufferBytes) {
+    problems.addText(file, 'engines', `at most ${CONFIG_LIMITS.totalBufferBytes / 2 ** 20} MiB of buffers in all engines`, `${cfg.engines} engines of ${(perEngine / 2 ** 20).toFixed(2)} MiB`);
+  }
   const bytesPerCycle = cfg.testbench.bytesPerCycle;
   if (bytesPerCycle !== undefined && bytesPerCycle > busBits / 8) {
     problems.add(file, 'testbench.bytesPerCycle', `at most one beat (${busBits / 8} bytes)`, bytesPerCycle);
@@ -118,9 +159,10 @@ function expectedFromIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`;
     case 'too_small':
-      return `at least ${String(issue.minimum)}`;
+      // zod's positive() is an exclusive minimum of 0: say what is really allowed.
+      return issue.inclusive === false ? `more than ${String(issue.minimum)}` : `at least ${String(issue.minimum)}`;
     case 'too_big':
-      return `at most ${String(issue.maximum)}`;
+      return issue.inclusive === false ? `less than ${String(issue.maximum)}` : `at most ${String(issue.maximum)}`;
     case 'invalid_union':
     case 'invalid_value':
       return 'values' in issue ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : 'one of 8, 16';

@@ -60,14 +60,18 @@ export const controllerSchema = z
   })
   .default({ window: 4, counters: 256, trace: true });
 
+/** Ranges of the memory model's settings, shared with the command line's options. */
+export const LATENCY_RANGE = { min: 1, max: 1000 } as const;
+export const STALL_PERCENT_RANGE = { min: 0, max: 90 } as const;
+
 export const testbenchSchema = z
   .strictObject({
     /** Cycles from an accepted read address to its first data beat. */
-    latency: z.number().int().min(1).max(1000).default(20),
+    latency: z.number().int().min(LATENCY_RANGE.min).max(LATENCY_RANGE.max).default(20),
     /** Peak bytes the memory model moves per cycle and channel (at most one beat). */
     bytesPerCycle: positiveInt.optional(),
     /** Per-cycle probability (percent) of a random stall on each memory channel. */
-    stallPercent: z.number().int().min(0).max(90).default(0),
+    stallPercent: z.number().int().min(STALL_PERCENT_RANGE.min).max(STALL_PERCENT_RANGE.max).default(0),
   })
   .default({ latency: 20, stallPercent: 0 });
 

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError, ProblemList } from '../errors.ts';
+import { checkBatchSize, checkModelSize } from '../limits.ts';
 import { builtinModel, builtinModelNames, isBuiltinModel, resolveModel } from './builtin.ts';
 import type { Model } from './model.ts';
 import type { Tensor } from './npy.ts';
@@ -20,27 +21,34 @@ export interface Job {
   /** [batch, c, h, w], int8 or int16 per the model's bits. */
   input: Tensor;
   batch: number;
+  /** Files the job was read from (model, weights folder, input), as the workload names them. */
+  files?: string[];
 }
 
 const JOB_KEYS = ['name', 'model', 'weights', 'input', 'batch', 'seed'] as const;
 const MAX_SEED = 2 ** 32 - 1;
 export const BUILTIN_WORKLOAD_PREFIX = 'builtin:';
 
+export interface LoadOptions {
+  /** Skip the cost guards of ../limits.ts. */
+  allowLarge?: boolean;
+}
+
 /** Either "builtin:<model>[:<batch>]" (one job, seed 0) or a path to a workload.json. */
-export function loadWorkloadRef(ref: string): Job[] {
+export function loadWorkloadRef(ref: string, opts: LoadOptions = {}): Job[] {
   if (ref.startsWith(BUILTIN_WORKLOAD_PREFIX)) {
     const [name, batchText] = ref.slice(BUILTIN_WORKLOAD_PREFIX.length).split(':');
     const batch = batchText === undefined ? 1 : Number(batchText);
     if (!Number.isSafeInteger(batch) || batch < 1) {
       throw new InputError([{ file: 'command line', field: '--workload', expected: 'builtin:<model>[:<batch>] with a batch >= 1', found: JSON.stringify(ref) }]);
     }
-    return builtinWorkload(name, batch, 0);
+    return builtinWorkload(name, batch, 0, opts);
   }
-  return loadWorkload(ref);
+  return loadWorkload(ref, opts);
 }
 
 /** A one-job workload running a built-in model on generated weights and input. */
-export function builtinWorkload(modelName: string, batch = 1, seed = 0): Job[] {
+export function builtinWorkload(modelName: string, batch = 1, seed = 0, opts: LoadOptions = {}): Job[] {
   if (!isBuiltinModel(modelName)) {
     throw new InputError([{ file: 'workload', field: 'model', expected: `a built-in model (${builtinModelNames().join(', ')})`, found: JSON.stringify(modelName) }]);
   }
@@ -48,6 +56,11 @@ export function builtinWorkload(modelName: string, batch = 1, seed = 0): Job[] {
     throw new InputError([{ file: 'workload', field: 'batch', expected: 'an integer >= 1', found: String(batch) }]);
   }
   const model = builtinModel(modelName);
+  if (!opts.allowLarge) {
+    const list = new ProblemList();
+    checkBatchSize(list, 'command line', '--workload', model, batch);
+    list.throwIfAny();
+  }
   return [{ name: modelName, model, weights: randomWeights(model, seed), input: randomInput(model, batch, seed), batch }];
 }
 
@@ -58,9 +71,10 @@ interface JobPlan {
   input?: Tensor;
   batch: number;
   seed: number;
+  files: string[];
 }
 
-export function loadWorkload(path: string): Job[] {
+export function loadWorkload(path: string, opts: LoadOptions = {}): Job[] {
   const json = readJsonFile(path, 'workload file');
   const list = new ProblemList();
   if (!isPlainObject(json)) {
@@ -74,10 +88,12 @@ export function loadWorkload(path: string): Job[] {
   if (!Array.isArray(obj.jobs) || obj.jobs.length === 0) {
     list.add(path, 'jobs', 'a non-empty array of jobs', obj.jobs);
   } else {
-    obj.jobs.forEach((raw, i) => plans.push(readJob(list, path, baseDir, `jobs[${i}]`, raw)));
+    obj.jobs.forEach((raw, i) => plans.push(readJob(list, path, baseDir, `jobs[${i}]`, raw, opts)));
     const names = obj.jobs.map((raw, i) => ({ field: `jobs[${i}].name`, name: isPlainObject(raw) && typeof raw.name === 'string' ? raw.name : undefined }));
     checkUniqueNames(list, path, names, 'job');
   }
+  list.throwIfAny();
+  if (!opts.allowLarge) (plans as JobPlan[]).forEach((p, i) => checkBatchSize(list, path, `jobs[${i}].batch`, p.model, p.batch));
   list.throwIfAny();
 
   // Generate only once everything is valid: random VGG-16 weights take a while.
@@ -87,10 +103,11 @@ export function loadWorkload(path: string): Job[] {
     weights: p.weights ?? randomWeights(p.model, p.seed),
     input: p.input ?? randomInput(p.model, p.batch, p.seed),
     batch: p.batch,
+    files: [path, ...p.files],
   }));
 }
 
-function readJob(list: ProblemList, file: string, baseDir: string, at: string, raw: unknown): JobPlan | undefined {
+function readJob(list: ProblemList, file: string, baseDir: string, at: string, raw: unknown, opts: LoadOptions): JobPlan | undefined {
   if (!isPlainObject(raw)) {
     list.add(file, at, 'a job object {"name": ..., "model": ...}', raw);
     return undefined;
@@ -114,6 +131,12 @@ function readJob(list: ProblemList, file: string, baseDir: string, at: string, r
   }
   if (model === undefined) return undefined;
   const m = model;
+  // Sizes first: a weight file is not read, nor are weights generated, for a model too big.
+  if (!opts.allowLarge) {
+    const known = list.items.length;
+    checkModelSize(list, file, `${at}.model: `, m);
+    if (list.items.length > known) return undefined;
+  }
 
   const weights = weightsRef === undefined ? undefined : collect(list, () => loadWeights(relativeTo(baseDir, weightsRef), m));
   const input = inputRef === undefined ? undefined : collect(list, () => loadInput(relativeTo(baseDir, inputRef), m));
@@ -121,7 +144,8 @@ function readJob(list: ProblemList, file: string, baseDir: string, at: string, r
     addText(list, file, `${at}.batch`, `${input.shape[0]} (the first dimension of ${relativeTo(baseDir, inputRef!)}) or no batch`, String(batch));
   }
   if (list.items.length > before) return undefined;
-  return { name: name!, model, weights, input, batch: input ? input.shape[0] : batch ?? 1, seed: seed! };
+  const files = [modelRef, weightsRef, inputRef].filter((r): r is string => r !== undefined && !(r === modelRef && isBuiltinModel(r))).map((r) => relativeTo(baseDir, r));
+  return { name: name!, model, weights, input, batch: input ? input.shape[0] : batch ?? 1, seed: seed!, files };
 }
 
 function modelRefText(): string {
