@@ -1,23 +1,39 @@
-// The synergyflow command line. The only module that reads argv and sets exit codes.
+// The synergyflow command line. The only module that reads argv, handles signals and sets exit
+// codes (generator/cli/exit-codes.ts).
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { interruptCleanup } from '../cleanup.ts';
 import { lintDesign } from '../tools/lint.ts';
 import { loadConfig } from '../config/resolve.ts';
 import { presetNames } from '../config/presets.ts';
-import { generateFiles, writeFilesAtomically } from '../emit/generate.ts';
-import { InputError } from '../errors.ts';
-import { ElaborationError } from '../dsl/module.ts';
+import { LATENCY_RANGE, STALL_PERCENT_RANGE } from '../config/schema.ts';
+import { generateFiles } from '../emit/generate.ts';
+import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
 import { ToolError } from '../tools/exec.ts';
 import { GENERATOR_VERSION } from '../version.ts';
 import { runWorkload } from '../runner/run.ts';
 import { formatRunSummary } from '../runner/summary.ts';
+import { parseFaultRange, type FaultRange } from '../runner/fault-injection.ts';
 import { DEVICES } from '../fpga/devices.ts';
 import { synthesize } from '../fpga/flow.ts';
 import { formatSynthSummary } from '../fpga/summary.ts';
+import { EXIT } from './exit-codes.ts';
+import { describeFailure } from './failure.ts';
 
-const intArg = (name: string, min = 0) => (value: string): number => {
+/** A decimal integer option in [min, max]; anything else (1e3, 0x10, 1.5, out of range) is refused. */
+const intArg = (name: string, min: number, max: number) => (value: string): number => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`${name} must be a decimal integer from ${min} to ${max}, got "${value}"`);
+  }
   return n;
+};
+
+const collectFault = (value: string, previous: FaultRange[] = []): FaultRange[] => {
+  try {
+    return [...previous, parseFaultRange(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 };
 
 function configOptions(cmd: Command): Command {
@@ -26,18 +42,27 @@ function configOptions(cmd: Command): Command {
     .option('--config <file>', 'configuration JSON file (see README: config fields)');
 }
 
+const outHelp = 'output folder: new, empty, or one synergyflow wrote (replaced as a whole; see README: output folders)';
+const forceHelp = 'replace the tool\'s own files in --out even when they were edited since (never files it did not write)';
+
 const program = new Command()
   .name('synergyflow')
   .description('Generate, simulate and check SynergyFlow elastic DNN accelerators.')
-  .version(GENERATOR_VERSION);
+  .version(GENERATOR_VERSION)
+  .option('--debug', 'show stack traces of errors')
+  .exitOverride()
+  .showHelpAfterError('(add --help for usage)');
 
 configOptions(program.command('generate').description('Generate the RTL, register map and file list for a configuration.'))
-  .requiredOption('--out <dir>', 'output folder (replaced as a whole)')
-  .action((opts: { preset?: string; config?: string; out: string }) => {
+  .requiredOption('--out <dir>', outHelp)
+  .option('--force', forceHelp)
+  .action((opts: { preset?: string; config?: string; out: string; force?: boolean }) => {
     const cfg = loadConfig(opts);
+    const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
+    checkOutputDir(opts.out, outOptions);
     const started = Date.now();
     const { files } = generateFiles(cfg);
-    writeFilesAtomically(opts.out, files);
+    writeOutputDir(opts.out, files, 'generate', outOptions);
     console.log(`generated ${files.size} files for ${cfg.source} (${cfg.engines} engine(s), ${cfg.macs} MACs, config hash ${cfg.hash}) in ${Date.now() - started} ms -> ${opts.out}`);
   });
 
@@ -54,28 +79,35 @@ configOptions(program.command('lint').description('Generate a configuration and 
   });
 
 configOptions(program.command('run').description('Generate the accelerator, compile a workload, simulate it and check every output against the golden model.'))
-  .requiredOption('--workload <file>', 'workload.json, or builtin:<model> (one job, batch 1, seed 0)')
+  .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
   .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
-  .requiredOption('--out <dir>', 'output folder for outputs/*.npy and results.json (replaced as a whole)')
+  .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy and results.json`)
+  .option('--force', forceHelp)
   .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
-  .option('--static-group <engines>', 'engines per group under the static policy (a power of two; default half of them)', intArg('--static-group', 1))
-  .option('--seed <n>', 'seed of the memory model\'s random stalls', intArg('--seed'), 1)
-  .option('--latency <cycles>', 'memory read latency (default: the config\'s testbench.latency)', intArg('--latency', 1))
-  .option('--bytes-per-cycle <n>', 'memory bandwidth per channel (default: one beat a cycle)', intArg('--bytes-per-cycle', 1))
-  .option('--stall-percent <n>', 'random stalls on every memory channel, percent of cycles', intArg('--stall-percent'))
-  .option('--budget <cycles>', 'cycle budget before the run is declared hung (default: 20x the estimate)', intArg('--budget', 1))
+  .option('--static-group <engines>', 'engines per group under the static policy (a power of two; default half of them)', intArg('--static-group', 1, 32))
+  .option('--seed <n>', 'seed of the memory model\'s random stalls and faults', intArg('--seed', 0, 2 ** 32 - 1), 1)
+  .option('--latency <cycles>', 'memory read latency (default: the config\'s testbench.latency)', intArg('--latency', LATENCY_RANGE.min, LATENCY_RANGE.max))
+  .option('--bytes-per-cycle <n>', 'memory bandwidth per channel (default: one beat a cycle)', intArg('--bytes-per-cycle', 1, 64))
+  .option('--stall-percent <n>', 'random stalls on every memory channel and the host port, percent of cycles', intArg('--stall-percent', STALL_PERCENT_RANGE.min, STALL_PERCENT_RANGE.max))
+  .option('--budget <cycles>', 'cycle budget before the run is declared hung (default: 20x the estimate)', intArg('--budget', 1, Number.MAX_SAFE_INTEGER))
+  .option('--fault <range>', 'answer reads or writes of a byte range with an error: read|write:LO-HI[:slverr|decerr] (repeatable, up to 8)', collectFault)
+  .option('--fault-read-permille <n>', 'answer this share of read bursts with SLVERR, at random from --seed', intArg('--fault-read-permille', 0, 1000), 0)
+  .option('--fault-write-permille <n>', 'answer this share of write bursts with SLVERR, at random from --seed', intArg('--fault-write-permille', 0, 1000), 0)
+  .option('--allow-large', 'run a workload beyond the cost guards (see README: limits)')
   .option('--quiet', 'print only the summary')
   .action(async (opts) => {
     const log = opts.quiet ? undefined : (m: string) => console.error(`[synergyflow] ${m}`);
-    const results = await runWorkload({ ...opts, log });
+    const faults = { ranges: opts.fault ?? [], readPerMille: opts.faultReadPermille, writePerMille: opts.faultWritePermille };
+    const results = await runWorkload({ ...opts, faults, log });
     console.log(formatRunSummary(results));
-    if (results.status !== 'ok') process.exitCode = 1;
+    if (results.status !== 'ok') process.exitCode = EXIT.failed;
   });
 
 configOptions(program.command('synth').description('Synthesize a configuration with Yosys: netlist, log, utilization report and quality gates; place and route on iCE40.'))
   .addOption(new Option('--target <target>', 'FPGA family').choices(['xc7', 'ice40', 'generic']).makeOptionMandatory())
   .option('--device <name>', `device to compare the resources with (${DEVICES.map((d) => d.name).join(', ')}; default xc7vx690t or ice40up5k)`)
-  .requiredOption('--out <dir>', 'output folder (replaced as a whole)')
+  .requiredOption('--out <dir>', outHelp)
+  .option('--force', forceHelp)
   .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds or the system binaries').choices(['npm', 'system']).default('npm'))
   .option('--no-pnr', 'skip place and route (iCE40)')
   .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
@@ -84,21 +116,28 @@ configOptions(program.command('synth').description('Synthesize a configuration w
     const log = opts.quiet ? undefined : (m: string) => console.error(`[synergyflow] ${m}`);
     const report = await synthesize({ ...opts, log });
     console.log(formatSynthSummary(report));
-    if (!report.passed) process.exitCode = 1;
+    if (!report.passed) process.exitCode = EXIT.failed;
   });
 
-program.showHelpAfterError();
+// Interrupts: end child processes, remove temporary files, leave --out as it was. A second
+// signal while cleaning up exits at once.
+let interrupted = false;
+for (const [signal, code] of [['SIGINT', EXIT.sigint], ['SIGTERM', EXIT.sigterm]] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(code);
+    interrupted = true;
+    console.error(`\n[synergyflow] ${signal}: stopping, cleaning up`);
+    void interruptCleanup().finally(() => process.exit(code));
+  });
+}
 
+const debug = process.argv.includes('--debug');
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof InputError) {
-    console.error(`error: ${err.problems.length === 1 ? 'invalid input' : `${err.problems.length} problems in the input`}:\n  ${err.message.split('\n').join('\n  ')}`);
-    process.exitCode = 2;
-  } else if (err instanceof ToolError || err instanceof ElaborationError) {
-    console.error(`error: ${err.message}`);
-    process.exitCode = 3;
-  } else {
-    throw err;
+  if (!interrupted) {
+    const failure = describeFailure(err, debug);
+    if (failure.message) console.error(failure.message);
+    process.exitCode = failure.code;
   }
 }

@@ -1,0 +1,17 @@
+// The exit codes of every synergyflow command: one table that the CLI uses and the README
+// documents.
+export const EXIT = {
+  /** Everything worked (run: every output matched the golden model). */
+  ok: 0,
+  /** A result is wrong or the hardware failed: a mismatch, a hardware error, a hang, a failed synthesis gate. */
+  failed: 1,
+  /** Bad input: a usage error, a bad file or field, a limit exceeded, an unsafe output folder. */
+  badInput: 2,
+  /** A tool (Verilator, Icarus, Yosys, nextpnr) is missing or failed. */
+  tool: 3,
+  /** A bug in synergyflow. */
+  internal: 4,
+  /** Interrupted by SIGINT (Ctrl-C) or SIGTERM, after cleaning up. */
+  sigint: 130,
+  sigterm: 143,
+} as const;
