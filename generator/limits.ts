@@ -10,7 +10,7 @@ export const LIMITS = {
   /** Bytes of a job's weights and activations together, and of the compiled memory image (1 GiB:
    * the simulated memory holds up to twice that, rounded up to a power of two). */
   imageBytes: 2 ** 30,
-  /** Simulated cycles a run is estimated to take (about 20 minutes of Verilator on `default`). */
+  /** Simulated cycles a run is estimated to take (over an hour of Verilator on `default`). */
   simCycles: 1e9,
 } as const;
 
