@@ -20,7 +20,7 @@ export interface ResolvedConfig extends Config {
 }
 
 /** Pipeline slots a compute pass needs at least, so an accumulator is never read before written back. */
-export const MIN_PIXEL_SLOTS = 6;
+export const MIN_PIXEL_SLOTS = 2;
 
 /** Hardware limits of a configuration, with the reason each exists. */
 export const CONFIG_LIMITS = {
