@@ -71,7 +71,7 @@ field('wait_id', 25, 8, 8, 'dependency counter this task waits on');
 field('wait_en', 25, 16, 1, 'the task waits until counter wait_id reaches wait_count');
 field('wait_count', 26, 0, 16, 'value counter wait_id must reach before the task may start');
 field('pref_engines', 27, 0, 8, 'engines the task can use well (elastic policy; 0: all)');
-field('bw_weight', 27, 8, 4, 'arbitration weight of the task on its memory channels (bandwidth share; 0 counts as 1)');
+field('bulk', 27, 8, 1, 'the task is bandwidth-bound: its memory requests yield to those of compute-bound tasks');
 field('job_id', 28, 0, 8, 'job index (for people reading the task list)');
 field('layer_id', 28, 8, 8, 'layer index (for people reading the task list)');
 

@@ -4,7 +4,7 @@
 import type { ModuleInterface, PortDef } from '../dsl/module.ts';
 import { addressFields, descriptorFields, fieldBitOffset, loopFields, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
 import { FAULT_CODES, faultParamName } from './faults.ts';
-import { clog2, type HwParams } from './params.ts';
+import { clog2, crossbarMap, type HwParams } from './params.ts';
 
 export interface LeafModule extends ModuleInterface {
   ports: PortDef[];
@@ -55,6 +55,19 @@ const readPorts = (p: HwParams, prefix = ''): PortDef[] => [
   out(`${prefix}r_ready_o`),
 ];
 
+/** n read ports side by side, each signal packed port by port (port 0 lowest). */
+const readPortsN = (p: HwParams, n: number): PortDef[] => [
+  outVec('ar_addr_o', n * p.addrBits),
+  outVec('ar_len_o', n * 8),
+  outVec('ar_valid_o', n),
+  inpVec('ar_ready_i', n),
+  inpVec('r_data_i', n * p.busBits),
+  inpVec('r_resp_i', n * 2),
+  inpVec('r_last_i', n),
+  inpVec('r_valid_i', n),
+  outVec('r_ready_o', n),
+];
+
 const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
   out(`${prefix}aw_addr_o`, p.addrBits),
   out(`${prefix}aw_len_o`, 8),
@@ -96,20 +109,23 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ports: [inp('addr_low_i', 12), inp('beats_left_i', 16), out('beats_o', 16)],
   };
 
-  const loader: LeafModule = {
-    name: 'sf_loader',
-    doc: 'Fills buffer slots with weights, input tiles and biases over an AXI4 read port.',
-    template: 'sf_loader.v.hbs',
+  const portBankBits = Math.max(1, clog2(p.portBanks));
+  const biasPortBeats = p.biasBeats / p.loadPorts;
+  const biasPortIdxBits = Math.max(1, clog2(biasPortBeats));
+  const loadPort: LeafModule = {
+    name: 'sf_load_port',
+    doc: 'One read port of the loader: its share of the weights and biases, and input tiles, over one memory channel.',
+    template: 'sf_load_port.v.hbs',
     localparams: [
       ['AW', p.addrBits],
       ['BUS_BYTES', p.busBytes],
       ['LOG_BUS_BYTES', p.logBusBytes],
-      ['TM', p.tm],
-      ['LOG_TM', p.logTm],
+      ['G', p.portBanks],
+      ['BANK_W', portBankBits],
       ['IN_AW', p.inAddrBits],
       ['W_AW', p.wAddrBits],
-      ['BIAS_BEATS', p.biasBeats],
-      ['BIAS_IDX_W', p.biasIdxBits],
+      ['BIAS_BEATS', biasPortBeats],
+      ['BIAS_IDX_W', biasPortIdxBits],
       ['FIFO_DEPTH', p.loadFifoDepth],
       ['FIFO_AW', clog2(p.loadFifoDepth)],
     ],
@@ -136,16 +152,75 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       out('in_we_o'),
       out('in_waddr_o', p.inAddrBits),
       out('in_wdata_o', p.busBits),
-      outVec('w_we_o', p.tm),
+      out('w_we_o'),
+      out('w_bank_o', portBankBits),
       out('w_waddr_o', p.wAddrBits),
       out('w_wdata_o', p.busBits),
       out('bias_we_o'),
       out('bias_slot_o'),
-      out('bias_idx_o', p.biasIdxBits),
+      out('bias_idx_o', biasPortIdxBits),
       out('bias_wdata_o', p.busBits),
-      out('filled_o'),
-      out('filled_slot_o'),
-      out('in_filled_o'),
+      out('done_o'),
+      out('done_slot_o'),
+      out('in_done_o'),
+      out('in_done_slot_o'),
+      out('idle_o'),
+      out('error_o'),
+    ],
+  };
+
+  const np = p.loadPorts;
+  const loader: LeafModule = {
+    name: 'sf_loader',
+    doc: 'Fills buffer slots with weights, input tiles and biases over several AXI4 read ports.',
+    template: 'sf_loader.v.hbs',
+    localparams: [
+      ['AW', p.addrBits],
+      ['BUS_BITS', p.busBits],
+      ['BUS_BYTES', p.busBytes],
+      ['LOG_BUS_BYTES', p.logBusBytes],
+      ['P', np],
+      ['LOG_P', clog2(np)],
+      ['BANK_W', portBankBits],
+      ['IN_AW', p.inAddrBits],
+      ['W_AW', p.wAddrBits],
+      ['BIAS_PORT_BEATS', biasPortBeats],
+      ['BIAS_IDX_W', biasPortIdxBits],
+    ],
+    context: { multiPort: np > 1 },
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('clear_i'),
+      inp('abort_i'),
+      inp('cmd_valid_i'),
+      out('cmd_ready_o'),
+      inp('cmd_slot_i'),
+      inp('cmd_last_i'),
+      inp('cmd_input_i'),
+      inp('cmd_w_addr_i', p.addrBits),
+      inp('cmd_in_addr_i', p.addrBits),
+      inp('cmd_bias_addr_i', p.addrBits),
+      inp('w_beats_i', p.loopBits),
+      inp('in_ystride_i', p.addrBits),
+      inp('load_rows_i', p.loopBits),
+      inp('load_cols_i', p.loopBits),
+      inp('in_dst_first_i', p.loopBits),
+      inp('in_tile_cols_i', p.loopBits),
+      ...readPortsN(p, np),
+      out('in_we_o'),
+      out('in_waddr_o', p.inAddrBits),
+      out('in_wdata_o', p.busBits),
+      outVec('w_we_o', np),
+      outVec('w_bank_o', np * portBankBits),
+      outVec('w_waddr_o', np * p.wAddrBits),
+      outVec('w_wdata_o', np * p.busBits),
+      outVec('bias_we_o', np),
+      outVec('bias_slot_o', np),
+      outVec('bias_idx_o', np * biasPortIdxBits),
+      outVec('bias_wdata_o', np * p.busBits),
+      outVec('filled_o', 2),
+      outVec('in_filled_o', 2),
       out('idle_o'),
       out('error_o'),
     ],
@@ -278,9 +353,11 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['IN_AW', p.inAddrBits],
       ['W_AW', p.wAddrBits],
       ['ACC_AW', p.accAddrBits],
-      ['BIAS_IDX_W', p.biasIdxBits],
+      ['BIAS_IDX_W', Math.max(1, clog2(p.biasBeats / p.loadPorts))],
       ['ACC_DEPTH', p.accDepth],
       ['W_DEPTH', p.wDepth],
+      ['P', p.loadPorts],
+      ['BANK_W', Math.max(1, clog2(p.portBanks))],
       ['DESC_BEAT_W', descBeatBits],
       // Member indices stay below the engine count and group sizes at or below it: masks that
       // let synthesis drop the shift-add terms of bits that are always zero.
@@ -308,20 +385,18 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       out('bc_we_o'),
       out('bc_waddr_o', p.inAddrBits),
       out('bc_wdata_o', p.busBits),
-      out('bc_in_filled_o'),
-      out('bc_slot_o'),
+      outVec('bc_in_filled_o', 2),
       inp('bc_we_i'),
       inp('bc_waddr_i', p.inAddrBits),
       inp('bc_wdata_i', p.busBits),
-      inp('bc_in_filled_i'),
-      inp('bc_slot_i'),
-      ...readPorts(p),
+      inpVec('bc_in_filled_i', 2),
+      ...readPortsN(p, p.loadPorts),
       ...writePorts(p),
     ],
   };
 
   // Fields the controller keeps per window entry (the descriptors themselves stay in its RAM).
-  const ctrlFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bw_weight', 'm_count'];
+  const ctrlFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bulk', 'm_count'];
   const opcode = descriptorFields.find((f) => f.name === 'opcode');
   if (!opcode || fieldPlace(opcode).beat !== 0) throw new Error('the opcode must arrive in the first beat of a descriptor');
   const place = (name: string) => fieldPlace(descriptorFields.find((f) => f.name === name)!);
@@ -358,8 +433,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['NE', engines],
       ['LOG_NE', Math.floor(Math.log2(engines))],
       ['LW', p.engineBits],
-      ['NC', p.channels],
-      ['CW', p.chanBits],
       ['WIN', p.window],
       ['WIN_W', Math.max(1, clog2(p.window))],
       ['NCNT', p.counters],
@@ -396,8 +469,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       out('eng_group_size_o', 8),
       out('eng_member_o', engines * 8),
       out('eng_leader_o', engines * p.engineBits),
-      out('eng_chan_o', engines * p.chanBits),
-      out('eng_weight_o', engines * 4),
+      outVec('eng_bulk_o', engines),
       out('eng_abort_o'),
       inpVec('eng_busy_i', engines),
       inpVec('eng_bad_desc_i', engines),
@@ -456,69 +528,85 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
   };
 
-  const nr = p.masters;
+  const nrr = p.readRequesters;
+  const nwr = p.writeRequesters;
   const nc = p.channels;
+  const map = crossbarMap(p);
+  // Slot maps as Verilog constants: per channel and slot, requester + 1 (0: empty), channel 0 in
+  // the lowest bits.
+  const mapWidth = clog2(Math.max(nrr, nwr) + 1);
+  const mapLiteral = (lists: number[][], slots: number) => {
+    let value = 0n;
+    for (let c = lists.length - 1; c >= 0; c--) {
+      for (let k = slots - 1; k >= 0; k--) value = (value << BigInt(mapWidth)) | BigInt(k < lists[c].length ? lists[c][k] + 1 : 0);
+    }
+    return `${lists.length * slots * mapWidth}'h${value.toString(16)}`;
+  };
   const xbar: LeafModule = {
     name: 'sf_mem_xbar',
-    doc: 'Memory interconnect: every requester to its selected channel, weighted round-robin per channel.',
+    doc: 'Memory interconnect: each requester on its own channel, round-robin per channel with bulk transfers last.',
     template: 'sf_mem_xbar.v.hbs',
     localparams: [
-      ['NR', nr],
       ['NC', nc],
-      ['CW', p.chanBits],
+      // Slots per channel for reads and for writes: a power of two, so a slot number (the
+      // AXI ID) indexes them exactly.
+      ['NS', p.channelSlots],
+      ['SW', p.idBits],
+      ['MW', mapWidth],
       ['IDW', p.idBits],
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],
     ],
+    context: { rdMap: mapLiteral(map.read, p.channelSlots), wrMap: mapLiteral(map.write, p.channelSlots) },
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
-      inp('chan_sel_i', nr * p.chanBits),
-      inp('weight_i', nr * 4),
-      inp('ar_addr_i', nr * p.addrBits),
-      inp('ar_len_i', nr * 8),
-      inpVec('ar_valid_i', nr),
-      outVec('ar_ready_o', nr),
-      out('r_data_o', nr * p.busBits),
-      out('r_resp_o', nr * 2),
-      outVec('r_last_o', nr),
-      outVec('r_valid_o', nr),
-      inpVec('r_ready_i', nr),
-      inp('aw_addr_i', nr * p.addrBits),
-      inp('aw_len_i', nr * 8),
-      inpVec('aw_valid_i', nr),
-      outVec('aw_ready_o', nr),
-      inp('w_data_i', nr * p.busBits),
-      inpVec('w_last_i', nr),
-      inpVec('w_valid_i', nr),
-      outVec('w_ready_o', nr),
-      out('b_resp_o', nr * 2),
-      outVec('b_valid_o', nr),
-      inpVec('b_ready_i', nr),
+      inp('rd_bulk_i', nrr),
+      inp('wr_bulk_i', nwr),
+      inp('ar_addr_i', nrr * p.addrBits),
+      inp('ar_len_i', nrr * 8),
+      inp('ar_valid_i', nrr),
+      out('ar_ready_o', nrr),
+      out('r_data_o', nrr * p.busBits),
+      out('r_resp_o', nrr * 2),
+      out('r_last_o', nrr),
+      out('r_valid_o', nrr),
+      inp('r_ready_i', nrr),
+      inp('aw_addr_i', nwr * p.addrBits),
+      inp('aw_len_i', nwr * 8),
+      inp('aw_valid_i', nwr),
+      out('aw_ready_o', nwr),
+      inp('w_data_i', nwr * p.busBits),
+      inp('w_last_i', nwr),
+      inp('w_valid_i', nwr),
+      out('w_ready_o', nwr),
+      out('b_resp_o', nwr * 2),
+      out('b_valid_o', nwr),
+      inp('b_ready_i', nwr),
       out('ch_ar_addr_o', nc * p.addrBits),
       out('ch_ar_len_o', nc * 8),
       out('ch_ar_id_o', nc * p.idBits),
-      outVec('ch_ar_valid_o', nc),
-      inpVec('ch_ar_ready_i', nc),
+      out('ch_ar_valid_o', nc),
+      inp('ch_ar_ready_i', nc),
       inp('ch_r_data_i', nc * p.busBits),
       inp('ch_r_resp_i', nc * 2),
-      inpVec('ch_r_last_i', nc),
+      inp('ch_r_last_i', nc),
       inp('ch_r_id_i', nc * p.idBits),
-      inpVec('ch_r_valid_i', nc),
-      outVec('ch_r_ready_o', nc),
+      inp('ch_r_valid_i', nc),
+      out('ch_r_ready_o', nc),
       out('ch_aw_addr_o', nc * p.addrBits),
       out('ch_aw_len_o', nc * 8),
       out('ch_aw_id_o', nc * p.idBits),
-      outVec('ch_aw_valid_o', nc),
-      inpVec('ch_aw_ready_i', nc),
+      out('ch_aw_valid_o', nc),
+      inp('ch_aw_ready_i', nc),
       out('ch_w_data_o', nc * p.busBits),
-      outVec('ch_w_last_o', nc),
-      outVec('ch_w_valid_o', nc),
-      inpVec('ch_w_ready_i', nc),
+      out('ch_w_last_o', nc),
+      out('ch_w_valid_o', nc),
+      inp('ch_w_ready_i', nc),
       inp('ch_b_resp_i', nc * 2),
       inp('ch_b_id_i', nc * p.idBits),
-      inpVec('ch_b_valid_i', nc),
-      outVec('ch_b_ready_o', nc),
+      inp('ch_b_valid_i', nc),
+      out('ch_b_ready_o', nc),
     ],
   };
 
@@ -540,13 +628,11 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inpVec('bc_we_i', ne),
       inp('bc_waddr_i', ne * p.inAddrBits),
       inp('bc_wdata_i', ne * p.busBits),
-      inpVec('bc_in_filled_i', ne),
-      inpVec('bc_slot_i', ne),
+      inp('bc_in_filled_i', ne * 2),
       outVec('bc_we_o', ne),
       out('bc_waddr_o', ne * p.inAddrBits),
       out('bc_wdata_o', ne * p.busBits),
-      outVec('bc_in_filled_o', ne),
-      outVec('bc_slot_o', ne),
+      out('bc_in_filled_o', ne * 2),
       out('group_in_ready_o', ne * 2),
     ],
   };
@@ -554,5 +640,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loader, compute, writer, engine, controller, csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, compute, writer, engine, controller, csr, xbar, groupBus };
 }

@@ -30,6 +30,11 @@ export interface HwParams {
   inDepth: number;
   biasBeats: number;
   biasIdxBits: number;
+  /** Read ports of each engine's loader, each on its own memory channel: as many as there are
+   * channels, but each port owns whole bias beats of weight banks (tm / loadPorts banks). */
+  loadPorts: number;
+  /** Weight banks each load port fills. */
+  portBanks: number;
   maxBurst: number;
   loadFifoDepth: number;
   writeLenDepth: number;
@@ -43,9 +48,13 @@ export interface HwParams {
   traceBits: number;
   traceBeats: number;
   traceBytes: number;
-  /** Memory requesters: the controller, then each engine; their ID width on the channels. */
-  masters: number;
+  /** Read requesters (the controller, then each engine's load ports) and write requesters (the
+   * controller, then each engine); the AXI ID width that numbers a channel's requesters, and the
+   * slots (2^idBits) each channel has for them. */
+  readRequesters: number;
+  writeRequesters: number;
   idBits: number;
+  channelSlots: number;
   engines: number;
   channels: number;
   /** Width of a channel number and of an engine number (at least 1). */
@@ -66,12 +75,42 @@ export function clog2(n: number): number {
   return bits;
 }
 
+/** Read ports per engine (see HwParams.loadPorts); the compiler lays weights out port by port. */
+export function loadPorts(cfg: ResolvedConfig): number {
+  const biasPerBeat = cfg.busBits / 32;
+  return Math.max(1, Math.min(cfg.memory.channels, cfg.pe.tm / biasPerBeat));
+}
+
+/** The memory channel of engine e's load port c: engines' port 0 (input tiles, and the engine's
+ * writes) spread over the channels, and each engine's ports over distinct channels. */
+export function portChannel(p: Pick<HwParams, 'loadPorts' | 'channels'>, engine: number, port: number): number {
+  const n = p.loadPorts;
+  return (engine * n + port + Math.floor((engine * n) / p.channels)) % p.channels;
+}
+
+/**
+ * The crossbar's fixed map. Read requesters: 0 the controller, 1 + e * loadPorts + c engine e's
+ * port c; write requesters: 0 the controller, 1 + e engine e (on its port 0's channel). Per
+ * channel, the requesters of its slots (the slot is the AXI ID); the controller is on channel 0.
+ */
+export function crossbarMap(p: Pick<HwParams, 'loadPorts' | 'channels' | 'engines'>): { read: number[][]; write: number[][] } {
+  const read: number[][] = Array.from({ length: p.channels }, (_, c) => (c === 0 ? [0] : []));
+  const write: number[][] = Array.from({ length: p.channels }, (_, c) => (c === 0 ? [0] : []));
+  for (let e = 0; e < p.engines; e++) {
+    for (let port = 0; port < p.loadPorts; port++) read[portChannel(p, e, port)].push(1 + e * p.loadPorts + port);
+    write[portChannel(p, e, 0)].push(1 + e);
+  }
+  return { read, write };
+}
+
 export function hwParams(cfg: ResolvedConfig): HwParams {
   const busBits = cfg.busBits;
   const descBits = DESC_BYTES * 8;
   const descBeats = descBits / busBits;
   const traceBytes = traceRecordBytes(cfg);
-  const masters = 1 + cfg.engines;
+  const ports = loadPorts(cfg);
+  const map = crossbarMap({ loadPorts: ports, channels: cfg.memory.channels, engines: cfg.engines });
+  const idBits = Math.max(1, clog2(Math.max(...map.read.map((r) => r.length), ...map.write.map((w) => w.length))));
   const biasBeats = (cfg.pe.tm * 32) / busBits;
   return {
     addrBits: cfg.memory.addressBits,
@@ -94,6 +133,8 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     inDepth: cfg.buffers.inputWords,
     biasBeats,
     biasIdxBits: Math.max(1, clog2(biasBeats)),
+    loadPorts: ports,
+    portBanks: cfg.pe.tm / ports,
     maxBurst: cfg.memory.maxBurst,
     loadFifoDepth: cfg.memory.maxOutstanding,
     writeLenDepth: 8,
@@ -106,8 +147,10 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     traceBits: traceBytes * 8,
     traceBeats: (traceBytes * 8) / busBits,
     traceBytes,
-    masters,
-    idBits: Math.max(1, clog2(masters)),
+    readRequesters: 1 + cfg.engines * ports,
+    writeRequesters: 1 + cfg.engines,
+    idBits,
+    channelSlots: 2 ** idBits,
     engines: cfg.engines,
     channels: cfg.memory.channels,
     chanBits: Math.max(1, clog2(cfg.memory.channels)),

@@ -1,6 +1,6 @@
 // The accelerator top level, built with the elaboration DSL: register block, controller,
 // engines, and the arbiters that put the internal masters onto the AXI4 memory port.
-import { ModuleBuilder, cat, lit, raw, ref, slice, type Expr, type StructuralModule } from '../dsl/module.ts';
+import { ModuleBuilder, bit, cat, lit, raw, ref, slice, type Expr, type StructuralModule } from '../dsl/module.ts';
 import type { LeafModule } from './leaves.ts';
 import type { HwParams } from './params.ts';
 
@@ -8,7 +8,6 @@ type Leaves = Record<string, LeafModule>;
 
 export function buildTop(p: HwParams, engines: number, leaves: Leaves): StructuralModule {
   const top = new ModuleBuilder('sf_top', 'SynergyFlow accelerator: AXI4-Lite control slave, AXI4 memory master.');
-  const nm = p.masters;
 
   top.input('clk_i', 1, 'clock');
   top.input('rst_ni', 1, 'asynchronous reset, active low');
@@ -35,7 +34,6 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   // AXI4 memory masters: NC channels, each signal packed channel by channel (channel 0 lowest).
   const nc = p.channels;
   const ne = engines;
-  const nr = p.masters;
   const m = {
     araddr: top.output('m_axi_araddr_o', nc * p.addrBits),
     arlen: top.output('m_axi_arlen_o', nc * 8),
@@ -81,39 +79,46 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   top.assign(m.awburst, repeat(1n, 2, nc));
   top.assign(m.wstrb, repeat((1n << BigInt(p.busBytes)) - 1n, p.busBytes, nc));
 
-  // Memory requesters: index 0 is the controller, 1 + e is engine e.
+  // Memory requesters: read requester 0 is the controller and 1 + e * P + c engine e's load
+  // port c; write requester 0 is the controller and 1 + e engine e.
+  const np = p.loadPorts;
+  const nrr = p.readRequesters;
+  const nwr = p.writeRequesters;
   const rq = {
-    araddr: top.wire('rq_ar_addr', nr * p.addrBits),
-    arlen: top.wire('rq_ar_len', nr * 8),
-    arvalid: top.wire('rq_ar_valid', nr),
-    arready: top.wire('rq_ar_ready', nr),
-    rdata: top.wire('rq_r_data', nr * p.busBits),
-    rresp: top.wire('rq_r_resp', nr * 2),
-    rlast: top.wire('rq_r_last', nr),
-    rvalid: top.wire('rq_r_valid', nr),
-    rready: top.wire('rq_r_ready', nr),
-    awaddr: top.wire('rq_aw_addr', nr * p.addrBits),
-    awlen: top.wire('rq_aw_len', nr * 8),
-    awvalid: top.wire('rq_aw_valid', nr),
-    awready: top.wire('rq_aw_ready', nr),
-    wdata: top.wire('rq_w_data', nr * p.busBits),
-    wlast: top.wire('rq_w_last', nr),
-    wvalid: top.wire('rq_w_valid', nr),
-    wready: top.wire('rq_w_ready', nr),
-    bresp: top.wire('rq_b_resp', nr * 2),
-    bvalid: top.wire('rq_b_valid', nr),
-    bready: top.wire('rq_b_ready', nr),
+    araddr: top.wire('rq_ar_addr', nrr * p.addrBits),
+    arlen: top.wire('rq_ar_len', nrr * 8),
+    arvalid: top.wire('rq_ar_valid', nrr),
+    arready: top.wire('rq_ar_ready', nrr),
+    rdata: top.wire('rq_r_data', nrr * p.busBits),
+    rresp: top.wire('rq_r_resp', nrr * 2),
+    rlast: top.wire('rq_r_last', nrr),
+    rvalid: top.wire('rq_r_valid', nrr),
+    rready: top.wire('rq_r_ready', nrr),
+    awaddr: top.wire('rq_aw_addr', nwr * p.addrBits),
+    awlen: top.wire('rq_aw_len', nwr * 8),
+    awvalid: top.wire('rq_aw_valid', nwr),
+    awready: top.wire('rq_aw_ready', nwr),
+    wdata: top.wire('rq_w_data', nwr * p.busBits),
+    wlast: top.wire('rq_w_last', nwr),
+    wvalid: top.wire('rq_w_valid', nwr),
+    wready: top.wire('rq_w_ready', nwr),
+    bresp: top.wire('rq_b_resp', nwr * 2),
+    bvalid: top.wire('rq_b_valid', nwr),
+    bready: top.wire('rq_b_ready', nwr),
   };
-  const requesterPorts = (i: number): Record<string, Expr> => ({
-    ar_addr_o: slice('rq_ar_addr', i * p.addrBits, p.addrBits),
-    ar_len_o: slice('rq_ar_len', i * 8, 8),
-    ar_valid_o: slice('rq_ar_valid', i, 1),
-    ar_ready_i: slice('rq_ar_ready', i, 1),
-    r_data_i: slice('rq_r_data', i * p.busBits, p.busBits),
-    r_resp_i: slice('rq_r_resp', i * 2, 2),
-    r_last_i: slice('rq_r_last', i, 1),
-    r_valid_i: slice('rq_r_valid', i, 1),
-    r_ready_o: slice('rq_r_ready', i, 1),
+  /** Read requesters first .. first + n - 1, as one requester's packed ports. */
+  const readRequesterPorts = (first: number, n: number): Record<string, Expr> => ({
+    ar_addr_o: slice('rq_ar_addr', first * p.addrBits, n * p.addrBits),
+    ar_len_o: slice('rq_ar_len', first * 8, n * 8),
+    ar_valid_o: slice('rq_ar_valid', first, n),
+    ar_ready_i: slice('rq_ar_ready', first, n),
+    r_data_i: slice('rq_r_data', first * p.busBits, n * p.busBits),
+    r_resp_i: slice('rq_r_resp', first * 2, n * 2),
+    r_last_i: slice('rq_r_last', first, n),
+    r_valid_i: slice('rq_r_valid', first, n),
+    r_ready_o: slice('rq_r_ready', first, n),
+  });
+  const writeRequesterPorts = (i: number): Record<string, Expr> => ({
     aw_addr_o: slice('rq_aw_addr', i * p.addrBits, p.addrBits),
     aw_len_o: slice('rq_aw_len', i * 8, 8),
     aw_valid_o: slice('rq_aw_valid', i, 1),
@@ -147,8 +152,7 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   const engGroupSize = top.wire('eng_group_size', 8);
   const engMember = top.wire('eng_member', ne * 8);
   const engLeader = top.wire('eng_leader', ne * p.engineBits);
-  const engChan = top.wire('eng_chan', ne * p.chanBits);
-  const engWeight = top.wire('eng_weight', ne * 4);
+  const engBulk = top.wire('eng_bulk', ne, 'the engine\'s task is bandwidth-bound: its memory requests yield');
   const engBusy = top.wire('eng_busy', ne);
   const engComputing = top.wire('eng_computing', ne);
   const engBadDesc = top.wire('eng_bad_desc', ne, 'engine found its descriptor out of range');
@@ -160,13 +164,11 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   top.wire('bc_we_out', ne);
   top.wire('bc_waddr_out', ne * p.inAddrBits);
   top.wire('bc_wdata_out', ne * p.busBits);
-  top.wire('bc_in_filled_out', ne);
-  top.wire('bc_slot_out', ne);
+  top.wire('bc_in_filled_out', ne * 2, 'per engine and slot: its input tile arrived');
   top.wire('bc_we_in', ne);
   top.wire('bc_waddr_in', ne * p.inAddrBits);
   top.wire('bc_wdata_in', ne * p.busBits);
-  top.wire('bc_in_filled_in', ne);
-  top.wire('bc_slot_in', ne);
+  top.wire('bc_in_filled_in', ne * 2);
 
   top.instance(leaves.csr, 'u_csr', {
     clk_i: clk,
@@ -223,13 +225,13 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     eng_group_size_o: engGroupSize,
     eng_member_o: engMember,
     eng_leader_o: engLeader,
-    eng_chan_o: engChan,
-    eng_weight_o: engWeight,
+    eng_bulk_o: engBulk,
     eng_abort_o: engAbort,
     eng_busy_i: engBusy,
     eng_bad_desc_i: engBadDesc,
     eng_bus_error_i: engBusError,
-    ...requesterPorts(0),
+    ...readRequesterPorts(0, 1),
+    ...writeRequesterPorts(0),
   });
 
   for (let e = 0; e < ne; e++) {
@@ -252,14 +254,13 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
       bc_we_o: slice('bc_we_out', e, 1),
       bc_waddr_o: slice('bc_waddr_out', e * p.inAddrBits, p.inAddrBits),
       bc_wdata_o: slice('bc_wdata_out', e * p.busBits, p.busBits),
-      bc_in_filled_o: slice('bc_in_filled_out', e, 1),
-      bc_slot_o: slice('bc_slot_out', e, 1),
+      bc_in_filled_o: slice('bc_in_filled_out', e * 2, 2),
       bc_we_i: slice('bc_we_in', e, 1),
       bc_waddr_i: slice('bc_waddr_in', e * p.inAddrBits, p.inAddrBits),
       bc_wdata_i: slice('bc_wdata_in', e * p.busBits, p.busBits),
-      bc_in_filled_i: slice('bc_in_filled_in', e, 1),
-      bc_slot_i: slice('bc_slot_in', e, 1),
-      ...requesterPorts(1 + e),
+      bc_in_filled_i: slice('bc_in_filled_in', e * 2, 2),
+      ...readRequesterPorts(1 + e * np, np),
+      ...writeRequesterPorts(1 + e),
     });
   }
 
@@ -271,21 +272,19 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     bc_waddr_i: ref('bc_waddr_out'),
     bc_wdata_i: ref('bc_wdata_out'),
     bc_in_filled_i: ref('bc_in_filled_out'),
-    bc_slot_i: ref('bc_slot_out'),
     bc_we_o: ref('bc_we_in'),
     bc_waddr_o: ref('bc_waddr_in'),
     bc_wdata_o: ref('bc_wdata_in'),
     bc_in_filled_o: ref('bc_in_filled_in'),
-    bc_slot_o: ref('bc_slot_in'),
     group_in_ready_o: ref('group_in_ready'),
   });
 
   top.instance(leaves.xbar, 'u_mem_xbar', {
     clk_i: clk,
     rst_ni: rstN,
-    // The controller always uses channel 0 with weight 1; engines use what it assigned.
-    chan_sel_i: cat(engChan, lit(0, p.chanBits)),
-    weight_i: cat(engWeight, lit(1, 4)),
+    // The controller's requests never yield; each engine's port yields while its task is bulk.
+    rd_bulk_i: cat(...Array.from({ length: ne * np }, (_, i) => bit('eng_bulk', ne - 1 - Math.floor(i / np))), lit(0, 1)),
+    wr_bulk_i: cat(engBulk, lit(0, 1)),
     ar_addr_i: rq.araddr,
     ar_len_i: rq.arlen,
     ar_valid_i: rq.arvalid,

@@ -4,6 +4,7 @@
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { MIN_PIXEL_SLOTS } from '../config/resolve.ts';
 import { DESC_BYTES, OPCODE_END, OPCODE_LAYER, packDescriptor, type DescriptorValues } from '../arch/descriptor.ts';
+import { loadPorts } from '../arch/params.ts';
 import { traceRecordBytes } from '../arch/regmap.ts';
 import { InputError, ProblemList } from '../errors.ts';
 import { imageSizeProblem } from '../limits.ts';
@@ -96,7 +97,16 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
   const taskBase = 0;
   cursor = alignUp((taskCount + 1) * DESC_BYTES, REGION_ALIGN);
 
+  // Jobs running the same model with the same weights (the batches of a stream) share them.
+  const sharesWeightsWith = jobs.map((job, j) => jobs.findIndex((other, o) => o < j && other.model === job.model && other.weights === job.weights));
   jobs.forEach((job, j) => {
+    const first = sharesWeightsWith[j];
+    if (first >= 0) {
+      weightBase.push(weightBase[first]);
+      biasBase.push(biasBase[first]);
+      compiled.push({ job, shapes: shapesPerJob[j], acts: [], weightBytes: 0 });
+      return;
+    }
     weightBase.push([]);
     biasBase.push([]);
     let weightBytes = 0;
@@ -167,9 +177,11 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
       const g = geoms[j][l];
       const lw = job.weights.get(layer.name)!;
       const eff = effective[j].layers[l];
-      writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
-      writeBiases(image, biasBase[j][l], lw.bias.data, g.mBlocks, tm);
-      compulsoryBytes += g.mBlocks * tm * 4;
+      if (sharesWeightsWith[j] < 0) {
+        writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
+        writeBiases(image, biasBase[j][l], lw.bias.data, g.mBlocks, tm);
+        compulsoryBytes += g.mBlocks * tm * 4;
+      }
       const ctx: LayerContext = {
         job: j,
         layerIndex: l,
@@ -437,7 +449,7 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
           // Compute-bound: as many engines as keep two (m-block, c-block) steps each, so every
           // member overlaps its loads with compute; light on the memory channels.
           pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((mCount * g.cinBlocks) / 2))),
-          bw_weight: bandwidthWeight(IR * IC + g.kernelH * g.kernelW * cfg.pe.tm, g.kernelH * g.kernelW * Math.max(R * C, MIN_PIXEL_SLOTS)),
+          bulk: 0,
         };
         const deps = ctx.prevIsPerImage
           ? ctx.prevTasks.slice(n * ctx.prevTasks.length / input.batch, (n + 1) * ctx.prevTasks.length / input.batch)
@@ -495,7 +507,7 @@ function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig,
       // Bandwidth-bound: one engine per memory channel saturates the channels; more engines
       // would only wait for data that compute-bound tasks could use.
       pref_engines: Math.max(1, Math.min(cfg.engines, cfg.memory.channels)),
-      bw_weight: bandwidthWeight(g.kernelW * (images + cfg.pe.tm), g.kernelW * Math.max(images, MIN_PIXEL_SLOTS)),
+      bulk: 1,
     };
     // Every image of the group needs its previous-layer output.
     const perImage = ctx.prevTasks.length / batch;
@@ -510,28 +522,31 @@ function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig,
   return tasks;
 }
 
-/** Arbitration weight (1..15) from a task's memory beats per compute cycle of one engine. */
-function bandwidthWeight(beats: number, computeCycles: number): number {
-  return Math.max(1, Math.min(15, Math.round((4 * beats) / computeCycles)));
-}
-
-/** Conv weights [out][in][k][k] (or fc [out][fanIn]) into [m-block][c-block][ky][kx][tm lanes][tn lanes]. */
+/**
+ * Conv weights [out][in][k][k] (or fc [out][fanIn]) into [m-block][c-block][port][ky][kx]
+ * [tm / ports lanes][tn lanes]: each (m-block, c-block) block holds the weights of load port c's
+ * banks (output lanes [c * tm / ports, (c + 1) * tm / ports)) as one contiguous run.
+ */
 function writeWeights(image: MemImage, base: number, layer: Layer, shape: LayerShape, g: EngineGeometry, w: ArrayLike<number>, cfg: ResolvedConfig): void {
   const { tn, tm } = cfg.pe;
   const lane = image.laneBytes;
   const beat = cfg.busBytes;
   const k = g.kernelH;
-  const blockBytes = g.kernelH * g.kernelW * tm * beat;
+  const kk = g.kernelH * g.kernelW;
+  const blockBytes = kk * tm * beat;
+  const banks = tm / loadPorts(cfg);
+  /** Byte offset, within its block, of output lane m's weights at kernel position kpos. */
+  const laneAt = (m: number, kpos: number) => ((Math.floor(m / banks) * kk + kpos) * banks + (m % banks)) * beat;
   if (layer.type === 'conv') {
     const cin = shape.inShape[0];
     for (let o = 0; o < layer.out; o++) {
       const mb = Math.floor(o / tm);
       for (let c = 0; c < cin; c++) {
         const cb = Math.floor(c / tn);
-        const blockBase = base + (mb * g.cinBlocks + cb) * blockBytes + (o % tm) * beat + (c % tn) * lane;
+        const blockBase = base + (mb * g.cinBlocks + cb) * blockBytes + (c % tn) * lane;
         for (let ky = 0; ky < k; ky++) {
           for (let kx = 0; kx < k; kx++) {
-            image.writeLane(blockBase + (ky * k + kx) * tm * beat, w[((o * cin + c) * k + ky) * k + kx]);
+            image.writeLane(blockBase + laneAt(o % tm, ky * k + kx), w[((o * cin + c) * k + ky) * k + kx]);
           }
         }
       }
@@ -548,9 +563,10 @@ function writeWeights(image: MemImage, base: number, layer: Layer, shape: LayerS
       const cb = Math.floor(c / tn);
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < wd; x++) {
-          // Stored block sb is position sb % Q of fill sb / Q: consecutive blocks, tm beats each.
+          // Stored block sb is kernel position sb % Q of fill sb / Q.
           const storedBlock = (cb * h + y) * wd + x;
-          const addr = base + mb * g.cinBlocks * blockBytes + storedBlock * tm * beat + (o % tm) * beat + (c % tn) * lane;
+          const fill = Math.floor(storedBlock / g.kernelW);
+          const addr = base + (mb * g.cinBlocks + fill) * blockBytes + laneAt(o % tm, storedBlock % g.kernelW) + (c % tn) * lane;
           image.writeLane(addr, w[o * fanIn + c * h * wd + y * wd + x]);
         }
       }

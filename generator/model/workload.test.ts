@@ -147,3 +147,39 @@ describe('builtinWorkload', () => {
     expect(() => builtinWorkload('lenet5', 0, 0)).toThrow('expected an integer >= 1, found 0');
   });
 });
+
+describe('repeat: a stream of batches in one line', () => {
+  it('makes N jobs <name>.<k> with their own inputs from seed + k - 1 and one shared set of weights', () => {
+    const dir = workloadDir();
+    const jobs = loadWorkload(writeWorkload(dir, [{ name: 'cam', model: 'cam0/model.json', batch: 2, seed: 5, repeat: 3 }]));
+    expect(jobs.map((j) => j.name)).toEqual(['cam.1', 'cam.2', 'cam.3']);
+    expect(jobs[1].weights).toBe(jobs[0].weights);
+    expect(Array.from(jobs[0].weights.get('conv1')!.weight.data)).toEqual(Array.from(randomWeights(model, 5).get('conv1')!.weight.data));
+    jobs.forEach((j, k) => expect(Array.from(j.input.data)).toEqual(Array.from(randomInput(model, 2, 5 + k).data)));
+    expect(jobs[0].input.data).not.toEqual(jobs[1].input.data);
+  });
+
+  it('takes one input file per batch as a list', () => {
+    const dir = workloadDir();
+    writeNpy(join(dir, 'cam0/input2.npy'), randomInput(model, 2, 11));
+    const jobs = loadWorkload(writeWorkload(dir, [{ name: 'cam', model: 'cam0/model.json', input: ['cam0/input.npy', 'cam0/input2.npy'], repeat: 2 }]));
+    expect(jobs.map((j) => j.batch)).toEqual([2, 2]);
+    expect(Array.from(jobs[1].input.data)).toEqual(Array.from(randomInput(model, 2, 11).data));
+  });
+
+  it('refuses an input list of the wrong length, one input for many batches, a repeat out of range, and names that collide', () => {
+    const dir = workloadDir();
+    const problems = problemsOf(() => loadWorkload(writeWorkload(dir, [
+      { name: 'a', model: 'cam0/model.json', input: ['cam0/input.npy'], repeat: 2 },
+      { name: 'b', model: 'cam0/model.json', input: 'cam0/input.npy', repeat: 2 },
+      { name: 'c', model: 'cam0/model.json', repeat: 0 },
+      { name: 'd', model: 'cam0/model.json', repeat: 2 },
+      { name: 'd.2', model: 'cam0/model.json' },
+    ])));
+    const text = problems.map((p) => `${p.field}: expected ${p.expected}, found ${p.found}`).join('\n');
+    expect(text).toContain('jobs[0].input: expected a list of 2 input files (one per repeated batch), or one path, found a list of 1');
+    expect(text).toContain('jobs[1].input: expected a list of 2 input files (one per repeated batch)');
+    expect(text).toContain('jobs[2].repeat: expected an integer in [1, 1000], found 0');
+    expect(text).toContain('jobs[4].name: expected a job name not used before');
+  });
+});

@@ -25,7 +25,9 @@ export interface Job {
   files?: string[];
 }
 
-const JOB_KEYS = ['name', 'model', 'weights', 'input', 'batch', 'seed'] as const;
+const JOB_KEYS = ['name', 'model', 'weights', 'input', 'batch', 'seed', 'repeat'] as const;
+/** Batches one workload line may stand for (a stream of them). */
+export const MAX_REPEAT = 1000;
 const MAX_SEED = 2 ** 32 - 1;
 export const BUILTIN_WORKLOAD_PREFIX = 'builtin:';
 
@@ -66,11 +68,15 @@ export function builtinWorkload(modelName: string, batch = 1, seed = 0, opts: Lo
 
 interface JobPlan {
   name: string;
+  /** The workload line it comes from: the batches of one line share their weights. */
+  line: number;
   model: Model;
   weights?: Weights;
   input?: Tensor;
   batch: number;
+  /** Seed of generated weights, and of the generated input. */
   seed: number;
+  inputSeed: number;
   files: string[];
 }
 
@@ -88,26 +94,43 @@ export function loadWorkload(path: string, opts: LoadOptions = {}): Job[] {
   if (!Array.isArray(obj.jobs) || obj.jobs.length === 0) {
     list.add(path, 'jobs', 'a non-empty array of jobs', obj.jobs);
   } else {
-    obj.jobs.forEach((raw, i) => plans.push(readJob(list, path, baseDir, `jobs[${i}]`, raw, opts)));
-    const names = obj.jobs.map((raw, i) => ({ field: `jobs[${i}].name`, name: isPlainObject(raw) && typeof raw.name === 'string' ? raw.name : undefined }));
+    // Job names: a valid line's (one per repeated batch), else the name the line gives.
+    const names: { field: string; name: string | undefined }[] = [];
+    obj.jobs.forEach((raw, i) => {
+      const lines = readJob(list, path, baseDir, i, raw, opts);
+      plans.push(...(lines ?? [undefined]));
+      const given = isPlainObject(raw) && typeof raw.name === 'string' ? [raw.name] : [undefined];
+      names.push(...(lines?.map((p) => p.name) ?? given).map((name) => ({ field: `jobs[${i}].name`, name })));
+    });
     checkUniqueNames(list, path, names, 'job');
   }
   list.throwIfAny();
-  if (!opts.allowLarge) (plans as JobPlan[]).forEach((p, i) => checkBatchSize(list, path, `jobs[${i}].batch`, p.model, p.batch));
+  if (!opts.allowLarge) (plans as JobPlan[]).forEach((p) => checkBatchSize(list, path, `jobs[${p.line}].batch`, p.model, p.batch));
   list.throwIfAny();
 
-  // Generate only once everything is valid: random VGG-16 weights take a while.
-  return (plans as JobPlan[]).map((p) => ({
-    name: p.name,
-    model: p.model,
-    weights: p.weights ?? randomWeights(p.model, p.seed),
-    input: p.input ?? randomInput(p.model, p.batch, p.seed),
-    batch: p.batch,
-    files: [path, ...p.files],
-  }));
+  // Generate only once everything is valid: random VGG-16 weights take a while. The batches of
+  // one line share one set of weights (the compiler then stores them once).
+  const lineWeights = new Map<number, Weights>();
+  return (plans as JobPlan[]).map((p) => {
+    let weights = p.weights ?? lineWeights.get(p.line);
+    if (!weights) {
+      weights = randomWeights(p.model, p.seed);
+      lineWeights.set(p.line, weights);
+    }
+    return {
+      name: p.name,
+      model: p.model,
+      weights,
+      input: p.input ?? randomInput(p.model, p.batch, p.inputSeed),
+      batch: p.batch,
+      files: [path, ...p.files],
+    };
+  });
 }
 
-function readJob(list: ProblemList, file: string, baseDir: string, at: string, raw: unknown, opts: LoadOptions): JobPlan | undefined {
+/** The jobs of one workload line: one, or `repeat` batches of the same model. */
+function readJob(list: ProblemList, file: string, baseDir: string, line: number, raw: unknown, opts: LoadOptions): JobPlan[] | undefined {
+  const at = `jobs[${line}]`;
   if (!isPlainObject(raw)) {
     list.add(file, at, 'a job object {"name": ..., "model": ...}', raw);
     return undefined;
@@ -117,9 +140,13 @@ function readJob(list: ProblemList, file: string, baseDir: string, at: string, r
   const name = readSafeName(list, file, `${at}.name`, raw.name);
   const modelRef = readString(list, file, `${at}.model`, raw.model, modelRefText());
   const weightsRef = raw.weights === undefined ? undefined : readString(list, file, `${at}.weights`, raw.weights, 'a path to a weights folder');
-  const inputRef = raw.input === undefined ? undefined : readString(list, file, `${at}.input`, raw.input, 'a path to an input .npy file');
+  const repeat = readInt(list, file, `${at}.repeat`, raw.repeat, { min: 1, max: MAX_REPEAT }, 1);
+  const inputRefs = readInputRefs(list, file, `${at}.input`, raw.input, repeat ?? 1);
   const batch = raw.batch === undefined ? undefined : readInt(list, file, `${at}.batch`, raw.batch, { min: 1 });
   const seed = readInt(list, file, `${at}.seed`, raw.seed, { min: 0, max: MAX_SEED }, 0);
+  if (seed !== undefined && repeat !== undefined && seed + repeat - 1 > MAX_SEED) {
+    addText(list, file, `${at}.seed`, `a seed whose repeats stay below 2^32 (seed + repeat - 1 <= ${MAX_SEED})`, `${seed} with repeat ${repeat}`);
+  }
 
   let model: Model | undefined;
   if (modelRef !== undefined) {
@@ -139,13 +166,49 @@ function readJob(list: ProblemList, file: string, baseDir: string, at: string, r
   }
 
   const weights = weightsRef === undefined ? undefined : collect(list, () => loadWeights(relativeTo(baseDir, weightsRef), m));
-  const input = inputRef === undefined ? undefined : collect(list, () => loadInput(relativeTo(baseDir, inputRef), m));
-  if (input && batch !== undefined && batch !== input.shape[0]) {
-    addText(list, file, `${at}.batch`, `${input.shape[0]} (the first dimension of ${relativeTo(baseDir, inputRef!)}) or no batch`, String(batch));
+  const inputs = inputRefs?.map((ref) => {
+    const input = collect(list, () => loadInput(relativeTo(baseDir, ref), m));
+    if (input && batch !== undefined && batch !== input.shape[0]) {
+      addText(list, file, `${at}.batch`, `${input.shape[0]} (the first dimension of ${relativeTo(baseDir, ref)}) or no batch`, String(batch));
+    }
+    return input;
+  });
+  if (inputs && inputs.length > 1 && inputs.every((i) => i) && new Set(inputs.map((i) => i!.shape[0])).size > 1) {
+    addText(list, file, `${at}.input`, 'input files of one batch size', `batches of ${inputs.map((i) => i!.shape[0]).join(', ')}`);
   }
   if (list.items.length > before) return undefined;
-  const files = [modelRef, weightsRef, inputRef].filter((r): r is string => r !== undefined && !(r === modelRef && isBuiltinModel(r))).map((r) => relativeTo(baseDir, r));
-  return { name: name!, model, weights, input, batch: input ? input.shape[0] : batch ?? 1, seed: seed!, files };
+  const files = [modelRef, weightsRef, ...(inputRefs ?? [])].filter((r): r is string => r !== undefined && !(r === modelRef && isBuiltinModel(r))).map((r) => relativeTo(baseDir, r));
+  const jobBatch = inputs ? inputs[0]!.shape[0] : batch ?? 1;
+  return Array.from({ length: repeat! }, (_, k) => ({
+    name: repeat === 1 ? name! : `${name}.${k + 1}`,
+    line,
+    model: m,
+    weights,
+    input: inputs?.[k],
+    batch: jobBatch,
+    seed: seed!,
+    inputSeed: seed! + k,
+    files,
+  }));
+}
+
+/** `input`: a path, or (for a line that repeats) a list of one path per batch. */
+function readInputRefs(list: ProblemList, file: string, field: string, value: unknown, repeat: number): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    if (value.length !== repeat) {
+      addText(list, file, field, `a list of ${repeat} input files (one per repeated batch), or one path`, `a list of ${value.length}`);
+      return undefined;
+    }
+    const refs = value.map((v, k) => readString(list, file, `${field}[${k}]`, v, 'a path to an input .npy file'));
+    return refs.every((r) => r !== undefined) ? (refs as string[]) : undefined;
+  }
+  const ref = readString(list, file, field, value, 'a path to an input .npy file, or a list of them');
+  if (ref !== undefined && repeat > 1) {
+    addText(list, file, field, `a list of ${repeat} input files (one per repeated batch): one file would give every batch the same input`, JSON.stringify(ref));
+    return undefined;
+  }
+  return ref === undefined ? undefined : [ref];
 }
 
 function modelRefText(): string {

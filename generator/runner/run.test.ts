@@ -100,10 +100,10 @@ describe('simulation on the tiny preset', () => {
     expect(Array.from(npy.data).some((v) => v > 127 || v < -128)).toBe(true);
   });
 
-  it('runs bit-exactly without the trace unit and 20-bit addresses, crediting each job with the whole run', async () => {
+  it('runs bit-exactly without the trace unit, with 20-bit addresses and two load ports per engine on two channels, crediting each job with the whole run', async () => {
     const dir = join(scratch, 'notrace');
     const config = join(scratch, 'notrace.json');
-    writeFileSync(config, JSON.stringify({ name: 'notrace', engines: 2, pe: { tn: 4, tm: 4 }, memory: { addressBits: 20 }, controller: { trace: false } }));
+    writeFileSync(config, JSON.stringify({ name: 'notrace', engines: 2, pe: { tn: 4, tm: 8 }, memory: { addressBits: 20, channels: 2 }, controller: { trace: false } }));
     const r = await runWorkload({ config, workload: writeRandomWorkload(dir, 61, 2), sim: 'verilator', out: join(dir, 'out'), stallPercent: 10 });
     expect(r.status, r.message).toBe('ok');
     expect(r.trace).toEqual([]);
