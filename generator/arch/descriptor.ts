@@ -72,6 +72,8 @@ field('wait_en', 25, 16, 1, 'the task waits until counter wait_id reaches wait_c
 field('wait_count', 26, 0, 16, 'value counter wait_id must reach before the task may start');
 field('pref_engines', 27, 0, 8, 'engines the task can use well (elastic policy; 0: all)');
 field('bulk', 27, 8, 1, 'the task is bandwidth-bound: its memory requests yield to those of compute-bound tasks');
+field('in_resident', 30, 16, 1, 'the input tiles of every c-block stay in the input buffer for the whole task: loaded with the first m-block (c-block c at word c * in_region), reused by the others');
+field('in_region', 30, 0, 16, 'input-buffer words between the c-blocks\' tiles of a resident input: in_tile_rows * in_tile_cols');
 field('job_id', 28, 0, 8, 'job index (for people reading the task list)');
 field('layer_id', 28, 8, 8, 'layer index (for people reading the task list)');
 
@@ -81,6 +83,7 @@ export const descriptorFields: readonly DescField[] = fields;
 export const loopFields: ReadonlySet<string> = new Set([
   'kk', 'tile_cols', 'pixels', 'in_tile_cols', 'in_row_step', 'load_row_first', 'load_rows',
   'load_col_first', 'load_cols', 'in_dst_first', 'pool_rows', 'pool_cols', 'pool_row_step', 'w_beats',
+  'in_region',
 ]);
 
 /** Fields that hold byte addresses or byte strides: the hardware keeps memory.addressBits of them. */

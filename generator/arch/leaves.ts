@@ -141,6 +141,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('cmd_input_i'),
       inp('cmd_w_addr_i', p.addrBits),
       inp('cmd_in_addr_i', p.addrBits),
+      inp('cmd_in_base_i', p.inAddrBits),
       inp('cmd_bias_addr_i', p.addrBits),
       inp('w_beats_i', p.loopBits),
       inp('in_ystride_i', p.addrBits),
@@ -200,6 +201,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('cmd_input_i'),
       inp('cmd_w_addr_i', p.addrBits),
       inp('cmd_in_addr_i', p.addrBits),
+      inp('cmd_in_base_i', p.inAddrBits),
       inp('cmd_bias_addr_i', p.addrBits),
       inp('w_beats_i', p.loopBits),
       inp('in_ystride_i', p.addrBits),
@@ -249,6 +251,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('rst_ni'),
       inp('start_i'),
       inp('slot_i'),
+      inp('in_base_i', p.inAddrBits),
       inp('first_i'),
       inp('kernel_w_i', 8),
       inp('conv_stride_i', 8),
@@ -337,7 +340,9 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     .map(fieldPlace)
     .map((f) => {
       if (addressFields.has(f.name)) return { ...f, width: Math.min(f.width, p.addrBits) };
-      if (loopFields.has(f.name)) return { ...f, width: p.loopBits, upperBit: f.bit + p.loopBits, upperWidth: f.width - p.loopBits };
+      // An input-buffer word count: the buffer's address width (both slots).
+      const width = f.name === 'in_region' ? p.inAddrBits : p.loopBits;
+      if (loopFields.has(f.name)) return { ...f, width, upperBit: f.bit + width, upperWidth: f.width - width };
       return f;
     });
   const engine: LeafModule = {

@@ -11,7 +11,10 @@ import { imageSizeProblem } from '../limits.ts';
 import { layerShapes, type Layer, type LayerShape, type Model } from '../model/model.ts';
 import type { Job } from '../model/workload.ts';
 import { actLayout, alignUp, MemImage, packActivations, type ActLayout } from './layout.ts';
-import { linkTasks } from './schedule.ts';
+import { linkTasks, streamOrder } from './schedule.ts';
+import { simulate } from '../estimate/simulate.ts';
+import { hwParams } from '../arch/params.ts';
+import type { Policy } from '../arch/regmap.ts';
 import { spaceToDepth, spaceToDepthPays } from './space-to-depth.ts';
 import { chooseTile, minimumBuffers, type EngineGeometry } from './tiling.ts';
 
@@ -63,18 +66,22 @@ interface PlannedTask {
 
 export interface CompileOptions {
   /**
-   * Split a conv tile's m-blocks over several tasks when a layer has fewer tasks than twice the
-   * engines, so that a scheduler handing out engines per task can balance them (static and
-   * elastic policies). Under the monolithic policy every task runs on all engines, which split
-   * the m-blocks themselves, so whole tiles are best there.
+   * The policy the program is for (default monolithic). Under static and elastic, a conv tile's
+   * m-blocks are split over several tasks when a layer has fewer tasks than twice the engines,
+   * so that a scheduler handing out engines per task can balance them, and the task list is in
+   * the order the fast cycle model dispatches it, oldest job first (a list schedule), so that
+   * the controller's window holds what is about to run. Under monolithic every task runs on all
+   * engines, which split the m-blocks themselves, so whole tiles are best there, and the list
+   * is the jobs one after the other.
    */
-  splitForEngines?: boolean;
+  policy?: Policy;
   /** Refuse a memory image larger than this (bytes), before allocating it. */
   maxImageBytes?: number;
 }
 
 export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: CompileOptions = {}): Program {
-  const split = options.splitForEngines ?? false;
+  const policy = options.policy ?? 'monolithic';
+  const split = policy !== 'monolithic';
   const effective = jobs.map((job) => effectiveLayers(job, cfg));
   checkFits(jobs, effective, cfg);
   const { tn, tm } = cfg.pe;
@@ -209,7 +216,8 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
   const perJob = jobs.map((_, j) =>
     planned.filter((t) => t.info.job === j).map((t) => ({ job: j, layer: t.info.layer, estimatedCycles: t.info.estimatedCycles, deps: t.info.deps.map((d) => d - firstOfJob[j]) })),
   );
-  const linked = linkTasks(perJob, cfg);
+  const order = policy === 'monolithic' ? streamOrder(perJob) : listScheduleOrder(planned, firstOfJob, cfg, policy);
+  const linked = linkTasks(perJob, cfg, order);
   const ordered: PlannedTask[] = linked.order.map(([j, t], i) => {
     const task = planned[firstOfJob[j] + t];
     const wait = linked.wait[i];
@@ -242,6 +250,23 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
     totalMacs,
     compulsoryBytes,
   };
+}
+
+/**
+ * The order in which the fast cycle model dispatches the planned tasks (listed job after job)
+ * under the policy with an unbounded window: oldest job first, every task as soon as it is ready
+ * and engines are free. As [job, index in the job's list].
+ */
+function listScheduleOrder(planned: PlannedTask[], firstOfJob: number[], cfg: ResolvedConfig, policy: Policy): [number, number][] {
+  const tasks = planned.map((t) => ({ job: t.info.job, deps: t.info.deps, desc: t.desc }));
+  const model = simulate(tasks, hwParams(cfg), {
+    policy,
+    staticGroup: Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2))),
+    latency: cfg.testbench.latency,
+    bytesPerCycle: cfg.testbench.bytesPerCycle ?? cfg.busBytes,
+    window: Infinity,
+  });
+  return model.dispatchOrder.map((i) => [planned[i].info.job, i - firstOfJob[planned[i].info.job]] as [number, number]);
 }
 
 interface LayerContext {
@@ -343,7 +368,7 @@ function fcGroupSize(blocks: number, images: number, cfg: ResolvedConfig): numbe
 function countTasks(layer: Layer, g: EngineGeometry, batch: number, cfg: ResolvedConfig, split: boolean): number {
   if (layer.type === 'fc') return Math.ceil(batch / fcGroup(cfg));
   const tiles = tilesOf(g, cfg);
-  return batch * tiles * mBlockChunks(g, tiles, batch, cfg, split);
+  return batch * tiles * Math.ceil(g.mBlocks / mBlocksPerTask(g, tiles, batch, cfg, split));
 }
 
 function tilesOf(g: EngineGeometry, cfg: ResolvedConfig): number {
@@ -351,12 +376,12 @@ function tilesOf(g: EngineGeometry, cfg: ResolvedConfig): number {
   return Math.ceil(g.outH / tile.rows) * Math.ceil(g.outW / tile.cols);
 }
 
-/** Tasks each conv tile's m-blocks are split over (see CompileOptions.splitForEngines). */
-function mBlockChunks(g: EngineGeometry, tiles: number, batch: number, cfg: ResolvedConfig, split: boolean): number {
-  if (!split) return 1;
+/** M-blocks per task of a conv tile (see CompileOptions.policy): all of them, or when split, a
+ * power of two (which the elastic controller's power-of-two groups divide evenly). */
+function mBlocksPerTask(g: EngineGeometry, tiles: number, batch: number, cfg: ResolvedConfig, split: boolean): number {
+  if (!split) return g.mBlocks;
   const wanted = Math.max(1, Math.min(g.mBlocks, Math.ceil((2 * cfg.engines) / (batch * tiles))));
-  // Chunks of ceil(mBlocks / wanted) m-blocks: as many as actually come out of that size.
-  return Math.ceil(g.mBlocks / Math.ceil(g.mBlocks / wanted));
+  return 2 ** Math.floor(Math.log2(Math.ceil(g.mBlocks / wanted)));
 }
 
 function baseDescriptor(ctx: LayerContext, index: number, cfg: ResolvedConfig): DescriptorValues {
@@ -395,8 +420,7 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
   const busBytes = cfg.busBytes;
   const tasks: PlannedTask[] = [];
   const tilesPerImage = tilesOf(g, cfg);
-  const chunks = mBlockChunks(g, tilesPerImage, input.batch, cfg, split);
-  const perChunk = Math.ceil(g.mBlocks / chunks);
+  const perChunk = mBlocksPerTask(g, tilesPerImage, input.batch, cfg, split);
   const cblocksPerM = cfg.pe.tm / cfg.pe.tn;
   const outCblocks = Math.ceil(ctx.layer.out / cfg.pe.tn);
   for (let n = 0; n < input.batch; n++) {
@@ -446,6 +470,7 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
           pool_row_step: g.poolS * C,
           in_dst_first: rowFirst * IC + colFirst,
           pixels: R * C,
+          ...residentInput(IR * IC, g.cinBlocks, mCount, cfg),
           // Compute-bound: as many engines as keep two (m-block, c-block) steps each, so every
           // member overlaps its loads with compute; light on the memory channels.
           pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((mCount * g.cinBlocks) / 2))),
@@ -472,6 +497,16 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
     }
   }
   return tasks;
+}
+
+/**
+ * Keeps a task's input tiles in the input buffer across its m-blocks when all its c-blocks'
+ * tiles fit the buffer's two slots: each is then read from memory once instead of once per
+ * m-block (a batch's fc input fits; so do the tiles of deep conv layers).
+ */
+function residentInput(tileWords: number, cinBlocks: number, mBlocks: number, cfg: ResolvedConfig): DescriptorValues {
+  const fits = cinBlocks * tileWords <= 2 * cfg.buffers.inputWords;
+  return { in_region: tileWords, in_resident: fits && mBlocks > 1 ? 1 : 0 };
 }
 
 function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig, batch: number): PlannedTask[] {
@@ -504,9 +539,10 @@ function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig,
       pool_row_step: 1,
       in_dst_first: 0,
       pixels: images,
-      // Bandwidth-bound: one engine per memory channel saturates the channels; more engines
-      // would only wait for data that compute-bound tasks could use.
-      pref_engines: Math.max(1, Math.min(cfg.engines, cfg.memory.channels)),
+      ...residentInput(images * g.kernelW, g.cinBlocks, g.mBlocks, cfg),
+      // Bandwidth-bound: one engine, loading over every channel, takes the whole bandwidth;
+      // more engines would only wait for data, idle for compute-bound tasks.
+      pref_engines: 1,
       bulk: 1,
     };
     // Every image of the group needs its previous-layer output.

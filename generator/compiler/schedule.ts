@@ -32,27 +32,13 @@ export interface Linked {
 const SINK = 0;
 const MAX_WAIT = 0xffff;
 
-/** Interleaves the jobs so that each job's share of the list follows its share of the work. */
-export function interleaveJobs(jobs: SchedTask[][]): [number, number][] {
-  const next = jobs.map(() => 0);
-  const done = jobs.map(() => 0);
-  const order: [number, number][] = [];
-  const total = jobs.reduce((s, j) => s + j.length, 0);
-  while (order.length < total) {
-    let pick = -1;
-    for (let j = 0; j < jobs.length; j++) {
-      if (next[j] >= jobs[j].length) continue;
-      if (pick < 0 || done[j] < done[pick]) pick = j;
-    }
-    const t = jobs[pick][next[pick]++];
-    done[pick] += t.estimatedCycles;
-    order.push([pick, next[pick] - 1]);
-  }
-  return order;
+/** The jobs in arrival order, each job's tasks in its own order: a stream, oldest first. */
+export function streamOrder(jobs: SchedTask[][]): [number, number][] {
+  return jobs.flatMap((tasks, j) => tasks.map((_, t) => [j, t] as [number, number]));
 }
 
-export function linkTasks(jobs: SchedTask[][], cfg: ResolvedConfig): Linked {
-  const order = interleaveJobs(jobs);
+/** Links the tasks, listed in `order` ([job, index in the job's list]; a stream by default). */
+export function linkTasks(jobs: SchedTask[][], cfg: ResolvedConfig, order: [number, number][] = streamOrder(jobs)): Linked {
   const position = jobs.map((j) => new Array<number>(j.length));
   order.forEach(([j, t], i) => (position[j][t] = i));
 

@@ -2,6 +2,7 @@
 // (per tile and block pair, the longer of compute and load time, since loads are double-buffered).
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { MIN_PIXEL_SLOTS } from '../config/resolve.ts';
+import { loadPorts } from '../arch/params.ts';
 
 /** Geometry of a layer as the engine sees it: a conv (an fc is a 1x1 conv over images as rows). */
 export interface EngineGeometry {
@@ -44,7 +45,8 @@ export function tileCost(g: EngineGeometry, rows: number, cols: number, cfg: Res
   const tiles = Math.ceil(g.outH / rows) * Math.ceil(g.outW / cols);
   const kk = g.kernelH * g.kernelW;
   const compute = kk * Math.max(R * C, MIN_PIXEL_SLOTS);
-  const load = Math.min(IR, g.inH) * Math.min(IC, g.inW) + kk * cfg.pe.tm + LOAD_OVERHEAD_CYCLES;
+  // Weights arrive over every load port, the input tile over port 0 after its share of them.
+  const load = Math.min(IR, g.inH) * Math.min(IC, g.inW) + (kk * cfg.pe.tm) / loadPorts(cfg) + LOAD_OVERHEAD_CYCLES;
   const write = rows * cols * g.poolK * g.poolK * (cfg.pe.tm / cfg.pe.tn);
   return tiles * g.mBlocks * (g.cinBlocks * Math.max(compute, load) + write);
 }
