@@ -4,7 +4,8 @@
 // Per port:
 // - Read requests are queued (up to QUEUE_DEPTH); data of a request starts LATENCY cycles after
 //   it was accepted and returns in order.
-// - Read and write beats share a bandwidth budget of BYTES_PER_CYCLE bytes per cycle.
+// - Read and write beats share a bandwidth budget of BYTES_PER_CYCLE bytes per cycle; when both
+//   wait, they take turns (reads first would starve writes while a long read stream runs).
 // - Every channel stalls at random (STALL_PERCENT of cycles) from a seeded generator, so a failing
 //   run can be replayed with the same +seed: AR, AW and W ready, R and B valid.
 // - Accesses outside the memory return DECERR (reads return zero data, writes are dropped).
@@ -234,7 +235,6 @@ module sf_axi_mem #(
     wire r_in_range = word_index(r_addr) < MEM_WORDS;
     wire [1:0] r_fault = !r_in_range ? RespDecErr : rq_fail[rq_head] ? RespSlvErr : range_fault(r_addr, 1'b0);
 
-    assign rvalid_o[g_p] = (rq_count != 0) && (now >= rq_ready[rq_head]) && !stall_r && (credit >= BUS_BYTES);
     assign rdata_o[g_p*BUS_BITS +: BUS_BITS]  = (r_fault == RespOkay) ? mem[word_index(r_addr)] : {BUS_BITS{1'b0}};
     assign rresp_o[g_p*2 +: 2]  = r_fault;
     assign rlast_o[g_p]  = r_beat == rq_len[rq_head];
@@ -288,6 +288,16 @@ module sf_axi_mem #(
     assign awready_o[g_p] = !stall_aw && !w_active && (bq_count < QUEUE_DEPTH);
     wire aw_fire = awvalid_i[g_p] && awready_o[g_p];
     assign wready_o[g_p] = w_active && !stall_w && (credit_after_r >= BUS_BYTES);
+    // After a read beat, a waiting write beat gets the next beat of credit.
+    reg  w_turn_q;
+    wire w_waiting = w_active && wvalid_i[g_p] && !stall_w;
+    wire r_may     = !(w_turn_q && w_waiting) || credit >= 2 * BUS_BYTES;
+    assign rvalid_o[g_p] = (rq_count != 0) && (now >= rq_ready[rq_head]) && !stall_r && (credit >= BUS_BYTES) && r_may;
+    always @(posedge clk_i) begin
+      if (!rst_ni) w_turn_q <= 1'b0;
+      else if (r_fire) w_turn_q <= 1'b1;
+      else if (w_fire) w_turn_q <= 1'b0;
+    end
     assign bvalid_o[g_p] = (bq_count != 0) && (now >= bq_ready[bq_head]) && !stall_b;
     assign bresp_o[g_p*2 +: 2]  = bq_resp[bq_head];
     assign bid_o[g_p*IDW +: IDW]    = bq_id[bq_head];

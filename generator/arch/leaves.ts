@@ -558,6 +558,8 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['NS', p.channelSlots],
       ['SW', p.idBits],
       ['MW', mapWidth],
+      ['BULK_BURSTS', p.bulkBursts],
+      ['BW', clog2(p.bulkBursts * 2 + 1)],
       ['IDW', p.idBits],
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],

@@ -55,6 +55,9 @@ export interface HwParams {
   writeRequesters: number;
   idBits: number;
   channelSlots: number;
+  /** Bulk read bursts the crossbar lets in flight on a channel: enough longest bursts to cover
+   * the memory latency (the testbench's 20 cycles and more). */
+  bulkBursts: number;
   engines: number;
   channels: number;
   /** Width of a channel number and of an engine number (at least 1). */
@@ -151,6 +154,7 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     writeRequesters: 1 + cfg.engines,
     idBits,
     channelSlots: 2 ** idBits,
+    bulkBursts: Math.max(2, Math.ceil(64 / cfg.memory.maxBurst) + 1),
     engines: cfg.engines,
     channels: cfg.memory.channels,
     chanBits: Math.max(1, clog2(cfg.memory.channels)),

@@ -10,7 +10,11 @@ import { generateFiles } from '../emit/generate.ts';
 import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
 import { ToolError } from '../tools/exec.ts';
 import { GENERATOR_VERSION } from '../version.ts';
-import { runWorkload } from '../runner/run.ts';
+import { memorySettings, runWorkload } from '../runner/run.ts';
+import { estimateWorkload } from '../estimate/estimate.ts';
+import { formatEstimates } from '../estimate/summary.ts';
+import { loadWorkloadRef } from '../model/workload.ts';
+import { POLICIES, type Policy } from '../arch/regmap.ts';
 import { formatRunSummary } from '../runner/summary.ts';
 import { parseFaultRange, type FaultRange } from '../runner/fault-injection.ts';
 import { DEVICES } from '../fpga/devices.ts';
@@ -101,6 +105,23 @@ configOptions(program.command('run').description('Generate the accelerator, comp
     const results = await runWorkload({ ...opts, faults, log });
     console.log(formatRunSummary(results));
     if (results.status !== 'ok') process.exitCode = EXIT.failed;
+  });
+
+configOptions(program.command('estimate').description('Predict the cycles of a workload under each policy with the fast cycle model (no RTL; milliseconds).'))
+  .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
+  .addOption(new Option('--policy <policy>', 'scheduling policy, or all of them').choices(['monolithic', 'static', 'elastic', 'all']).default('all'))
+  .option('--static-group <engines>', 'engines per group under the static policy (a power of two; default half of them)', intArg('--static-group', 1, 32))
+  .option('--latency <cycles>', 'memory read latency (default: the config\'s testbench.latency)', intArg('--latency', LATENCY_RANGE.min, LATENCY_RANGE.max))
+  .option('--bytes-per-cycle <n>', 'memory bandwidth per channel (default: one beat a cycle)', intArg('--bytes-per-cycle', 1, 64))
+  .option('--allow-large', 'estimate a workload beyond the cost guards (see README: limits)')
+  .option('--json', 'print the estimates as JSON')
+  .action((opts) => {
+    const cfg = loadConfig(opts);
+    const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
+    const memory = memorySettings(opts, cfg);
+    const policies = opts.policy === 'all' ? POLICIES : [opts.policy as Policy];
+    const estimates = estimateWorkload(jobs, cfg, policies, memory, opts.staticGroup);
+    console.log(opts.json ? JSON.stringify({ workload: opts.workload, config: cfg.source, memory, estimates }, null, 2) : formatEstimates(opts.workload, cfg, estimates));
   });
 
 configOptions(program.command('synth').description('Synthesize a configuration with Yosys: netlist, log, utilization report and quality gates; place and route on iCE40.'))

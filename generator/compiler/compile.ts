@@ -77,6 +77,9 @@ export interface CompileOptions {
   policy?: Policy;
   /** Refuse a memory image larger than this (bytes), before allocating it. */
   maxImageBytes?: number;
+  /** Plan the tasks and write only the task list into the image, not the weights and
+   * activations: what the fast cycle model needs, at a fraction of the time. */
+  taskListOnly?: boolean;
 }
 
 export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: CompileOptions = {}): Program {
@@ -172,12 +175,13 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
   }
 
   // Pass 2: fill the image and plan the tasks.
-  const image = new MemImage(total, laneBytes);
+  const image = new MemImage(options.taskListOnly ? (taskCount + 1) * DESC_BYTES : total, laneBytes);
+  const fill = !options.taskListOnly;
   let totalMacs = 0;
   let compulsoryBytes = 0;
   jobs.forEach((job, j) => {
     const cj = compiled[j];
-    packActivations(image, cj.acts[0], effective[j].input, tn);
+    if (fill) packActivations(image, cj.acts[0], effective[j].input, tn);
     compulsoryBytes += cj.weightBytes + cj.acts[0].bytes + cj.acts[cj.acts.length - 1].bytes;
     const lastTaskOfLayer: number[][] = [];
     job.model.layers.forEach((layer, l) => {
@@ -185,8 +189,10 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
       const lw = job.weights.get(layer.name)!;
       const eff = effective[j].layers[l];
       if (sharesWeightsWith[j] < 0) {
-        writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
-        writeBiases(image, biasBase[j][l], lw.bias.data, g.mBlocks, tm);
+        if (fill) {
+          writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
+          writeBiases(image, biasBase[j][l], lw.bias.data, g.mBlocks, tm);
+        }
         compulsoryBytes += g.mBlocks * tm * 4;
       }
       const ctx: LayerContext = {

@@ -4,6 +4,8 @@ import { hwParams } from '../arch/params.ts';
 import type { Policy } from '../arch/regmap.ts';
 import type { Program } from '../compiler/compile.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
+import type { Job } from '../model/workload.ts';
+import { compileForPolicy, physicalBound } from '../runner/run.ts';
 import { simulate, type ModelResult, type ModelTask } from './simulate.ts';
 
 /** The program's tasks as the model takes them: descriptors read back from the memory image. */
@@ -29,5 +31,53 @@ export function estimateProgram(program: Program, cfg: ResolvedConfig, opts: Est
     latency: opts.latency,
     bytesPerCycle: opts.bytesPerCycle,
     window: cfg.controller.window,
+  });
+}
+
+export interface PolicyEstimate {
+  policy: Policy;
+  cycles: number;
+  physicalBoundCycles: number;
+  boundRatio: number;
+  peUtilization: number;
+  /** Share of the memory bandwidth the tasks' beats take over the run. */
+  bandwidthUtilization: number;
+  jobs: { name: string; startCycle: number; endCycle: number; cycles: number }[];
+  tasks: number;
+  /** Milliseconds the model took (compiling excluded). */
+  modelMs: number;
+}
+
+/** The fast cycle model on a compiled workload under each of `policies`. */
+export function estimateWorkload(
+  jobs: Job[],
+  cfg: ResolvedConfig,
+  policies: readonly Policy[],
+  memory: { latency: number; bytesPerCycle: number },
+  staticGroup?: number,
+): PolicyEstimate[] {
+  return policies.map((policy) => {
+    const program = compileForPolicy(jobs, cfg, policy, { taskListOnly: true });
+    const started = performance.now();
+    const r = estimateProgram(program, cfg, { policy, staticGroup, ...memory });
+    const modelMs = performance.now() - started;
+    const bound = physicalBound(program, cfg, memory.bytesPerCycle);
+    const beatsPerCycle = Math.min(1, memory.bytesPerCycle / cfg.busBytes) * cfg.memory.channels;
+    return {
+      policy,
+      cycles: r.cycles,
+      physicalBoundCycles: bound,
+      boundRatio: r.cycles / bound,
+      peUtilization: program.totalMacs / (r.cycles * cfg.macs),
+      bandwidthUtilization: r.beats / (r.cycles * beatsPerCycle),
+      jobs: jobs.map((job, j) => {
+        const mine = program.tasks.flatMap((t, i) => (t.job === j ? [r.tasks[i]] : []));
+        const startCycle = Math.min(...mine.map((t) => t.start));
+        const endCycle = Math.max(...mine.map((t) => t.end));
+        return { name: job.name, startCycle: Math.round(startCycle), endCycle: Math.round(endCycle), cycles: Math.round(endCycle - startCycle) };
+      }),
+      tasks: program.tasks.length,
+      modelMs,
+    };
   });
 }

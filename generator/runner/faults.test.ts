@@ -42,7 +42,7 @@ function runTiny(name: string, seed: number, jobs: number, extra: Partial<RunOpt
 /** The compiled program of the workload runTiny(name, seed, jobs) runs, for its addresses. */
 function programOf(name: string, seed: number, jobs: number): Program {
   const workload = writeRandomWorkload(join(scratch, `${name}-layout`), seed, jobs);
-  return compileWorkload(loadWorkload(workload), loadConfig({ preset: 'tiny' }), { splitForEngines: true });
+  return compileWorkload(loadWorkload(workload), loadConfig({ preset: 'tiny' }), { policy: 'elastic' });
 }
 
 /** The run must stop with this fault soon after its start, with results.json saying so. */

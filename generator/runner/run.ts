@@ -121,7 +121,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   }
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';
-  const program = compileForPolicy(jobs, cfg, policy, opts.allowLarge ? undefined : LIMITS.imageBytes);
+  const program = compileForPolicy(jobs, cfg, policy, { maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
   opts.alterProgram?.(program);
   const { files } = generateFiles(cfg);
   const compileSeconds = (Date.now() - t0) / 1000;
@@ -207,8 +207,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
 }
 
 /** The program a run of these jobs executes under a policy. */
-export function compileForPolicy(jobs: Job[], cfg: ResolvedConfig, policy: Policy, maxImageBytes?: number): Program {
-  return compileWorkload(jobs, cfg, { splitForEngines: policy !== 'monolithic', maxImageBytes });
+export function compileForPolicy(jobs: Job[], cfg: ResolvedConfig, policy: Policy, options: { maxImageBytes?: number; taskListOnly?: boolean } = {}): Program {
+  return compileWorkload(jobs, cfg, { policy, ...options });
 }
 
 /** The memory model's settings of a run: the options, else the config's testbench defaults. */
