@@ -53,7 +53,7 @@ describe('output folders are never destroyed', () => {
     const before = readdirSync(join(scratch, 'case')).sort();
     const r = await cli(['run', '--preset', 'tiny', '--workload', 'case/workload.json', '--out', 'case']);
     expect(r.exitCode).toBe(EXIT.badInput);
-    expect(r.stderr).toContain('holds none of the command\'s input files');
+    expect(r.stderr).toContain('holds none of the files the command reads or keeps');
     expect(readdirSync(join(scratch, 'case')).sort()).toEqual(before);
   });
 

@@ -105,7 +105,9 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   // Everything is validated before any work starts: the config, the output folder, the options,
   // the workload (its sizes before its tensors are made), and the run's estimated cost.
   const cfg = loadConfig({ preset: opts.preset, config: opts.config });
-  const outOptions: OutputOptions = { force: opts.force, inputs: [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined) };
+  const cacheDir = opts.cacheDir ?? simCacheDir();
+  const readFiles = [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined);
+  const outOptions: OutputOptions = { force: opts.force, inputs: [...readFiles, cacheDir] };
   checkOutputDir(opts.out, outOptions);
   const memory = memorySettings(opts, cfg);
   checkFaultInjection(memory.faults);
@@ -135,7 +137,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     simulator: opts.sim,
     files: simSources(files),
     params: { BUS_BITS: cfg.busBits, IDW: hwParams(cfg).idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
-    cacheDir: opts.cacheDir ?? simCacheDir(),
+    cacheDir,
     log,
   });
   log(build.cached ? `${opts.sim} build: cached` : `${opts.sim} build: ${build.buildSeconds.toFixed(1)} s`);
