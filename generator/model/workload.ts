@@ -29,9 +29,21 @@ const JOB_KEYS = ['name', 'model', 'weights', 'input', 'batch', 'seed'] as const
 const MAX_SEED = 2 ** 32 - 1;
 export const BUILTIN_WORKLOAD_PREFIX = 'builtin:';
 
+/** A job as planned, once every field is valid and before its weights or input are generated. */
+export interface PlannedJob {
+  name: string;
+  model: Model;
+  batch: number;
+  /** Files the job is read from (as in Job.files). */
+  files: string[];
+}
+
 export interface LoadOptions {
   /** Skip the cost guards of ../limits.ts. */
   allowLarge?: boolean;
+  /** Called with every job once all are valid, before any weights or inputs are generated (random
+   * VGG-16 weights take a while): the caller's checks of the whole workload. */
+  beforeGenerating?: (jobs: PlannedJob[]) => void;
 }
 
 /** Either "builtin:<model>[:<batch>]" (one job, seed 0) or a path to a workload.json. */
@@ -61,6 +73,7 @@ export function builtinWorkload(modelName: string, batch = 1, seed = 0, opts: Lo
     checkBatchSize(list, 'command line', '--workload', model, batch);
     list.throwIfAny();
   }
+  opts.beforeGenerating?.([{ name: modelName, model, batch, files: [] }]);
   return [{ name: modelName, model, weights: randomWeights(model, seed), input: randomInput(model, batch, seed), batch }];
 }
 
@@ -95,15 +108,17 @@ export function loadWorkload(path: string, opts: LoadOptions = {}): Job[] {
   list.throwIfAny();
   if (!opts.allowLarge) (plans as JobPlan[]).forEach((p, i) => checkBatchSize(list, path, `jobs[${i}].batch`, p.model, p.batch));
   list.throwIfAny();
+  const planned = (plans as JobPlan[]).map((p) => ({ ...p, files: [path, ...p.files] }));
+  opts.beforeGenerating?.(planned);
 
   // Generate only once everything is valid: random VGG-16 weights take a while.
-  return (plans as JobPlan[]).map((p) => ({
+  return planned.map((p) => ({
     name: p.name,
     model: p.model,
     weights: p.weights ?? randomWeights(p.model, p.seed),
     input: p.input ?? randomInput(p.model, p.batch, p.seed),
     batch: p.batch,
-    files: [path, ...p.files],
+    files: p.files,
   }));
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withTempDir } from '../cleanup.ts';
-import { checkSimCycles, LIMITS } from '../limits.ts';
+import { checkRunCost, LIMITS } from '../limits.ts';
 import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-dir.ts';
 import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { unpackActivations, type MemImage } from '../compiler/layout.ts';
@@ -113,14 +113,18 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   checkFaultInjection(memory.faults);
   const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
   checkRunOptions(staticGroup, memory, cfg);
-  const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
-  outOptions.inputs = [...outOptions.inputs!, ...jobs.flatMap((j) => j.files ?? [])];
-  checkOutputDir(opts.out, outOptions);
-  if (!opts.allowLarge) {
-    const problems = new ProblemList();
-    checkSimCycles(problems, jobs, cfg.macs, cfg.source);
-    problems.throwIfAny();
-  }
+  const jobs = loadWorkloadRef(opts.workload, {
+    allowLarge: opts.allowLarge,
+    beforeGenerating: (planned) => {
+      outOptions.inputs = [...outOptions.inputs!, ...planned.flatMap((j) => j.files)];
+      checkOutputDir(opts.out, outOptions);
+      if (!opts.allowLarge) {
+        const problems = new ProblemList();
+        checkRunCost(problems, planned, cfg, memory.bytesPerCycle);
+        problems.throwIfAny();
+      }
+    },
+  });
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';
   const program = compileForPolicy(jobs, cfg, policy, opts.allowLarge ? undefined : LIMITS.imageBytes);
