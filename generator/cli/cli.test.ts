@@ -156,7 +156,7 @@ describe('cost guards refuse at once what this machine cannot run', () => {
   it.each([
     ['buffers.inputWords: 2^30', { buffers: { inputWords: 2 ** 30 } }, /buffers.inputWords: expected at most 16384 words/],
     ['32 engines of 64x64', { engines: 32, pe: { tn: 64, tm: 64 } }, /engines: expected engines \* pe.tn \* pe.tm \(MACs\) at most 16384, found 32 \* 64 \* 64 = 131072/],
-    ['engines: 0', { engines: 0 }, /engines: expected more than 0, found 0/],
+    ['engines: 0', { engines: 0 }, /engines: expected an integer >= 1, found 0/],
   ])('refuses a config with %s before any build', async (name, config, message) => {
     const file = join(scratch, `cfg-${name.replace(/\W+/g, '_')}.json`);
     writeFileSync(file, JSON.stringify(config));
