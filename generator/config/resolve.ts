@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError, ProblemList, describeValue } from '../errors.ts';
-import { configSchema, type Config } from './schema.ts';
+import { BUS_BITS_RANGE, configSchema, type Config } from './schema.ts';
 import { presets, presetNames } from './presets.ts';
 
 export interface ResolvedConfig extends Config {
@@ -109,8 +109,8 @@ function checkCrossFields(cfg: Config, file: string, problems: ProblemList): voi
     problems.add(file, 'pe.postLanes', `a divisor of pe.tn (${cfg.pe.tn}): the writer post-processes one vector of tn values in tn / postLanes cycles`, cfg.pe.postLanes);
   }
   const busBits = cfg.pe.tn * cfg.dataBits;
-  if (busBits < 32 || busBits > 512) {
-    problems.addText(file, 'pe.tn', `pe.tn * dataBits (the memory beat width) between 32 and 512 bits`, `${cfg.pe.tn} * ${cfg.dataBits} = ${busBits}`);
+  if (busBits < BUS_BITS_RANGE.min || busBits > BUS_BITS_RANGE.max) {
+    problems.addText(file, 'pe.tn', `pe.tn * dataBits (the memory beat width) between ${BUS_BITS_RANGE.min} and ${BUS_BITS_RANGE.max} bits`, `${cfg.pe.tn} * ${cfg.dataBits} = ${busBits}`);
   }
   if (cfg.buffers.accWords < MIN_PIXEL_SLOTS) {
     problems.add(file, 'buffers.accWords', `at least ${MIN_PIXEL_SLOTS}`, cfg.buffers.accWords);
