@@ -93,6 +93,8 @@ describe('output folders', () => {
     expect(found(() => checkOutputDir(repo))).toContain('a git working tree');
     symlinkSync(repo, join(scratch, 'link'));
     expect(found(() => checkOutputDir(join(scratch, 'link')))).toContain('a symbolic link');
+    symlinkSync(join(scratch, 'nowhere'), join(scratch, 'dangling'));
+    expect(found(() => checkOutputDir(join(scratch, 'dangling')))).toContain('a symbolic link');
     const kase = join(scratch, 'case');
     mkdirSync(kase);
     writeFileSync(join(kase, 'workload.json'), '{}');

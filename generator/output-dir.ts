@@ -4,7 +4,7 @@
 // folder is replaced as a whole, through a sibling staging folder, so it holds either its old
 // content or the complete new one.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interrupted, onInterrupt, removeOnInterrupt } from './cleanup.ts';
@@ -96,11 +96,11 @@ export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
   for (const input of opts.inputs ?? []) {
     if (isInside(resolve(input), target)) throw refuse(`a folder that holds none of the files the command reads or keeps (inputs, the simulator cache)`, `${JSON.stringify(dir)}, which holds ${input}`);
   }
-  if (!existsSync(target)) {
+  const stat = lstatIfAny(target);
+  if (!stat) {
     checkCreatable(dir, target);
     return;
   }
-  const stat = lstatSync(target);
   if (stat.isSymbolicLink()) throw refuse('a folder (the tool does not follow a symbolic link for --out)', `${JSON.stringify(dir)}, a symbolic link`);
   if (!stat.isDirectory()) throw refuse('a folder (or a path that does not exist yet)', `${JSON.stringify(dir)}, which is a file`);
   // Replacing the folder renames it: its parent must be writable.
@@ -124,6 +124,17 @@ export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
   const edited = present.filter((f) => sha256(readFileSync(join(target, f))) !== manifest.files[f]);
   if (edited.length > 0 && !opts.force) {
     throw refuse(`a folder whose files are as synergyflow wrote them, or --force to replace your edits`, `${JSON.stringify(dir)}, where ${sample(edited)} changed since`);
+  }
+}
+
+/** What is at path, not following a symbolic link (a dangling one exists too); undefined for nothing. */
+function lstatIfAny(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
   }
 }
 
