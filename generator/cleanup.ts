@@ -8,6 +8,12 @@ import { join } from 'node:path';
 const paths = new Set<string>();
 const children = new Set<number>();
 const actions = new Set<() => void>();
+let wasInterrupted = false;
+
+/** Whether the command has been interrupted: nothing more may be written then. */
+export function interrupted(): boolean {
+  return wasInterrupted;
+}
 
 /** A temporary file or folder, removed on interrupt; call the returned function once it is gone or kept. */
 export function removeOnInterrupt(path: string): () => void {
@@ -27,8 +33,8 @@ export function killOnInterrupt(pid: number): () => void {
   return () => children.delete(pid);
 }
 
-function signalGroups(signal: NodeJS.Signals): void {
-  for (const pid of children) {
+function signalGroups(groups: number[], signal: NodeJS.Signals): void {
+  for (const pid of groups) {
     try {
       process.kill(-pid, signal);
     } catch {
@@ -37,6 +43,7 @@ function signalGroups(signal: NodeJS.Signals): void {
   }
 }
 
+/** Whether any process of the group is left. */
 function alive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
@@ -46,19 +53,25 @@ function alive(pid: number): boolean {
   }
 }
 
+async function waitUntilGone(groups: number[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (groups.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
 /**
  * Ends every registered child process group (SIGTERM, then SIGKILL after `graceMs`), then runs
  * the registered actions and removes the registered paths.
  */
 export async function interruptCleanup(graceMs = 2000): Promise<void> {
-  signalGroups('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while ([...children].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  signalGroups('SIGKILL');
+  wasInterrupted = true;
+  // The groups as they are now: a leader that exits unregisters itself, while its group (make,
+  // the compilers) may live on and must still be ended.
+  const groups = [...children];
+  signalGroups(groups, 'SIGTERM');
+  await waitUntilGone(groups, graceMs);
+  signalGroups(groups, 'SIGKILL');
   // Give the kernel a moment to reap them, so nothing writes into the folders removed next.
-  const reaped = Date.now() + 500;
-  while ([...children].some(alive) && Date.now() < reaped) await new Promise((r) => setTimeout(r, 20));
-  children.clear();
+  await waitUntilGone(groups, 500);
   for (const action of actions) {
     try {
       action();
@@ -71,9 +84,12 @@ export async function interruptCleanup(graceMs = 2000): Promise<void> {
   paths.clear();
 }
 
-/** Runs fn with a fresh temporary folder, removed afterwards (and on interrupt). */
+/**
+ * Runs fn with a fresh temporary folder, removed afterwards (and on interrupt). Its name holds
+ * the process id (`<prefix><pid>-XXXXXX`), so that what a process left behind can be found.
+ */
 export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`));
   const forget = removeOnInterrupt(dir);
   try {
     return await fn(dir);

@@ -1,16 +1,21 @@
 // Cost guards: sizes a workload may have on this class of machine (2 cores, 24 GiB), checked
 // from the shapes alone before any tensor is allocated, weights are generated or a simulator is
 // built. Each refusal names the field, the limit and the override (--allow-large).
+import { actLayout } from './compiler/layout.ts';
+import type { ResolvedConfig } from './config/resolve.ts';
 import { ProblemList } from './errors.ts';
 import { elementCount, layerShapes, type Model } from './model/model.ts';
 
 export const LIMITS = {
-  /** Elements of one tensor: a layer's weights, a job's input, one layer's activations (512 Mi). */
+  /** Elements of one tensor: a layer's weights, a job's input, one layer's activations (512 Mi;
+   * typed arrays of the golden model and the compiler hold them, some as 32-bit values). */
   tensorElements: 2 ** 29,
-  /** Bytes of a job's weights and activations together, and of the compiled memory image (1 GiB:
-   * the simulated memory holds up to twice that, rounded up to a power of two). */
+  /** Bytes of the memory image: weights, biases and activations of every job at the
+   * accelerator's lane width (1 GiB: the simulated memory holds up to twice that, rounded up to a
+   * power of two, next to the host's copy). */
   imageBytes: 2 ** 30,
-  /** Simulated cycles a run is estimated to take (over an hour of Verilator on `default`). */
+  /** Simulated cycles a run is estimated to take at least (over an hour of Verilator on
+   * `default`, which simulates about 233,000 cycles a second). */
   simCycles: 1e9,
 } as const;
 
@@ -35,7 +40,6 @@ export function checkModelSize(list: ProblemList, where: string, field: string, 
 /** Problems with a job's input and activations for a batch (before its input is read or generated). */
 export function checkBatchSize(list: ProblemList, where: string, field: string, model: Model, batch: number): void {
   const shapes = layerShapes(model);
-  const bytesPer = model.bits / 8;
   const tensors: [string, number][] = [['input', batch * elementCount(model.input)], ...model.layers.map((l, i) => [`layers[${i}] (${l.name}) output`, batch * elementCount(shapes[i].outShape)] as [string, number])];
   for (const [name, elements] of tensors) {
     if (elements > LIMITS.tensorElements) {
@@ -43,19 +47,60 @@ export function checkBatchSize(list: ProblemList, where: string, field: string, 
       return;
     }
   }
-  const weights = shapes.reduce((s, sh) => s + elementCount(sh.weightShape), 0);
-  const total = (weights + tensors.reduce((s, [, e]) => s + e, 0)) * bytesPer;
-  if (total > LIMITS.imageBytes) {
-    list.addText(where, field, `weights and activations of at most ${mib(LIMITS.imageBytes)} (${OVERRIDE})`, `batch ${batch}: ${mib(total)}`);
-  }
 }
 
-/** Problem with the cycles a run would take, estimated as its MACs over the accelerator's. */
-export function checkSimCycles(list: ProblemList, jobs: { model: Model; batch: number }[], macsPerCycle: number, source: string): void {
+/** What a job contributes to a run's cost: its model and batch. */
+export interface JobShape {
+  model: Model;
+  batch: number;
+  /** Jobs with the same key share one copy of their weights (the batches of a repeated line). */
+  weightsKey?: unknown;
+}
+
+/**
+ * The memory image of jobs, from their shapes: weights ([m-block][c-block][ky][kx][tm][tn]),
+ * biases and every activation (channel blocks of tn lanes) as the compiler lays them out, without
+ * its alignment padding. The compiler checks the exact size again before it allocates it.
+ */
+export function estimateImageBytes(jobs: JobShape[], cfg: Pick<ResolvedConfig, 'pe' | 'busBytes'>): number {
+  const { tn, tm } = cfg.pe;
+  let bytes = 0;
+  const stored = new Set<unknown>();
+  for (const { model, batch, weightsKey } of jobs) {
+    const weightsStored = weightsKey !== undefined && stored.has(weightsKey);
+    if (weightsKey !== undefined) stored.add(weightsKey);
+    for (const [l, shape] of layerShapes(model).entries()) {
+      const layer = model.layers[l];
+      const [cin, h, w] = shape.inShape;
+      const mBlocks = Math.ceil(layer.out / tm);
+      // fc: the stored input vector (every c-block, row and column) is the reduced dimension.
+      const kernelBeats = layer.type === 'conv' ? layer.kernel * layer.kernel : h * w;
+      if (!weightsStored) bytes += mBlocks * Math.ceil(cin / tn) * kernelBeats * tm * cfg.busBytes + mBlocks * tm * 4;
+      if (l === 0) bytes += actLayout(0, batch, shape.inShape, tn, cfg.busBytes).bytes;
+      bytes += actLayout(0, batch, shape.outShape, tn, cfg.busBytes).bytes;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Problems with the cost of running jobs on an accelerator: the memory image, and the cycles the
+ * simulation takes at least, the longer of computing every MAC on every MAC unit and moving the
+ * image once through the memory channels.
+ */
+export function checkRunCost(list: ProblemList, jobs: JobShape[], cfg: ResolvedConfig, bytesPerCycle: number): void {
+  const image = estimateImageBytes(jobs, cfg);
+  if (image > LIMITS.imageBytes) {
+    list.addText('command line', '--workload', `a memory image (weights, biases and activations of every job at ${cfg.source}'s ${cfg.pe.tn} lanes) of at most ${mib(LIMITS.imageBytes)} (${OVERRIDE})`, mib(image));
+  }
   const macs = jobs.reduce((s, j) => s + layerShapes(j.model).reduce((t, sh) => t + sh.macsPerImage, 0) * j.batch, 0);
-  const cycles = macs / macsPerCycle;
+  const cycles = Math.max(macs / cfg.macs, image / (bytesPerCycle * cfg.memory.channels));
   if (cycles > LIMITS.simCycles) {
-    list.addText('command line', '--workload', `a workload of at most ${LIMITS.simCycles.toExponential(0)} simulated cycles on ${source} (${OVERRIDE})`, `${macs.toExponential(2)} MACs, at least ${cycles.toExponential(2)} cycles at ${macsPerCycle} MACs a cycle`);
+    list.addText(
+      'command line', '--workload',
+      `a workload of at most ${LIMITS.simCycles.toExponential(0)} simulated cycles on ${cfg.source} (${OVERRIDE})`,
+      `at least ${cycles.toExponential(2)} cycles (${macs.toExponential(2)} MACs at ${cfg.macs} a cycle; ${mib(image)} at ${bytesPerCycle * cfg.memory.channels} bytes a cycle)`,
+    );
   }
 }
 

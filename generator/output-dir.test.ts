@@ -1,5 +1,5 @@
 // Output folders: written only when new, empty, or the tool's own and unchanged; replaced whole.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,20 @@ describe('output folders', () => {
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
+  it('counts a folder, a link or an emptied folder the user added as theirs', () => {
+    const out = join(scratch, 'added-dirs');
+    writeOutputDir(out, new Map([['a.txt', 'x'], ['sub/b.txt', 'y']]), 'test');
+    mkdirSync(join(out, 'mine'));
+    symlinkSync(join(out, 'a.txt'), join(out, 'link'));
+    expect(found(() => checkOutputDir(out, { force: true }))).toContain('which also holds "link", "mine/"');
+    rmSync(join(out, 'mine'), { recursive: true });
+    rmSync(join(out, 'link'));
+    rmSync(join(out, 'sub/b.txt'));
+    expect(found(() => checkOutputDir(out))).toContain('which also holds "sub/"');
+    rmSync(join(out, 'sub'), { recursive: true });
+    expect(() => checkOutputDir(out)).not.toThrow();
+  });
+
   it('refuses its own folder with an edited file unless forced', () => {
     const out = join(scratch, 'edited');
     writeOutputDir(out, new Map([['a.txt', 'x']]), 'test');
@@ -77,10 +91,27 @@ describe('output folders', () => {
     const repo = join(scratch, 'repo');
     mkdirSync(join(repo, '.git'), { recursive: true });
     expect(found(() => checkOutputDir(repo))).toContain('a git working tree');
+    symlinkSync(repo, join(scratch, 'link'));
+    expect(found(() => checkOutputDir(join(scratch, 'link')))).toContain('a symbolic link');
+    symlinkSync(join(scratch, 'nowhere'), join(scratch, 'dangling'));
+    expect(found(() => checkOutputDir(join(scratch, 'dangling')))).toContain('a symbolic link');
     const kase = join(scratch, 'case');
     mkdirSync(kase);
     writeFileSync(join(kase, 'workload.json'), '{}');
     expect(found(() => checkOutputDir(kase, { inputs: [join(kase, 'workload.json')] }))).toContain('which holds');
     expect(readFileSync(file, 'utf8')).toBe('keep');
+  });
+
+  // Root may write anywhere: there the test is skipped (and says so).
+  it.skipIf(process.getuid?.() === 0)('refuses a folder it could not replace (its parent is not writable), before any work', () => {
+    const locked = join(scratch, 'locked');
+    mkdirSync(join(locked, 'out'), { recursive: true });
+    chmodSync(locked, 0o500);
+    try {
+      expect(found(() => checkOutputDir(join(locked, 'out')))).toContain('which is not writable');
+      expect(found(() => checkOutputDir(join(locked, 'new/deeper')))).toContain('which is not writable');
+    } finally {
+      chmodSync(locked, 0o700);
+    }
   });
 });

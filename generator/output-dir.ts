@@ -4,11 +4,12 @@
 // folder is replaced as a whole, through a sibling staging folder, so it holds either its old
 // content or the complete new one.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onInterrupt, removeOnInterrupt } from './cleanup.ts';
+import { interrupted, onInterrupt, removeOnInterrupt } from './cleanup.ts';
 import { InputError } from './errors.ts';
+import { fileErrorText } from './model/validate.ts';
 import { GENERATOR_VERSION } from './version.ts';
 
 /** Relative path -> content (text, or bytes for binary files such as .npy). */
@@ -27,7 +28,8 @@ interface Manifest {
 export interface OutputOptions {
   /** Replace the tool's own files even when they were edited since it wrote them. */
   force?: boolean;
-  /** Files the command reads (config, workload, models, weights, inputs): never inside --out. */
+  /** Files and folders the command reads or keeps (config, workload, models, weights, inputs,
+   * the simulator cache): never inside --out. */
   inputs?: string[];
 }
 
@@ -42,15 +44,29 @@ function isInside(path: string, folder: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
 }
 
-/** Every file under dir, as paths relative to it with '/' separators. */
-function listFiles(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+/**
+ * What a folder holds, as paths relative to it with '/' separators: its regular files, and as
+ * entries of their own (never in a manifest, as the tool writes neither) its symbolic links,
+ * other special files and empty folders ('name/').
+ */
+function listEntries(dir: string, prefix = ''): { files: string[]; others: string[] } {
+  const files: string[] = [];
+  const others: string[] = [];
+  const entries = readdirSync(join(dir, prefix), { withFileTypes: true });
+  if (prefix && entries.length === 0) others.push(`${prefix}/`);
+  for (const entry of entries) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...listFiles(dir, rel));
-    else out.push(rel);
+    if (entry.isDirectory()) {
+      const inner = listEntries(dir, rel);
+      files.push(...inner.files);
+      others.push(...inner.others);
+    } else if (entry.isFile()) {
+      files.push(rel);
+    } else {
+      others.push(rel);
+    }
   }
-  return out;
+  return { files, others };
 }
 
 function readManifest(dir: string): Manifest | undefined {
@@ -78,13 +94,17 @@ export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
   if (isInside(cwd, target)) throw refuse('a folder of its own, not the current folder or one of its parents (the tool replaces --out as a whole)', JSON.stringify(dir));
   if (isInside(PROJECT_ROOT, target)) throw refuse('a folder of its own, not the synergyflow project folder or one of its parents', JSON.stringify(dir));
   for (const input of opts.inputs ?? []) {
-    if (isInside(resolve(input), target)) throw refuse(`a folder that holds none of the command's input files`, `${JSON.stringify(dir)}, which holds ${input}`);
+    if (isInside(resolve(input), target)) throw refuse(`a folder that holds none of the files the command reads or keeps (inputs, the simulator cache)`, `${JSON.stringify(dir)}, which holds ${input}`);
   }
-  if (!existsSync(target)) {
+  const stat = lstatIfAny(target);
+  if (!stat) {
     checkCreatable(dir, target);
     return;
   }
-  if (!lstatSync(target).isDirectory()) throw refuse('a folder (or a path that does not exist yet)', `${JSON.stringify(dir)}, which is a file`);
+  if (stat.isSymbolicLink()) throw refuse('a folder (the tool does not follow a symbolic link for --out)', `${JSON.stringify(dir)}, a symbolic link`);
+  if (!stat.isDirectory()) throw refuse('a folder (or a path that does not exist yet)', `${JSON.stringify(dir)}, which is a file`);
+  // Replacing the folder renames it: its parent must be writable.
+  checkWritable(dir, dirname(target));
   const entries = readdirSync(target);
   if (entries.length === 0) return;
   if (entries.includes('.git')) throw refuse('a folder of its own', `${JSON.stringify(dir)}, a git working tree`);
@@ -95,8 +115,9 @@ export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
       `${JSON.stringify(dir)}, which holds ${sample(entries.sort())}`,
     );
   }
-  const present = listFiles(target).filter((f) => f !== MANIFEST);
-  const foreign = present.filter((f) => !(f in manifest.files));
+  const { files, others } = listEntries(target);
+  const present = files.filter((f) => f !== MANIFEST);
+  const foreign = [...present.filter((f) => !Object.hasOwn(manifest.files, f)), ...others].sort();
   if (foreign.length > 0) {
     throw refuse(`a folder holding only what synergyflow wrote there (the rest is yours: move it away, the tool will not delete it)`, `${JSON.stringify(dir)}, which also holds ${sample(foreign)}`);
   }
@@ -106,11 +127,26 @@ export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
   }
 }
 
+/** What is at path, not following a symbolic link (a dangling one exists too); undefined for nothing. */
+function lstatIfAny(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
 /** A path that does not exist: its nearest existing parent must be a writable folder. */
 function checkCreatable(dir: string, target: string): void {
   let parent = dirname(target);
   while (!existsSync(parent)) parent = dirname(parent);
   if (!statSync(parent).isDirectory()) throw refuse('a path whose parents are folders', `${JSON.stringify(dir)}, under the file ${parent}`);
+  checkWritable(dir, parent);
+}
+
+function checkWritable(dir: string, parent: string): void {
   try {
     accessSync(parent, constants.W_OK);
   } catch {
@@ -123,6 +159,8 @@ function checkCreatable(dir: string, target: string): void {
  * first; it is checked again here, in case the folder changed while the command worked.
  */
 export function writeOutputDir(dir: string, files: FileMap, command: string, opts: OutputOptions = {}): void {
+  // Once interrupted, --out stays as it was, even if the work happened to finish meanwhile.
+  if (interrupted()) throw new Error('interrupted');
   checkOutputDir(dir, opts);
   const target = resolve(dir);
   mkdirSync(dirname(target), { recursive: true });
@@ -149,6 +187,10 @@ export function writeOutputDir(dir: string, files: FileMap, command: string, opt
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     if (existsSync(old) && !existsSync(target)) renameSync(old, target);
+    // A full disk or a read-only file system: say so about --out, not as a crash.
+    if (typeof (err as NodeJS.ErrnoException).code === 'string') {
+      throw refuse('a folder the tool can write its files to (it is left as it was)', `${JSON.stringify(dir)}: ${fileErrorText(err)}`);
+    }
     throw err;
   } finally {
     forgetStaging();

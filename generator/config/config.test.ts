@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.ts';
 import { presets } from './presets.ts';
-import { loadConfig, resolveConfig } from './resolve.ts';
+import { CONFIG_LIMITS, engineBufferBytes, loadConfig, resolveConfig } from './resolve.ts';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -66,5 +66,37 @@ describe('config', () => {
 
   it('rejects an unknown preset, naming the known ones', () => {
     expect(problemsOf(() => loadConfig({ preset: 'huge' }))).toEqual(['--preset: expected one of tiny, micro, default, paper, found "huge"']);
+  });
+
+  it('states an exclusive zod minimum as the inclusive bound it means', () => {
+    expect(problemsOf(() => resolveConfig({ engines: 0 }, 'x.json'))).toEqual(['engines: expected an integer >= 1, found 0']);
+    expect(problemsOf(() => resolveConfig({ clockMhz: 0 }, 'x.json'))).toEqual(['clockMhz: expected a number > 0, found 0']);
+    expect(problemsOf(() => resolveConfig({ memory: { addressBits: 40 } }, 'x.json'))).toEqual(['memory.addressBits: expected an integer <= 32, found 40']);
+  });
+
+  it('refuses sizes beyond what the hardware and this machine class can take, saying the bound', () => {
+    expect(problemsOf(() => resolveConfig({ buffers: { inputWords: 2 ** 30 } }, 'x.json'))).toEqual([
+      expect.stringMatching(/^buffers\.inputWords: expected at most 16384 words \(the descriptor's 16-bit loop fields count them\), found 1073741824$/),
+      expect.stringMatching(/^buffers: expected at most 4 MiB of buffers per engine/),
+    ]);
+    expect(problemsOf(() => resolveConfig({ buffers: { weightWords: 2048 }, pe: { tn: 16, tm: 16 } }, 'x.json'))).toEqual([
+      expect.stringMatching(/^buffers\.weightWords: expected at most 16384 words of weight beats .*found 2048 \(times pe\.tm 16 = 32768 weight beats\)$/),
+    ]);
+    expect(problemsOf(() => resolveConfig({ engines: 32, pe: { tn: 64, tm: 64 } }, 'x.json'))).toEqual([
+      'engines: expected engines * pe.tn * pe.tm (MACs) at most 16384, found 32 * 64 * 64 = 131072',
+      'engines: expected at most 32 MiB of buffers in all engines, found 32 engines of 2.50 MiB',
+    ]);
+    expect(problemsOf(() => resolveConfig({ engines: 32, pe: { tn: 16, tm: 16 }, buffers: { inputWords: 16384, accWords: 16384 } }, 'x.json'))).toEqual([
+      'engines: expected at most 32 MiB of buffers in all engines, found 32 engines of 1.63 MiB',
+    ]);
+  });
+
+  it('leaves every preset well inside the limits', () => {
+    for (const name of Object.keys(presets)) {
+      const cfg = loadConfig({ preset: name });
+      expect(cfg.macs * 4).toBeLessThanOrEqual(CONFIG_LIMITS.macs);
+      expect(engineBufferBytes(cfg) * cfg.engines * 4).toBeLessThanOrEqual(CONFIG_LIMITS.totalBufferBytes);
+      expect(Math.max(cfg.buffers.inputWords, cfg.buffers.accWords, cfg.buffers.weightWords * cfg.pe.tm)).toBeLessThanOrEqual(CONFIG_LIMITS.loopWords);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError, ProblemList, describeValue } from '../errors.ts';
-import { configSchema, type Config } from './schema.ts';
+import { BUS_BITS_RANGE, configSchema, type Config } from './schema.ts';
 import { presets, presetNames } from './presets.ts';
 
 export interface ResolvedConfig extends Config {
@@ -109,8 +109,8 @@ function checkCrossFields(cfg: Config, file: string, problems: ProblemList): voi
     problems.add(file, 'pe.postLanes', `a divisor of pe.tn (${cfg.pe.tn}): the writer post-processes one vector of tn values in tn / postLanes cycles`, cfg.pe.postLanes);
   }
   const busBits = cfg.pe.tn * cfg.dataBits;
-  if (busBits < 32 || busBits > 512) {
-    problems.addText(file, 'pe.tn', `pe.tn * dataBits (the memory beat width) between 32 and 512 bits`, `${cfg.pe.tn} * ${cfg.dataBits} = ${busBits}`);
+  if (busBits < BUS_BITS_RANGE.min || busBits > BUS_BITS_RANGE.max) {
+    problems.addText(file, 'pe.tn', `pe.tn * dataBits (the memory beat width) between ${BUS_BITS_RANGE.min} and ${BUS_BITS_RANGE.max} bits`, `${cfg.pe.tn} * ${cfg.dataBits} = ${busBits}`);
   }
   if (cfg.buffers.accWords < MIN_PIXEL_SLOTS) {
     problems.add(file, 'buffers.accWords', `at least ${MIN_PIXEL_SLOTS}`, cfg.buffers.accWords);
@@ -151,18 +151,16 @@ function addZodIssue(problems: ProblemList, file: string, input: unknown, issue:
     return;
   }
   const found = valueAt(input, path);
-  problems.add(file, path.join('.') || '(config)', expectedFromIssue(issue), found);
+  problems.add(file, path.join('.') || '(config)', expectedFromIssue(issue, path), found);
 }
 
-function expectedFromIssue(issue: z.core.$ZodIssue): string {
+function expectedFromIssue(issue: z.core.$ZodIssue, path: string[]): string {
   switch (issue.code) {
     case 'invalid_type':
       return issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`;
     case 'too_small':
-      // zod's positive() is an exclusive minimum of 0: say what is really allowed.
-      return issue.inclusive === false ? `more than ${String(issue.minimum)}` : `at least ${String(issue.minimum)}`;
     case 'too_big':
-      return issue.inclusive === false ? `less than ${String(issue.maximum)}` : `at most ${String(issue.maximum)}`;
+      return boundText(issue, path);
     case 'invalid_union':
     case 'invalid_value':
       return 'values' in issue ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : 'one of 8, 16';
@@ -171,15 +169,35 @@ function expectedFromIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-function knownKeys(path: string[]): string[] {
+/**
+ * A numeric bound as an inclusive one: zod's positive() is an exclusive minimum of 0, which for
+ * an integer field means ">= 1" ("engines: expected an integer >= 1, found 0").
+ */
+function boundText(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, path: string[]): string {
+  const schema = schemaAt(path);
+  const isInt = schema instanceof z.ZodNumber && schema.isInt === true;
+  const what = isInt ? 'an integer' : 'a number';
+  const small = issue.code === 'too_small';
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  if (issue.inclusive !== false) return `${what} ${small ? '>=' : '<='} ${bound}`;
+  if (isInt) return `${what} ${small ? '>=' : '<='} ${small ? bound + 1 : bound - 1}`;
+  return `${what} ${small ? '>' : '<'} ${bound}`;
+}
+
+/** The schema of a field (defaults and optionals unwrapped), or undefined for no such field. */
+function schemaAt(path: string[]): z.ZodType | undefined {
   let shape: z.ZodType = configSchema;
   for (const key of path) {
     const inner = unwrap(shape);
-    if (!(inner instanceof z.ZodObject)) return [];
+    if (!(inner instanceof z.ZodObject)) return undefined;
     shape = (inner.shape as Record<string, z.ZodType>)[key];
-    if (!shape) return [];
+    if (!shape) return undefined;
   }
-  const obj = unwrap(shape);
+  return unwrap(shape);
+}
+
+function knownKeys(path: string[]): string[] {
+  const obj = schemaAt(path);
   return obj instanceof z.ZodObject ? Object.keys(obj.shape) : [];
 }
 

@@ -60,7 +60,11 @@ export const controllerSchema = z
   })
   .default({ window: 4, counters: 256, trace: true });
 
-/** Ranges of the memory model's settings, shared with the command line's options. */
+/** Ranges shared with the command line's options (--static-group, --bytes-per-cycle, --latency,
+ * --stall-percent). */
+export const ENGINES_RANGE = { min: 1, max: 32 } as const;
+/** The memory beat, pe.tn * dataBits (checked in resolve.ts). */
+export const BUS_BITS_RANGE = { min: 32, max: 512 } as const;
 export const LATENCY_RANGE = { min: 1, max: 1000 } as const;
 export const STALL_PERCENT_RANGE = { min: 0, max: 90 } as const;
 
@@ -84,7 +88,7 @@ export const configSchema = z.strictObject({
   /** Width of activations and weights in the datapath (models with fewer bits run sign-extended). */
   dataBits: z.union([z.literal(8), z.literal(16)]).default(8),
   /** Number of engines (PE clusters). */
-  engines: positiveInt.max(32).default(1),
+  engines: z.number().int().min(ENGINES_RANGE.min).max(ENGINES_RANGE.max).default(1),
   pe: peSchema,
   buffers: buffersSchema,
   memory: memorySchema,

@@ -31,9 +31,23 @@ export const MAX_REPEAT = 1000;
 const MAX_SEED = 2 ** 32 - 1;
 export const BUILTIN_WORKLOAD_PREFIX = 'builtin:';
 
+/** A job as planned, once every field is valid and before its weights or input are generated. */
+export interface PlannedJob {
+  name: string;
+  model: Model;
+  batch: number;
+  /** Jobs with the same key share their weights (the batches of one workload line). */
+  weightsKey?: unknown;
+  /** Files the job is read from (as in Job.files). */
+  files: string[];
+}
+
 export interface LoadOptions {
   /** Skip the cost guards of ../limits.ts. */
   allowLarge?: boolean;
+  /** Called with every job once all are valid, before any weights or inputs are generated (random
+   * VGG-16 weights take a while): the caller's checks of the whole workload. */
+  beforeGenerating?: (jobs: PlannedJob[]) => void;
 }
 
 /** Either "builtin:<model>[:<batch>]" (one job, seed 0) or a path to a workload.json. */
@@ -63,6 +77,7 @@ export function builtinWorkload(modelName: string, batch = 1, seed = 0, opts: Lo
     checkBatchSize(list, 'command line', '--workload', model, batch);
     list.throwIfAny();
   }
+  opts.beforeGenerating?.([{ name: modelName, model, batch, files: [] }]);
   return [{ name: modelName, model, weights: randomWeights(model, seed), input: randomInput(model, batch, seed), batch }];
 }
 
@@ -107,11 +122,13 @@ export function loadWorkload(path: string, opts: LoadOptions = {}): Job[] {
   list.throwIfAny();
   if (!opts.allowLarge) (plans as JobPlan[]).forEach((p) => checkBatchSize(list, path, `jobs[${p.line}].batch`, p.model, p.batch));
   list.throwIfAny();
+  const planned = (plans as JobPlan[]).map((p) => ({ ...p, weightsKey: p.line, files: [path, ...p.files] }));
+  opts.beforeGenerating?.(planned);
 
   // Generate only once everything is valid: random VGG-16 weights take a while. The batches of
   // one line share one set of weights (the compiler then stores them once).
   const lineWeights = new Map<number, Weights>();
-  return (plans as JobPlan[]).map((p) => {
+  return planned.map((p) => {
     let weights = p.weights ?? lineWeights.get(p.line);
     if (!weights) {
       weights = randomWeights(p.model, p.seed);
@@ -123,7 +140,7 @@ export function loadWorkload(path: string, opts: LoadOptions = {}): Job[] {
       weights,
       input: p.input ?? randomInput(p.model, p.batch, p.inputSeed),
       batch: p.batch,
-      files: [path, ...p.files],
+      files: p.files,
     };
   });
 }

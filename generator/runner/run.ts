@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withTempDir } from '../cleanup.ts';
-import { checkSimCycles, LIMITS } from '../limits.ts';
+import { checkRunCost, LIMITS } from '../limits.ts';
 import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-dir.ts';
 import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { unpackActivations, type MemImage } from '../compiler/layout.ts';
@@ -105,20 +105,26 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   // Everything is validated before any work starts: the config, the output folder, the options,
   // the workload (its sizes before its tensors are made), and the run's estimated cost.
   const cfg = loadConfig({ preset: opts.preset, config: opts.config });
-  const outOptions: OutputOptions = { force: opts.force, inputs: [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined) };
+  const cacheDir = opts.cacheDir ?? simCacheDir();
+  const readFiles = [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined);
+  const outOptions: OutputOptions = { force: opts.force, inputs: [...readFiles, cacheDir] };
   checkOutputDir(opts.out, outOptions);
   const memory = memorySettings(opts, cfg);
   checkFaultInjection(memory.faults);
   const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
   checkRunOptions(staticGroup, memory, cfg);
-  const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
-  outOptions.inputs = [...outOptions.inputs!, ...jobs.flatMap((j) => j.files ?? [])];
-  checkOutputDir(opts.out, outOptions);
-  if (!opts.allowLarge) {
-    const problems = new ProblemList();
-    checkSimCycles(problems, jobs, cfg.macs, cfg.source);
-    problems.throwIfAny();
-  }
+  const jobs = loadWorkloadRef(opts.workload, {
+    allowLarge: opts.allowLarge,
+    beforeGenerating: (planned) => {
+      outOptions.inputs = [...outOptions.inputs!, ...planned.flatMap((j) => j.files)];
+      checkOutputDir(opts.out, outOptions);
+      if (!opts.allowLarge) {
+        const problems = new ProblemList();
+        checkRunCost(problems, planned, cfg, memory.bytesPerCycle);
+        problems.throwIfAny();
+      }
+    },
+  });
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';
   const program = compileForPolicy(jobs, cfg, policy, { maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
@@ -135,7 +141,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     simulator: opts.sim,
     files: simSources(files),
     params: { BUS_BITS: cfg.busBits, IDW: hwParams(cfg).idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
-    cacheDir: opts.cacheDir ?? simCacheDir(),
+    cacheDir,
     log,
   });
   log(build.cached ? `${opts.sim} build: cached` : `${opts.sim} build: ${build.buildSeconds.toFixed(1)} s`);

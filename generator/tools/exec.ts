@@ -3,7 +3,7 @@
 // output. Each child leads its own process group (Verilator's make and compilers with it), so
 // that an interrupted command can end all of them (generator/cleanup.ts).
 import { execa, ExecaError, type ResultPromise } from 'execa';
-import { killOnInterrupt } from '../cleanup.ts';
+import { interrupted, killOnInterrupt } from '../cleanup.ts';
 
 export class ToolError extends Error {
   constructor(message: string) {
@@ -29,6 +29,11 @@ function explain(tool: string, opts: RunOptions, err: unknown): ToolError {
   return new ToolError(`${opts.what}: ${(err as Error).message}`);
 }
 
+/** Once interrupted, no new tool starts: the interrupt ends only the children it knows of. */
+function checkNotInterrupted(opts: RunOptions): void {
+  if (interrupted()) throw new ToolError(`${opts.what}: not started, the command was interrupted`);
+}
+
 /** Awaits a child, ended with its process group if the command is interrupted meanwhile. */
 async function tracked<T>(child: ResultPromise, wait: () => Promise<T>): Promise<T> {
   const forget = child.pid !== undefined ? killOnInterrupt(child.pid) : () => {};
@@ -40,6 +45,7 @@ async function tracked<T>(child: ResultPromise, wait: () => Promise<T>): Promise
 }
 
 export async function runTool(tool: string, args: string[], opts: RunOptions): Promise<string> {
+  checkNotInterrupted(opts);
   try {
     const child = execa(tool, args, { cwd: opts.cwd, all: true, maxBuffer: 256 * 1024 * 1024, detached: true });
     const result = await tracked(child, () => child);
@@ -55,6 +61,7 @@ export async function runToolStreaming(
   args: string[],
   opts: RunOptions & { onLine?: (line: string) => void },
 ): Promise<string[]> {
+  checkNotInterrupted(opts);
   const lines: string[] = [];
   try {
     const child = execa(tool, args, { cwd: opts.cwd, all: true, buffer: false, lines: false, detached: true });

@@ -1,0 +1,174 @@
+// The synergyflow commands: argv in, exit code out (generator/cli/exit-codes.ts), text to the
+// given output. main.ts runs it as the process, with the signal handlers; tests run it in-process.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { interrupted } from '../cleanup.ts';
+import { lintDesign } from '../tools/lint.ts';
+import { loadConfig } from '../config/resolve.ts';
+import { presetNames } from '../config/presets.ts';
+import { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE } from '../config/schema.ts';
+import { generateFiles } from '../emit/generate.ts';
+import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
+import { GENERATOR_VERSION } from '../version.ts';
+import { memorySettings, runWorkload } from '../runner/run.ts';
+import { estimateWorkload } from '../estimate/estimate.ts';
+import { formatEstimates } from '../estimate/summary.ts';
+import { loadWorkloadRef } from '../model/workload.ts';
+import { POLICIES, type Policy } from '../arch/regmap.ts';
+import { formatRunSummary } from '../runner/summary.ts';
+import { parseFaultRange, type FaultRange } from '../runner/fault-injection.ts';
+import { DEVICES } from '../fpga/devices.ts';
+import { synthesize } from '../fpga/flow.ts';
+import { formatSynthSummary } from '../fpga/summary.ts';
+import { EXIT } from './exit-codes.ts';
+import { describeFailure } from './failure.ts';
+
+/** Where the commands write: stdout for results, stderr for progress and errors. */
+export interface CliOutput {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processOutput: CliOutput = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** A decimal integer option in [min, max]; anything else (1e3, 0x10, 1.5, out of range) is refused. */
+const intArg = (name: string, min: number, max: number) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`${name} must be a decimal integer from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+};
+
+const collectFault = (value: string, previous: FaultRange[] = []): FaultRange[] => {
+  try {
+    return [...previous, parseFaultRange(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+
+function configOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--preset <name>', `built-in configuration (${presetNames().join(', ')})`).conflicts('config'))
+    .option('--config <file>', 'configuration JSON file (see README: config fields)');
+}
+
+const outHelp = 'output folder: new, empty, or one synergyflow wrote (replaced as a whole; see README: output folders)';
+const forceHelp = 'replace the tool\'s own files in --out even when they were edited since (never files it did not write)';
+
+/** The commands, writing to `output`; an action's result other than success sets `result.code`. */
+function buildProgram(output: CliOutput, result: { code: number }): Command {
+  const say = (text: string) => output.out(`${text}\n`);
+  const progress = (quiet?: boolean) => (quiet ? undefined : (m: string) => output.err(`[synergyflow] ${m}\n`));
+  const program = new Command()
+    .name('synergyflow')
+    .description('Generate, simulate and check SynergyFlow elastic DNN accelerators.')
+    .version(GENERATOR_VERSION)
+    .option('--debug', 'show stack traces of errors')
+    // Set before the commands are added: they inherit both.
+    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+
+  configOptions(program.command('generate').description('Generate the RTL, register map and file list for a configuration.'))
+    .requiredOption('--out <dir>', outHelp)
+    .option('--force', forceHelp)
+    .action((opts: { preset?: string; config?: string; out: string; force?: boolean }) => {
+      const cfg = loadConfig(opts);
+      const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
+      checkOutputDir(opts.out, outOptions);
+      const started = Date.now();
+      const { files } = generateFiles(cfg);
+      writeOutputDir(opts.out, files, 'generate', outOptions);
+      say(`generated ${files.size} files for ${cfg.source} (${cfg.engines} engine(s), ${cfg.macs} MACs, config hash ${cfg.hash}) in ${Date.now() - started} ms -> ${opts.out}`);
+    });
+
+  configOptions(program.command('lint').description('Generate a configuration and lint its RTL with verilator --lint-only -Wall.'))
+    .action(async (opts: { preset?: string; config?: string }) => {
+      const cfg = loadConfig(opts);
+      const { files } = generateFiles(cfg);
+      const warnings = await lintDesign(files);
+      if (warnings.length > 0) {
+        // Verilator ran; the design it checked is wrong.
+        output.err(`${warnings.join('\n')}\n${cfg.source}: ${warnings.length} Verilator warning(s)\n`);
+        result.code = EXIT.failed;
+        return;
+      }
+      say(`${cfg.source}: verilator --lint-only -Wall clean`);
+    });
+
+  configOptions(program.command('run').description('Generate the accelerator, compile a workload, simulate it and check every output against the golden model.'))
+    .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
+    .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
+    .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy and results.json`)
+    .option('--force', forceHelp)
+    .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
+    .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
+    .option('--seed <n>', 'seed of the memory model\'s random stalls and faults', intArg('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--latency <cycles>', 'memory read latency (default: the config\'s testbench.latency)', intArg('--latency', LATENCY_RANGE.min, LATENCY_RANGE.max))
+    .option('--bytes-per-cycle <n>', 'memory bandwidth per channel, at most one beat (default: one beat a cycle)', intArg('--bytes-per-cycle', 1, BUS_BITS_RANGE.max / 8))
+    .option('--stall-percent <n>', 'random stalls on every memory channel and the host port, percent of cycles', intArg('--stall-percent', STALL_PERCENT_RANGE.min, STALL_PERCENT_RANGE.max))
+    .option('--budget <cycles>', 'cycle budget before the run is declared hung (default: 20x the estimate)', intArg('--budget', 1, Number.MAX_SAFE_INTEGER))
+    .option('--fault <range>', 'answer reads or writes of a byte range with an error: read|write:LO-HI[:slverr|decerr] (repeatable, up to 8)', collectFault)
+    .option('--fault-read-permille <n>', 'answer this share of read bursts with SLVERR, at random from --seed', intArg('--fault-read-permille', 0, 1000), 0)
+    .option('--fault-write-permille <n>', 'answer this share of write bursts with SLVERR, at random from --seed', intArg('--fault-write-permille', 0, 1000), 0)
+    .option('--allow-large', 'run a workload beyond the cost guards (see README: limits)')
+    .option('--quiet', 'print only the summary')
+    .action(async (opts) => {
+      const faults = { ranges: opts.fault ?? [], readPerMille: opts.faultReadPermille, writePerMille: opts.faultWritePermille };
+      const results = await runWorkload({ ...opts, faults, log: progress(opts.quiet) });
+      say(formatRunSummary(results));
+      if (results.status !== 'ok') result.code = EXIT.failed;
+    });
+
+  configOptions(program.command('estimate').description('Predict the cycles of a workload under each policy with the fast cycle model (no RTL; milliseconds).'))
+    .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
+    .addOption(new Option('--policy <policy>', 'scheduling policy, or all of them').choices(['monolithic', 'static', 'elastic', 'all']).default('all'))
+    .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
+    .option('--latency <cycles>', 'memory read latency (default: the config\'s testbench.latency)', intArg('--latency', LATENCY_RANGE.min, LATENCY_RANGE.max))
+    .option('--bytes-per-cycle <n>', 'memory bandwidth per channel, at most one beat (default: one beat a cycle)', intArg('--bytes-per-cycle', 1, BUS_BITS_RANGE.max / 8))
+    .option('--allow-large', 'estimate a workload beyond the cost guards (see README: limits)')
+    .option('--json', 'print the estimates as JSON')
+    .action((opts) => {
+      const cfg = loadConfig(opts);
+      const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
+      const memory = memorySettings(opts, cfg);
+      const policies = opts.policy === 'all' ? POLICIES : [opts.policy as Policy];
+      const estimates = estimateWorkload(jobs, cfg, policies, memory, opts.staticGroup);
+      say(opts.json ? JSON.stringify({ workload: opts.workload, config: cfg.source, memory, estimates }, null, 2) : formatEstimates(opts.workload, cfg, estimates));
+    });
+
+  configOptions(program.command('synth').description('Synthesize a configuration with Yosys: netlist, log, utilization report and quality gates; place and route on iCE40.'))
+    .addOption(new Option('--target <target>', 'FPGA family').choices(['xc7', 'ice40', 'generic']).makeOptionMandatory())
+    .option('--device <name>', `device to compare the resources with (${DEVICES.map((d) => d.name).join(', ')}; default xc7vx690t or ice40up5k)`)
+    .requiredOption('--out <dir>', outHelp)
+    .option('--force', forceHelp)
+    .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds or the system binaries').choices(['npm', 'system']).default('npm'))
+    .option('--no-pnr', 'skip place and route (iCE40)')
+    .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
+    .option('--quiet', 'print only the summary')
+    .action(async (opts) => {
+      const report = await synthesize({ ...opts, log: progress(opts.quiet) });
+      say(formatSynthSummary(report));
+      if (!report.passed) result.code = EXIT.failed;
+    });
+  return program;
+}
+
+/** Runs one command line (argv as process.argv: node, script, arguments); returns its exit code. */
+export async function runCli(argv: string[], output: CliOutput = processOutput): Promise<number> {
+  const result = { code: EXIT.ok as number };
+  try {
+    await buildProgram(output, result).parseAsync(argv);
+    return result.code;
+  } catch (err) {
+    // Interrupted: the signal handler reports and sets the code; the error is the interrupt's doing.
+    if (interrupted()) return result.code;
+    const failure = describeFailure(err, argv.includes('--debug'));
+    if (failure.message) output.err(`${failure.message}\n`);
+    return failure.code;
+  }
+}
