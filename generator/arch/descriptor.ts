@@ -74,8 +74,11 @@ field('pref_engines', 27, 0, 8, 'engines the task can use well (elastic policy; 
 field('bulk', 27, 8, 1, 'the task is bandwidth-bound: its memory requests yield to those of compute-bound tasks');
 field('in_resident', 30, 16, 1, 'the input tiles of every c-block stay in the input buffer for the whole task: loaded with the first m-block (c-block c at word c * in_region), reused by the others');
 field('in_region', 30, 0, 16, 'input-buffer words between the c-blocks\' tiles of a resident input: in_tile_rows * in_tile_cols');
-field('job_id', 28, 0, 8, 'job index (for people reading the task list)');
-field('layer_id', 28, 8, 8, 'layer index (for people reading the task list)');
+field('images', 30, 17, 15, 'images the task covers (0 counts as 1): its units are (image, m-block) pairs, image-major, which the group\'s members take in turn, each loading its own input tiles');
+field('in_istride', 31, 0, 32, 'bytes between the input tiles of consecutive images (images > 1)');
+field('out_istride', 28, 0, 32, 'bytes between the outputs of consecutive images (images > 1)');
+field('job_id', 29, 8, 8, 'job index (for people reading the task list)');
+field('layer_id', 29, 16, 8, 'layer index (for people reading the task list)');
 
 export const descriptorFields: readonly DescField[] = fields;
 
@@ -90,6 +93,7 @@ export const loopFields: ReadonlySet<string> = new Set([
 export const addressFields: ReadonlySet<string> = new Set([
   'in_addr', 'in_cstride', 'in_ystride', 'w_addr', 'w_mstride', 'w_cstride',
   'bias_addr', 'bias_mstride', 'out_addr', 'out_cstride', 'out_ystride', 'out_mstride',
+  'in_istride', 'out_istride',
 ]);
 
 export type DescriptorValues = Record<string, number>;

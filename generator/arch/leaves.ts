@@ -363,6 +363,9 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['W_DEPTH', p.wDepth],
       ['P', p.loadPorts],
       ['BANK_W', Math.max(1, clog2(p.portBanks))],
+      ['LOG_NJ', clog2(p.tm / p.tn)],
+      // Tasks over several images: only a multi-engine build can use them.
+      ['UNITS', engines > 1 ? 1 : 0],
       ['DESC_BEAT_W', descBeatBits],
       // Member indices stay below the engine count and group sizes at or below it: masks that
       // let synthesis drop the shift-add terms of bits that are always zero.

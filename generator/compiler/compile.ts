@@ -374,12 +374,25 @@ function fcGroupSize(blocks: number, images: number, cfg: ResolvedConfig): numbe
 function countTasks(layer: Layer, g: EngineGeometry, batch: number, cfg: ResolvedConfig, split: boolean): number {
   if (layer.type === 'fc') return Math.ceil(batch / fcGroup(cfg));
   const tiles = tilesOf(g, cfg);
-  return batch * tiles * Math.ceil(g.mBlocks / mBlocksPerTask(g, tiles, batch, cfg, split));
+  const imageGroups = Math.ceil(batch / (split ? 1 : imagesToFillEngines(g.mBlocks, batch, cfg.engines)));
+  return imageGroups * tiles * Math.ceil(g.mBlocks / mBlocksPerTask(g, tiles, batch, cfg, split));
 }
 
 function tilesOf(g: EngineGeometry, cfg: ResolvedConfig): number {
   const tile = chooseTile(g, cfg)!;
   return Math.ceil(g.outH / tile.rows) * Math.ceil(g.outW / tile.cols);
+}
+
+/**
+ * Images a monolithic conv task covers: when a layer has fewer m-blocks than engines, or a count
+ * that leaves some idle in its last round, its tasks take several images, so that (image,
+ * m-block) units keep every engine busy. The fewest images that give the best use of the engines.
+ */
+function imagesToFillEngines(mBlocks: number, batch: number, engines: number): number {
+  let best = 1;
+  const use = (i: number) => (mBlocks * i) / (engines * Math.ceil((mBlocks * i) / engines));
+  for (let i = 2; i <= batch; i++) if (use(i) > use(best) + 1e-9) best = i;
+  return best;
 }
 
 /** M-blocks per task of a conv tile (see CompileOptions.policy): all of them, or when split, a
@@ -427,9 +440,11 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
   const tasks: PlannedTask[] = [];
   const tilesPerImage = tilesOf(g, cfg);
   const perChunk = mBlocksPerTask(g, tilesPerImage, input.batch, cfg, split);
+  const imagesPerTask = split ? 1 : imagesToFillEngines(g.mBlocks, input.batch, cfg.engines);
   const cblocksPerM = cfg.pe.tm / cfg.pe.tn;
   const outCblocks = Math.ceil(ctx.layer.out / cfg.pe.tn);
-  for (let n = 0; n < input.batch; n++) {
+  for (let n = 0; n < input.batch; n += imagesPerTask) {
+    const images = Math.min(imagesPerTask, input.batch - n);
     for (let py0 = 0; py0 < g.outH; py0 += tile.rows) {
       for (let px0 = 0; px0 < g.outW; px0 += tile.cols) {
        for (let m0 = 0; m0 < g.mBlocks; m0 += perChunk) {
@@ -476,25 +491,28 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
           pool_row_step: g.poolS * C,
           in_dst_first: rowFirst * IC + colFirst,
           pixels: R * C,
-          ...residentInput(IR * IC, g.cinBlocks, mCount, cfg),
+          // Each member of a task over several images loads its own input tiles (of its image).
+          ...(images > 1 ? { in_resident: 0, in_region: IR * IC } : residentInput(IR * IC, g.cinBlocks, mCount, cfg)),
+          images,
+          in_istride: images > 1 ? input.imgStride : 0,
+          out_istride: images > 1 ? output.imgStride : 0,
           // Compute-bound: as many engines as keep two (m-block, c-block) steps each, so every
           // member overlaps its loads with compute; light on the memory channels.
-          pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((mCount * g.cinBlocks) / 2))),
+          pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((mCount * images * g.cinBlocks) / 2))),
           bulk: 0,
         };
-        const deps = ctx.prevIsPerImage
-          ? ctx.prevTasks.slice(n * ctx.prevTasks.length / input.batch, (n + 1) * ctx.prevTasks.length / input.batch)
-          : ctx.prevTasks;
+        const perImage = ctx.prevTasks.length / input.batch;
+        const deps = ctx.prevIsPerImage ? ctx.prevTasks.slice(n * perImage, (n + images) * perImage) : ctx.prevTasks;
         tasks.push({
           info: {
             index,
             job: ctx.job,
             layer: ctx.layerIndex,
             firstImage: n,
-            images: 1,
-            macs: (shape.macsPerImage / tilesPerImage) * (mCount / g.mBlocks),
+            images,
+            macs: (shape.macsPerImage / tilesPerImage) * (mCount / g.mBlocks) * images,
             deps,
-            estimatedCycles: (tile.estimatedCycles / tilesPerImage) * (mCount / g.mBlocks),
+            estimatedCycles: (tile.estimatedCycles / tilesPerImage) * (mCount / g.mBlocks) * images,
           },
           desc,
         });

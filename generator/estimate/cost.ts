@@ -40,8 +40,12 @@ const MIN_SLOTS = 2;
  * `beatsPerCycle` beats a cycle on each load port.
  */
 export function taskCost(d: DescriptorValues, p: HwParams, engines: number, latency: number, beatsPerCycle: number): TaskCost {
-  const g = Math.max(1, Math.min(engines, d.m_count));
-  const mbLeader = Math.ceil(d.m_count / g);
+  // Units: (image, m-block) pairs; over several images every member loads its own input.
+  const images = Math.max(1, d.images ?? 1);
+  const units = d.m_count * images;
+  const privateInput = images > 1;
+  const g = Math.max(1, Math.min(engines, units));
+  const mbLeader = Math.ceil(units / g);
   const compute = Math.max(d.pixels, MIN_SLOTS) * d.kk + TIMING.stepOverhead;
   const inputBeats = d.load_rows * d.load_cols;
   const portRate = p.loadPorts * beatsPerCycle;
@@ -56,7 +60,8 @@ export function taskCost(d: DescriptorValues, p: HwParams, engines: number, late
   const body = inputMblocks * mblock(load) + (mbLeader - inputMblocks) * mblock(weightLoad);
   const cycles = TIMING.startup + latency + load + body + TIMING.drain + latency;
   const biasBeats = p.biasBeats;
-  const readBeats = d.m_count * (d.cin_blocks * d.w_beats + biasBeats) + inputMblocks * d.cin_blocks * inputBeats;
-  const writeBeats = d.out_cblocks * d.pool_rows * d.pool_cols;
+  const inputLoads = privateInput ? units : inputMblocks;
+  const readBeats = units * (d.cin_blocks * d.w_beats + biasBeats) + inputLoads * d.cin_blocks * inputBeats;
+  const writeBeats = d.out_cblocks * d.pool_rows * d.pool_cols * images;
   return { cycles, readBeats, writeBeats, portBeats: g * portRate };
 }
