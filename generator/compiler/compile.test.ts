@@ -4,6 +4,7 @@ import { loadConfig, resolveConfig } from '../config/resolve.ts';
 import { builtinWorkload } from '../model/workload.ts';
 import { InputError } from '../errors.ts';
 import { compileWorkload } from './compile.ts';
+import { linkTasks } from './schedule.ts';
 import { actLayout, MemImage, packActivations, unpackActivations } from './layout.ts';
 import { chooseTile, type EngineGeometry } from './tiling.ts';
 
@@ -134,5 +135,35 @@ describe('compiler', () => {
     );
     const wide = resolveConfig({ pe: { tn: 4, tm: 4 }, memory: { addressBits: 20 } }, 'wide.json');
     expect(compileWorkload(builtinWorkload('lenet5', 1, 0), wide).image.bytes.length).toBeLessThanOrEqual(2 ** 20);
+  });
+});
+
+describe('dependencies', () => {
+  it('make every task wait for the producers of all its images, whatever image groups the layers use', () => {
+    // Monolithic tasks over several images (LeNet-5's single m-block per layer on 4 engines),
+    // read by per-image tasks, and the reverse, under every policy.
+    for (const policy of ['monolithic', 'static', 'elastic'] as const) {
+      for (const [model, batch] of [['lenet5', 4], ['lenet5', 3], ['alexnet', 2]] as const) {
+        const program = compileWorkload(builtinWorkload(model, batch, 0), loadConfig({ preset: 'default' }), { policy, taskListOnly: true });
+        for (const t of program.tasks) {
+          if (t.layer === 0) continue;
+          const covered = new Set(t.deps.flatMap((d) => Array.from({ length: program.tasks[d].images }, (_, k) => program.tasks[d].firstImage + k)));
+          for (let n = t.firstImage; n < t.firstImage + t.images; n++) expect(covered.has(n), `${policy} ${model} task ${t.index} image ${n}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('merges dependency sets that share a producer, so that each producer signals one counter', () => {
+    // Producers A (images 0-1) and B (2-3); C reads both, D reads B only.
+    const jobs = [[
+      { job: 0, layer: 0, estimatedCycles: 1, deps: [] },
+      { job: 0, layer: 0, estimatedCycles: 1, deps: [] },
+      { job: 0, layer: 1, estimatedCycles: 1, deps: [0, 1] },
+      { job: 0, layer: 1, estimatedCycles: 1, deps: [1] },
+    ]];
+    const linked = linkTasks(jobs, loadConfig({ preset: 'tiny' }));
+    expect(linked.signal.slice(0, 2)).toEqual([1, 1]);
+    expect(linked.wait.slice(2)).toEqual([{ counter: 1, count: 2 }, { counter: 1, count: 2 }]);
   });
 });

@@ -12,7 +12,8 @@ import { layerShapes, type Layer, type LayerShape, type Model } from '../model/m
 import type { Job } from '../model/workload.ts';
 import { actLayout, alignUp, MemImage, packActivations, type ActLayout } from './layout.ts';
 import { linkTasks, streamOrder } from './schedule.ts';
-import { simulate } from '../estimate/simulate.ts';
+import { simulate, type ModelResult, type ModelTask } from '../estimate/simulate.ts';
+import { taskCost } from '../estimate/cost.ts';
 import { hwParams } from '../arch/params.ts';
 import type { Policy } from '../arch/regmap.ts';
 import { spaceToDepth, spaceToDepthPays } from './space-to-depth.ts';
@@ -52,6 +53,8 @@ export interface Program {
   totalMacs: number;
   /** Bytes that must cross the memory interface at least: weights, inputs, final outputs. */
   compulsoryBytes: number;
+  /** Every task's descriptor, as written into the task list. */
+  descriptors: DescriptorValues[];
 }
 
 const REGION_ALIGN = 4096;
@@ -80,11 +83,27 @@ export interface CompileOptions {
   /** Plan the tasks and write only the task list into the image, not the weights and
    * activations: what the fast cycle model needs, at a fraction of the time. */
   taskListOnly?: boolean;
+  /**
+   * How conv tiles become tasks: 'split' (m-blocks split into power-of-two chunks, one image a
+   * task: many tasks to spread over engines) or 'whole' (a tile's m-blocks together, as many
+   * images as fill the engines: the monolithic plan). By default monolithic takes 'whole', and
+   * static and elastic the one the fast cycle model finds faster under the policy: with one job
+   * and little to overlap, the whole plan is as fast as the monolithic baseline.
+   */
+  plan?: 'split' | 'whole';
 }
 
 export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: CompileOptions = {}): Program {
   const policy = options.policy ?? 'monolithic';
-  const split = policy !== 'monolithic';
+  if (options.plan === undefined && policy !== 'monolithic') {
+    const cycles = (plan: 'split' | 'whole') => {
+      const program = compileWorkload(jobs, cfg, { ...options, plan, taskListOnly: true });
+      return listSchedule(program.tasks.map((t, i) => ({ job: t.job, deps: t.deps, desc: program.descriptors[i] })), cfg, policy, cfg.controller.window).cycles;
+    };
+    const plan = cycles('whole') < cycles('split') ? 'whole' : 'split';
+    return compileWorkload(jobs, cfg, { ...options, plan });
+  }
+  const split = (options.plan ?? (policy === 'monolithic' ? 'whole' : 'split')) === 'split';
   const effective = jobs.map((job) => effectiveLayers(job, cfg));
   checkFits(jobs, effective, cfg);
   const { tn, tm } = cfg.pe;
@@ -183,7 +202,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
     const cj = compiled[j];
     if (fill) packActivations(image, cj.acts[0], effective[j].input, tn);
     compulsoryBytes += cj.weightBytes + cj.acts[0].bytes + cj.acts[cj.acts.length - 1].bytes;
-    const lastTaskOfLayer: number[][] = [];
+    const lastTaskOfLayer: TaskInfo[][] = [];
     job.model.layers.forEach((layer, l) => {
       const g = geoms[j][l];
       const lw = job.weights.get(layer.name)!;
@@ -207,11 +226,10 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
         biases: biasBase[j][l],
         bits: job.model.bits,
         prevTasks: l > 0 ? lastTaskOfLayer[l - 1] : [],
-        prevIsPerImage: l > 0 && job.model.layers[l - 1].type === 'conv',
       };
       const tasks = layer.type === 'conv' ? planConvTasks(ctx, planned.length, cfg, split) : planFcTasks(ctx, planned.length, cfg, job.batch);
       planned.push(...tasks);
-      lastTaskOfLayer.push(tasks.map((t) => t.info.index));
+      lastTaskOfLayer.push(tasks.map((t) => t.info));
       totalMacs += cj.shapes[l].macsPerImage * job.batch;
     });
   });
@@ -255,6 +273,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
     dumpBytes: total - dumpBase,
     totalMacs,
     compulsoryBytes,
+    descriptors: planned.map((t) => t.desc),
   };
 }
 
@@ -264,15 +283,24 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
  * and engines are free. As [job, index in the job's list].
  */
 function listScheduleOrder(planned: PlannedTask[], firstOfJob: number[], cfg: ResolvedConfig, policy: Policy): [number, number][] {
-  const tasks = planned.map((t) => ({ job: t.info.job, deps: t.info.deps, desc: t.desc }));
-  const model = simulate(tasks, hwParams(cfg), {
+  const model = listSchedule(planned.map((t) => ({ job: t.info.job, deps: t.info.deps, desc: t.desc })), cfg, policy, Infinity);
+  return model.dispatchOrder.map((i) => [planned[i].info.job, i - firstOfJob[planned[i].info.job]] as [number, number]);
+}
+
+/** The fast cycle model on tasks, with the config's memory model and a window. */
+function listSchedule(tasks: ModelTask[], cfg: ResolvedConfig, policy: Policy, window: number): ModelResult {
+  return simulate(tasks, hwParams(cfg), {
     policy,
     staticGroup: Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2))),
     latency: cfg.testbench.latency,
     bytesPerCycle: cfg.testbench.bytesPerCycle ?? cfg.busBytes,
-    window: Infinity,
+    window,
   });
-  return model.dispatchOrder.map((i) => [planned[i].info.job, i - firstOfJob[planned[i].info.job]] as [number, number]);
+}
+
+/** The tasks of the previous layer that produce images [first, first + count). */
+function producersOf(prev: TaskInfo[], first: number, count: number): number[] {
+  return prev.filter((t) => t.firstImage < first + count && first < t.firstImage + t.images).map((t) => t.index);
 }
 
 interface LayerContext {
@@ -286,9 +314,8 @@ interface LayerContext {
   weights: number;
   biases: number;
   bits: number;
-  /** Tasks of the previous layer, in image order (conv) or batch order (fc). */
-  prevTasks: number[];
-  prevIsPerImage: boolean;
+  /** Tasks of the previous layer. */
+  prevTasks: TaskInfo[];
 }
 
 interface EffectiveLayer {
@@ -501,8 +528,7 @@ function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfi
           pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((mCount * images * g.cinBlocks) / 2))),
           bulk: 0,
         };
-        const perImage = ctx.prevTasks.length / input.batch;
-        const deps = ctx.prevIsPerImage ? ctx.prevTasks.slice(n * perImage, (n + images) * perImage) : ctx.prevTasks;
+        const deps = producersOf(ctx.prevTasks, n, images);
         tasks.push({
           info: {
             index,
@@ -564,14 +590,10 @@ function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig,
       in_dst_first: 0,
       pixels: images,
       ...residentInput(images * g.kernelW, g.cinBlocks, g.mBlocks, cfg),
-      // Bandwidth-bound: one engine, loading over every channel, takes the whole bandwidth;
-      // more engines would only wait for data, idle for compute-bound tasks.
-      pref_engines: 1,
-      bulk: 1,
     };
+    Object.assign(desc, fcDemand(desc, cfg));
     // Every image of the group needs its previous-layer output.
-    const perImage = ctx.prevTasks.length / batch;
-    const deps = ctx.prevIsPerImage ? ctx.prevTasks.slice(n0 * perImage, (n0 + images) * perImage) : ctx.prevTasks;
+    const deps = producersOf(ctx.prevTasks, n0, images);
     const compute = g.mBlocks * g.cinBlocks * g.kernelW * Math.max(images, MIN_PIXEL_SLOTS);
     const load = g.mBlocks * g.cinBlocks * g.kernelW * (images + cfg.pe.tm);
     tasks.push({
@@ -580,6 +602,22 @@ function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig,
     });
   }
   return tasks;
+}
+
+/**
+ * Engines and arbitration class of a fc task. A bandwidth-bound one (a big layer: its weights
+ * stream once for the batch) gets one engine, whose load ports take every channel, and yields
+ * to compute-bound tasks for the memory: more engines would only wait for data. A small layer
+ * that one engine computes slower than the memory delivers gets as many as keep up, at normal
+ * priority.
+ */
+function fcDemand(desc: DescriptorValues, cfg: ResolvedConfig): DescriptorValues {
+  const p = hwParams(cfg);
+  const beatsPerCycle = Math.min(1, (cfg.testbench.bytesPerCycle ?? cfg.busBytes) / cfg.busBytes);
+  const cost = taskCost(desc, p, 1, cfg.testbench.latency, beatsPerCycle);
+  const bandwidthCycles = (cost.readBeats + cost.writeBeats) / (cfg.memory.channels * beatsPerCycle);
+  const engines = Math.min(cfg.engines, desc.m_count, Math.ceil(cost.cycles / bandwidthCycles / 1.25));
+  return engines <= 1 ? { pref_engines: 1, bulk: 1 } : { pref_engines: engines, bulk: 0 };
 }
 
 /**

@@ -3,8 +3,9 @@
 //
 // Every task's dependencies are the tasks whose outputs it reads. Tasks with the same
 // dependency set share one wait condition: the producers of that set all signal one counter,
-// and the waiters wait until it reaches the size of the set. Sets are disjoint (each layer has
-// one consumer layer, split by image or image group), so one counter per set suffices. When a
+// and the waiters wait until it reaches the size of the set. A producer signals one counter, so
+// sets that share a producer (layers grouping their images differently) are merged into their
+// union, whose waiters then wait for all of it (correct, less overlap). When a
 // workload needs more counters than the hardware has, the sets of one producing layer are merged
 // (waiters then wait for the whole layer: correct, less overlap). Counter 0 is a sink for tasks
 // nobody waits on.
@@ -57,6 +58,7 @@ export function linkTasks(jobs: SchedTask[][], cfg: ResolvedConfig, order: [numb
       set.waiters.push(ti);
     });
   });
+  mergeOverlapping(sets);
   let groups = [...sets.values()].map((s) => ({ job: s.job, layer: s.layer, producers: s.producers, waiters: [s.waiters] }));
   if (groups.length > cfg.controller.counters - 1) {
     // Merge the sets of each producing layer.
@@ -88,4 +90,27 @@ export function linkTasks(jobs: SchedTask[][], cfg: ResolvedConfig, order: [numb
     for (const ws of g.waiters) for (const w of ws) wait[position[g.job][w]] = { counter, count: unique.length };
   });
   return { order, signal, wait, countersUsed: groups.length + 1 };
+}
+
+/** Merges dependency sets that share a producer, until every producer is in one set. */
+function mergeOverlapping<S extends { job: number; producers: number[]; waiters: number[] }>(sets: Map<string, S>): void {
+  for (let changed = true; changed; ) {
+    changed = false;
+    const owner = new Map<string, string>();
+    for (const [key, set] of sets) {
+      for (const p of set.producers) {
+        const other = owner.get(`${set.job}:${p}`);
+        if (other !== undefined && other !== key) {
+          const into = sets.get(other)!;
+          into.producers = [...new Set([...into.producers, ...set.producers])];
+          into.waiters.push(...set.waiters);
+          sets.delete(key);
+          changed = true;
+          break;
+        }
+        owner.set(`${set.job}:${p}`, key);
+      }
+      if (changed) break;
+    }
+  }
 }
