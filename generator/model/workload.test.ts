@@ -183,3 +183,20 @@ describe('repeat: a stream of batches in one line', () => {
     expect(text).toContain('jobs[4].name: expected a job name not used before');
   });
 });
+
+describe('lines of one model and seed', () => {
+  it('share the model and its weights; inputSeed gives each its own input', () => {
+    const dir = workloadDir();
+    const jobs = loadWorkload(writeWorkload(dir, [
+      { name: 'a', model: 'cam0/model.json', seed: 3, inputSeed: 10 },
+      { name: 'b', model: 'lenet5', seed: 3 },
+      { name: 'c', model: 'cam0/model.json', seed: 3, inputSeed: 11 },
+      { name: 'd', model: 'cam0/model.json', seed: 4 },
+    ]));
+    expect(jobs[2].model).toBe(jobs[0].model);
+    expect(jobs[2].weights).toBe(jobs[0].weights);
+    expect(jobs[3].weights).not.toBe(jobs[0].weights);
+    expect(Array.from(jobs[0].input.data)).toEqual(Array.from(randomInput(model, 1, 10).data));
+    expect(Array.from(jobs[2].input.data)).toEqual(Array.from(randomInput(model, 1, 11).data));
+  });
+});

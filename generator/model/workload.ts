@@ -25,7 +25,7 @@ export interface Job {
   files?: string[];
 }
 
-const JOB_KEYS = ['name', 'model', 'weights', 'input', 'batch', 'seed', 'repeat'] as const;
+const JOB_KEYS = ['name', 'model', 'weights', 'input', 'batch', 'seed', 'inputSeed', 'repeat'] as const;
 /** Batches one workload line may stand for (a stream of them). */
 export const MAX_REPEAT = 1000;
 const MAX_SEED = 2 ** 32 - 1;
@@ -92,6 +92,8 @@ interface JobPlan {
   /** Seed of generated weights, and of the generated input. */
   seed: number;
   inputSeed: number;
+  /** Jobs with the same key run the same model with the same weights, which they share. */
+  weightsKey: string;
   files: string[];
 }
 
@@ -106,13 +108,14 @@ export function loadWorkload(path: string, opts: LoadOptions = {}): Job[] {
   checkKnownKeys(list, path, '', obj, ['jobs']);
   const baseDir = dirname(path);
   const plans: (JobPlan | undefined)[] = [];
+  const models = new Map<string, Model>();
   if (!Array.isArray(obj.jobs) || obj.jobs.length === 0) {
     list.add(path, 'jobs', 'a non-empty array of jobs', obj.jobs);
   } else {
     // Job names: a valid line's (one per repeated batch), else the name the line gives.
     const names: { field: string; name: string | undefined }[] = [];
     obj.jobs.forEach((raw, i) => {
-      const lines = readJob(list, path, baseDir, i, raw, opts);
+      const lines = readJob(list, path, baseDir, i, raw, opts, models);
       plans.push(...(lines ?? [undefined]));
       const given = isPlainObject(raw) && typeof raw.name === 'string' ? [raw.name] : [undefined];
       names.push(...(lines?.map((p) => p.name) ?? given).map((name) => ({ field: `jobs[${i}].name`, name })));
@@ -122,18 +125,17 @@ export function loadWorkload(path: string, opts: LoadOptions = {}): Job[] {
   list.throwIfAny();
   if (!opts.allowLarge) (plans as JobPlan[]).forEach((p) => checkBatchSize(list, path, `jobs[${p.line}].batch`, p.model, p.batch));
   list.throwIfAny();
-  const planned = (plans as JobPlan[]).map((p) => ({ ...p, weightsKey: p.line, files: [path, ...p.files] }));
+  const planned = (plans as JobPlan[]).map((p) => ({ ...p, files: [path, ...p.files] }));
   opts.beforeGenerating?.(planned);
 
-  // Generate only once everything is valid: random VGG-16 weights take a while. The batches of
-  // one line share one set of weights (the compiler then stores them once).
-  const lineWeights = new Map<number, Weights>();
+  // Generate only once everything is valid: random VGG-16 weights take a while. Jobs of the
+  // same model and weights (a line's repeated batches; lines with the same model and seed or
+  // weights folder) share one set (the compiler then stores it once).
+  const shared = new Map<string, Weights>();
   return planned.map((p) => {
-    let weights = p.weights ?? lineWeights.get(p.line);
-    if (!weights) {
-      weights = randomWeights(p.model, p.seed);
-      lineWeights.set(p.line, weights);
-    }
+    let weights = shared.get(p.weightsKey) ?? p.weights;
+    if (!weights) weights = randomWeights(p.model, p.seed);
+    shared.set(p.weightsKey, weights);
     return {
       name: p.name,
       model: p.model,
@@ -146,7 +148,7 @@ export function loadWorkload(path: string, opts: LoadOptions = {}): Job[] {
 }
 
 /** The jobs of one workload line: one, or `repeat` batches of the same model. */
-function readJob(list: ProblemList, file: string, baseDir: string, line: number, raw: unknown, opts: LoadOptions): JobPlan[] | undefined {
+function readJob(list: ProblemList, file: string, baseDir: string, line: number, raw: unknown, opts: LoadOptions, models: Map<string, Model>): JobPlan[] | undefined {
   const at = `jobs[${line}]`;
   if (!isPlainObject(raw)) {
     list.add(file, at, 'a job object {"name": ..., "model": ...}', raw);
@@ -161,8 +163,9 @@ function readJob(list: ProblemList, file: string, baseDir: string, line: number,
   const inputRefs = readInputRefs(list, file, `${at}.input`, raw.input, repeat ?? 1);
   const batch = raw.batch === undefined ? undefined : readInt(list, file, `${at}.batch`, raw.batch, { min: 1 });
   const seed = readInt(list, file, `${at}.seed`, raw.seed, { min: 0, max: MAX_SEED }, 0);
-  if (seed !== undefined && repeat !== undefined && seed + repeat - 1 > MAX_SEED) {
-    addText(list, file, `${at}.seed`, `a seed whose repeats stay below 2^32 (seed + repeat - 1 <= ${MAX_SEED})`, `${seed} with repeat ${repeat}`);
+  const inputSeed = readInt(list, file, `${at}.inputSeed`, raw.inputSeed, { min: 0, max: MAX_SEED }, seed ?? 0);
+  if (inputSeed !== undefined && repeat !== undefined && inputSeed + repeat - 1 > MAX_SEED) {
+    addText(list, file, `${at}.${raw.inputSeed === undefined ? 'seed' : 'inputSeed'}`, `an input seed whose repeats stay below 2^32 (seed + repeat - 1 <= ${MAX_SEED})`, `${inputSeed} with repeat ${repeat}`);
   }
 
   let model: Model | undefined;
@@ -170,7 +173,10 @@ function readJob(list: ProblemList, file: string, baseDir: string, line: number,
     if (!isBuiltinModel(modelRef) && !existsSync(relativeTo(baseDir, modelRef))) {
       addText(list, file, `${at}.model`, modelRefText(), `${JSON.stringify(modelRef)} (no such built-in model or file ${relativeTo(baseDir, modelRef)})`);
     } else {
-      model = collect(list, () => resolveModel(modelRef, baseDir));
+      // Lines naming the same model share one Model (and can share weights).
+      const key = isBuiltinModel(modelRef) ? modelRef : relativeTo(baseDir, modelRef);
+      model = models.get(key) ?? collect(list, () => resolveModel(modelRef, baseDir));
+      if (model) models.set(key, model);
     }
   }
   if (model === undefined) return undefined;
@@ -204,7 +210,8 @@ function readJob(list: ProblemList, file: string, baseDir: string, line: number,
     input: inputs?.[k],
     batch: jobBatch,
     seed: seed!,
-    inputSeed: seed! + k,
+    inputSeed: inputSeed! + k,
+    weightsKey: `${isBuiltinModel(modelRef!) ? modelRef : relativeTo(baseDir, modelRef!)}|${weightsRef === undefined ? `seed ${seed}` : relativeTo(baseDir, weightsRef)}`,
     files,
   }));
 }
