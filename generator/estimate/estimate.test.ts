@@ -1,0 +1,72 @@
+// The fast cycle model: against RTL on small random workloads under every policy (the benchmark
+// measures it on the full networks), its scheduling rules, and the estimate command.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hwParams } from '../arch/params.ts';
+import { POLICIES } from '../arch/regmap.ts';
+import { runCli } from '../cli/program.ts';
+import { loadConfig } from '../config/resolve.ts';
+import { builtinWorkload, loadWorkload } from '../model/workload.ts';
+import { writeRandomWorkload } from '../model/random-model.ts';
+import { compileForPolicy, runWorkload } from '../runner/run.ts';
+import { estimateProgram, estimateWorkload, modelTasks } from './estimate.ts';
+import { simulate } from './simulate.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sf-estimate-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('fast cycle model', () => {
+  it('follows RTL on random workloads under every policy (within 25% on tasks of a few thousand cycles; 2-12% measured)', async () => {
+    const cfg = loadConfig({ preset: 'tiny' });
+    const errors: number[] = [];
+    for (const seed of [301, 302]) {
+      const workload = writeRandomWorkload(join(scratch, String(seed)), seed, 2, { maxSide: 12 });
+      for (const policy of POLICIES) {
+        const rtl = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out: join(scratch, `${seed}-${policy}`), policy });
+        expect(rtl.status, rtl.message).toBe('ok');
+        const program = compileForPolicy(loadWorkload(workload), cfg, policy);
+        const model = estimateProgram(program, cfg, { policy, latency: cfg.testbench.latency, bytesPerCycle: cfg.busBytes });
+        errors.push((model.cycles - rtl.cycles) / rtl.cycles);
+      }
+    }
+    for (const e of errors) expect(Math.abs(e)).toBeLessThan(0.25);
+  });
+
+  it('dispatches the oldest ready task at once on a power of two of the free engines', () => {
+    const cfg = loadConfig({ preset: 'default' });
+    const program = compileForPolicy(builtinWorkload('alexnet', 2, 0), cfg, 'elastic', { taskListOnly: true });
+    const model = estimateProgram(program, cfg, { policy: 'elastic', latency: 20, bytesPerCycle: cfg.busBytes });
+    for (const t of model.tasks) expect(Number.isInteger(Math.log2(t.engines.length))).toBe(true);
+    // Every task starts after the tasks it depends on ended.
+    program.tasks.forEach((t, i) => t.deps.forEach((d) => expect(model.tasks[i].start).toBeGreaterThanOrEqual(model.tasks[d].end)));
+  });
+
+  it('runs monolithic tasks one at a time on every engine', () => {
+    const cfg = loadConfig({ preset: 'default' });
+    const program = compileForPolicy(builtinWorkload('lenet5', 4, 0), cfg, 'monolithic', { taskListOnly: true });
+    const model = simulate(modelTasks(program), hwParams(cfg), { policy: 'monolithic', staticGroup: 2, latency: 20, bytesPerCycle: cfg.busBytes, window: 4 });
+    const byStart = [...model.tasks].sort((a, b) => a.start - b.start);
+    for (let i = 1; i < byStart.length; i++) expect(byStart[i].start).toBeGreaterThanOrEqual(byStart[i - 1].end);
+    for (const t of model.tasks) expect(t.engines.length).toBe(4);
+  });
+
+  it('estimates AlexNet x4 under every policy in well under a second of model time', () => {
+    const cfg = loadConfig({ preset: 'default' });
+    const estimates = estimateWorkload(builtinWorkload('alexnet', 4, 0), cfg, POLICIES, { latency: 20, bytesPerCycle: cfg.busBytes });
+    for (const e of estimates) {
+      expect(e.modelMs).toBeLessThan(1000);
+      expect(e.boundRatio).toBeGreaterThan(1);
+    }
+  });
+
+  it('is a command: a table, or JSON', async () => {
+    let out = '';
+    const code = await runCli(['node', 'synergyflow', 'estimate', '--preset', 'tiny', '--workload', 'builtin:lenet5:2', '--json'], { out: (t) => (out += t), err: () => {} });
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json.estimates.map((e: { policy: string }) => e.policy)).toEqual([...POLICIES]);
+    expect(json.estimates[0].cycles).toBeGreaterThan(0);
+  });
+});
