@@ -404,7 +404,9 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   };
 
   // Fields the controller keeps per window entry (the descriptors themselves stay in its RAM).
-  const ctrlFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bulk', 'm_count'];
+  // With several engines, `images` too: a task over several images spreads its (image, m-block)
+  // units, so its m-block count does not cap its engines.
+  const ctrlFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bulk', 'm_count', ...(engines > 1 ? ['images'] : [])];
   const opcode = descriptorFields.find((f) => f.name === 'opcode');
   if (!opcode || fieldPlace(opcode).beat !== 0) throw new Error('the opcode must arrive in the first beat of a descriptor');
   const place = (name: string) => fieldPlace(descriptorFields.find((f) => f.name === name)!);
@@ -452,6 +454,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
     context: {
       trace: p.trace,
+      multiEngine: engines > 1,
       opcodeEnd: OPCODE_END,
       opcodeLayer: OPCODE_LAYER,
       ctrlFields: descriptorFields.filter((f) => ctrlFieldNames.includes(f.name)).map(fieldPlace),

@@ -77,7 +77,7 @@ describe('compiler', () => {
     const cfg = loadConfig({ preset: 'default' });
     for (const [model, batch] of [['alexnet', 1], ['alexnet', 3], ['lenet5', 1], ['zfnet', 2]] as const) {
       const whole = compileWorkload(builtinWorkload(model, batch, 0), cfg);
-      const split = compileWorkload(builtinWorkload(model, batch, 0), cfg, { policy: 'elastic' });
+      const split = compileWorkload(builtinWorkload(model, batch, 0), cfg, { policy: 'elastic', plan: 'split' });
       expect(split.tasks.length).toBeGreaterThanOrEqual(whole.tasks.length);
       // The same work, divided differently.
       expect(split.tasks.reduce((s, t) => s + t.macs, 0)).toBeCloseTo(whole.totalMacs, -2);

@@ -84,26 +84,35 @@ export interface CompileOptions {
    * activations: what the fast cycle model needs, at a fraction of the time. */
   taskListOnly?: boolean;
   /**
-   * How conv tiles become tasks: 'split' (m-blocks split into power-of-two chunks, one image a
-   * task: many tasks to spread over engines) or 'whole' (a tile's m-blocks together, as many
-   * images as fill the engines: the monolithic plan). By default monolithic takes 'whole', and
-   * static and elastic the one the fast cycle model finds faster under the policy: with one job
-   * and little to overlap, the whole plan is as fast as the monolithic baseline.
+   * How layers become tasks: 'split' (a conv tile's m-blocks split into power-of-two chunks, one
+   * image a task: many tasks to spread over engines), 'whole' (a tile's m-blocks together, as
+   * many images as fill the engines) or 'ganged' (as whole, and every fc task asks for all the
+   * engines at normal priority, as in the monolithic baseline: the best plan for one job with
+   * nothing to overlap). In 'split' and 'whole' a bandwidth-bound fc task asks for one engine and
+   * yields the memory to compute-bound tasks (see fcDemand). By default monolithic takes 'whole'
+   * (its controller gangs every engine whatever the task asks), and static and elastic the plan
+   * the fast cycle model finds fastest under the policy.
    */
-  plan?: 'split' | 'whole';
+  plan?: CompilePlan;
 }
+
+export type CompilePlan = 'split' | 'whole' | 'ganged';
 
 export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: CompileOptions = {}): Program {
   const policy = options.policy ?? 'monolithic';
   if (options.plan === undefined && policy !== 'monolithic') {
-    const cycles = (plan: 'split' | 'whole') => {
+    const cycles = (plan: CompilePlan) => {
       const program = compileWorkload(jobs, cfg, { ...options, plan, taskListOnly: true });
       return listSchedule(program.tasks.map((t, i) => ({ job: t.job, deps: t.deps, desc: program.descriptors[i] })), cfg, policy, cfg.controller.window).cycles;
     };
-    const plan = cycles('whole') < cycles('split') ? 'whole' : 'split';
+    // The first of the fastest, in this order: ties go to the plan that overlaps most.
+    const plans: CompilePlan[] = ['split', 'whole', 'ganged'];
+    const modelled = plans.map(cycles);
+    const plan = plans[modelled.indexOf(Math.min(...modelled))];
     return compileWorkload(jobs, cfg, { ...options, plan });
   }
-  const split = (options.plan ?? (policy === 'monolithic' ? 'whole' : 'split')) === 'split';
+  const plan = options.plan ?? (policy === 'monolithic' ? 'whole' : 'split');
+  const split = plan === 'split';
   const effective = jobs.map((job) => effectiveLayers(job, cfg));
   checkFits(jobs, effective, cfg);
   const { tn, tm } = cfg.pe;
@@ -228,6 +237,8 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
         prevTasks: l > 0 ? lastTaskOfLayer[l - 1] : [],
       };
       const tasks = layer.type === 'conv' ? planConvTasks(ctx, planned.length, cfg, split) : planFcTasks(ctx, planned.length, cfg, job.batch);
+      // Ganged: every task asks for every engine, at normal priority, as under monolithic.
+      if (plan === 'ganged') for (const t of tasks) Object.assign(t.desc, { pref_engines: 0, bulk: 0 });
       planned.push(...tasks);
       lastTaskOfLayer.push(tasks.map((t) => t.info));
       totalMacs += cj.shapes[l].macsPerImage * job.batch;

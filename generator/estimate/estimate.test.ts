@@ -43,6 +43,18 @@ describe('fast cycle model', () => {
     program.tasks.forEach((t, i) => t.deps.forEach((d) => expect(model.tasks[i].start).toBeGreaterThanOrEqual(model.tasks[d].end)));
   });
 
+  it('gives a lone job with nothing to overlap the monolithic program under elastic, never a slower one', () => {
+    const cfg = loadConfig({ preset: 'default' });
+    for (const [model, batch] of [['lenet5', 4], ['alexnet', 1]] as const) {
+      const cycles = (policy: 'monolithic' | 'elastic') =>
+        estimateProgram(compileForPolicy(builtinWorkload(model, batch, 0), cfg, policy, { taskListOnly: true }), cfg, { policy, latency: 20, bytesPerCycle: cfg.busBytes });
+      const elastic = cycles('elastic');
+      expect(elastic.cycles).toBe(cycles('monolithic').cycles);
+      // LeNet-5's conv1 has one m-block: over four images, its units still take every engine.
+      if (model === 'lenet5') expect(elastic.tasks[0].engines.length).toBe(4);
+    }
+  });
+
   it('runs monolithic tasks one at a time on every engine', () => {
     const cfg = loadConfig({ preset: 'default' });
     const program = compileForPolicy(builtinWorkload('lenet5', 4, 0), cfg, 'monolithic', { taskListOnly: true });

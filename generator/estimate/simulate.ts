@@ -119,7 +119,7 @@ export function simulate(tasks: ModelTask[], p: HwParams, opts: ModelOptions): M
     const d = tasks[oldest].desc;
     const lone = ready.length === 1 && running.length === 0 && !pendingStart && !d.bulk;
     let want = d.pref_engines === 0 || d.pref_engines > ne || lone ? ne : d.pref_engines;
-    want = 2 ** Math.floor(Math.log2(Math.min(want, d.m_count, idle.length)));
+    want = 2 ** Math.floor(Math.log2(Math.min(want, (d.images ?? 0) > 1 ? Infinity : d.m_count, idle.length)));
     return { index: oldest, engines: idle.slice(0, want) };
   }
 
