@@ -9,7 +9,8 @@
 //
 // Plusargs: +image=FILE +dump=FILE +dump_lo=WORD +dump_hi=WORD +task_base=ADDR +trace_base=ADDR
 //           +budget=CYCLES +seed=N +latency=CYCLES +bytes_per_cycle=N +stall_percent=N
-//           +policy=0|1|2 (monolithic, static, elastic) +static_log=N
+//           +ctrl=N (the CTRL word that starts the run: START, IRQ_EN, POLICY, STATIC_LOG, as the
+//           host encodes it from the register map table)
 //           +faults=FILE +rd_fault_permille=N +wr_fault_permille=N (see sf_axi_mem.v)
 
 `default_nettype none
@@ -336,8 +337,7 @@ module sf_tb;
   endtask
 
   reg [31:0] value;
-  reg [31:0] policy = 32'd0;
-  reg [31:0] static_log = 32'd0;
+  reg [31:0] ctrl = 32'd0;
   reg [31:0] task_base = 32'd0;
   reg [31:0] trace_base = 32'd0;
   reg [63:0] start_cycle;
@@ -353,8 +353,7 @@ module sf_tb;
     if (!$value$plusargs("trace_base=%d", trace_base)) trace_base = 32'd0;
     if (!$value$plusargs("dump_lo=%d", dump_lo)) dump_lo = 32'd0;
     if (!$value$plusargs("dump_hi=%d", dump_hi)) dump_hi = 32'd0;
-    if (!$value$plusargs("policy=%d", policy)) policy = 32'd0;
-    if (!$value$plusargs("static_log=%d", static_log)) static_log = 32'd0;
+    if (!$value$plusargs("ctrl=%d", ctrl)) ctrl = 32'd0;
     host_rng = xorshift32(seed ^ 32'h6a09e667);
     $display("SF_INFO seed %0d latency %0d bytes_per_cycle %0d stall_percent %0d budget %0d",
              seed, latency, bytes_per_cycle, stall_percent, budget);
@@ -371,7 +370,8 @@ module sf_tb;
     axil_write(SF_REG_TASK_BASE, task_base);
     axil_write(SF_REG_TRACE_BASE, trace_base);
     start_cycle = cycles;
-    axil_write(SF_REG_CTRL, 32'h3 | ((policy & 32'h3) << 8) | ((static_log & 32'h7) << 12));  // START | IRQ_EN | policy
+    // START and IRQ_EN are set whatever the host passed: the testbench waits for the interrupt.
+    axil_write(SF_REG_CTRL, ctrl | (32'd1 << SF_CTRL_START_LSB) | (32'd1 << SF_CTRL_IRQ_EN_LSB));
 
     while (!irq && !protocol_error && (cycles - start_cycle) < budget) begin
       @(posedge clk);

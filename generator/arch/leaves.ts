@@ -3,7 +3,10 @@
 // declarations, so the DSL checks every instance against exactly what the module declares.
 import type { ModuleInterface, PortDef } from '../dsl/module.ts';
 import { addressFields, descriptorFields, fieldBitOffset, loopFields, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
+import type { CsrContext } from './csr.ts';
 import { FAULT_CODES, faultParamName } from './faults.ts';
+import { FALLBACK_POLICY, POLICY_BITS, POLICY_TABLE, policyParamName } from './policies.ts';
+import { TRACE_FIELDS, traceSignalName } from './trace-record.ts';
 import { clog2, crossbarMap, type HwParams } from './params.ts';
 
 export interface LeafModule extends ModuleInterface {
@@ -82,7 +85,7 @@ const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
   out(`${prefix}b_ready_o`),
 ];
 
-export function leafModules(p: HwParams, engineTemplate: string, engines: number, regContext: Record<string, unknown>): Record<string, LeafModule> {
+export function leafModules(p: HwParams, engineTemplate: string, engines: number, regContext: CsrContext): Record<string, LeafModule> {
   const inRam = ram('sf_sdp_ram_in', 'Input buffer: two slots of input vectors.', p.busBits, 2 * p.inDepth);
   const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights, and above them its bias for each slot.', p.busBits, 4 * p.wDepth);
   const accRam = ram('sf_sdp_ram_acc', 'Accumulator buffer: TM 32-bit sums per output pixel.', p.tm * 32, p.accDepth);
@@ -440,6 +443,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
         ['TRACE_BEATS', p.traceBeats],
         ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
       ] as [string, number][]) : []),
+      ['POLICY_BITS', POLICY_BITS],
       ['NE', engines],
       ['LOG_NE', Math.floor(Math.log2(engines))],
       ['LW', p.engineBits],
@@ -460,12 +464,16 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ctrlFields: descriptorFields.filter((f) => ctrlFieldNames.includes(f.name)).map(fieldPlace),
       fetchChecks,
       faults: FAULT_CODES.map((f) => ({ param: faultParamName(f), code: f.code })),
+      policies: POLICY_TABLE.map((x) => ({ param: policyParamName(x.name), code: x.code })),
+      fallbackPolicy: policyParamName(FALLBACK_POLICY),
+      // The record's words, last first (a Verilog concatenation puts its first part on top).
+      traceFields: [...TRACE_FIELDS].reverse().map((f) => ({ signal: traceSignalName(f) })),
     },
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
       inp('start_i'),
-      inp('policy_i', 2),
+      inp('policy_i', POLICY_BITS),
       inp('static_log_i', 3),
       inp('task_base_i', p.addrBits),
       inp('trace_base_i', p.addrBits),
@@ -501,7 +509,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['LOG_DESC_BYTES', clog2(p.descBits / 8)],
       ['LOG_TRACE_BYTES', clog2(p.traceBytes)],
     ],
-    context: regContext,
+    context: { ...regContext },
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
@@ -530,7 +538,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inpVec('eng_busy_i', engines),
       inpVec('eng_compute_i', engines),
       out('start_o'),
-      out('policy_o', 2),
+      out('policy_o', POLICY_BITS),
       out('static_log_o', 3),
       out('task_base_o', p.addrBits),
       out('trace_base_o', p.addrBits),

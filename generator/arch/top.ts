@@ -3,6 +3,7 @@
 import { ModuleBuilder, bit, cat, lit, raw, ref, slice, type Expr, type StructuralModule } from '../dsl/module.ts';
 import type { LeafModule } from './leaves.ts';
 import type { HwParams } from './params.ts';
+import { POLICY_BITS } from './policies.ts';
 
 type Leaves = Record<string, LeafModule>;
 
@@ -135,7 +136,7 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   const clk = ref('clk_i');
   const rstN = ref('rst_ni');
   const start = top.wire('start', 1, 'pulse: CTRL.START written while idle');
-  const policy = top.wire('policy', 2);
+  const policy = top.wire('policy', POLICY_BITS);
   const staticLog = top.wire('static_log', 3);
   const taskBase = top.wire('task_base', p.addrBits);
   const traceBase = top.wire('trace_base', p.addrBits);

@@ -34,9 +34,9 @@ export function generateFiles(cfg: ResolvedConfig): { design: Design; files: Fil
   ];
   for (const [path, text] of Object.entries(vendorFiles(cfg, rtl, headerLines, GENERATOR_VERSION))) files.set(path, text);
   files.set('regmap.json', registerMapJson(design.regmap));
-  files.set('regmap.md', registerMapMarkdown(design.regmap, `SynergyFlow (${cfg.name})`));
-  files.set('sf_regs.h', registerMapCHeader(design.regmap, 'SF_REGS_H'));
-  files.set('sf_regs.vh', registerMapVerilogHeader(design.regmap));
+  files.set('regmap.md', registerMapMarkdown(design.regmap, `SynergyFlow (${cfg.name})`, headerLines));
+  files.set('sf_regs.h', registerMapCHeader(design.regmap, 'SF_REGS_H', headerLines));
+  files.set('sf_regs.vh', registerMapVerilogHeader(design.regmap, headerLines));
   const { source: _source, ...resolved } = cfg;
   files.set('config.json', JSON.stringify(resolved, null, 2) + '\n');
   return { design, files };

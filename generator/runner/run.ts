@@ -17,7 +17,9 @@ import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
 import { BUILTIN_WORKLOAD_PREFIX, loadWorkloadRef, type Job } from '../model/workload.ts';
-import { POLICIES, type Policy } from '../arch/regmap.ts';
+import { CTRL_FIELDS, fieldsWord, fieldValue, STATUS_FIELDS } from '../arch/regmap.ts';
+import { policyCode, type Policy } from '../arch/policies.ts';
+import { decodeTraceRecord, TRACE_FIELD_BYTES } from '../arch/trace-record.ts';
 import { buildSimulation, runSimulation, simCacheDir, type Simulator } from '../tools/sim.ts';
 import { describeFault } from '../arch/faults.ts';
 import { checkFaultInjection, faultFileText, NO_FAULTS, type FaultInjection } from './fault-injection.ts';
@@ -172,8 +174,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
         faults: faultsPath,
         rd_fault_permille: memory.faults.readPerMille,
         wr_fault_permille: memory.faults.writePerMille,
-        policy: POLICIES.indexOf(policy),
-        static_log: Math.log2(staticGroup),
+        ctrl: fieldsWord(CTRL_FIELDS, { START: 1, IRQ_EN: 1, POLICY: policyCode(policy), STATIC_LOG: Math.log2(staticGroup) }),
       },
       (line) => {
         if (line.startsWith('SF_PROGRESS')) log(progressText(line, program.tasks.length));
@@ -315,7 +316,7 @@ function evaluate(
   if (report.timeout) return { ...base, status: 'timeout', message: `${report.timeout} (raise it with --budget)` };
   // Without a trace unit there are no records, and each job is credited with the whole run.
   const decoded = cfg.controller.trace && region ? decodeTrace(region, program, jobs, report.registers.TASKS_DONE, cfg.engines) : { entries: [] };
-  const errorCode = (report.registers.STATUS >> 8) & 0xff;
+  const errorCode = fieldValue(STATUS_FIELDS, 'ERROR_CODE', report.registers.STATUS);
   if (errorCode !== 0) {
     return {
       ...base,
@@ -388,15 +389,12 @@ export function decodeTrace(region: MemImage, program: Program, jobs: Job[], tas
   const records = Math.min(tasksDone, program.tasks.length);
   for (let r = 0; r < records; r++) {
     const at = program.traceBase - program.dumpBase + r * program.traceBytes;
-    if (at < 0 || at + 16 > region.bytes.length) return { entries: sorted(), problem: `record ${r} lies outside the memory read back` };
-    const index = region.readU32(at);
+    if (at < 0 || at + TRACE_FIELD_BYTES > region.bytes.length) return { entries: sorted(), problem: `record ${r} lies outside the memory read back` };
+    const { TASK: index, ENGINE_MASK: mask, START_CYCLE: start, END_CYCLE: end } = decodeTraceRecord((offset) => region.readU32(at + offset));
     const task = program.tasks[index];
     if (!task) return { entries: sorted(), problem: `record ${r} names task ${index}, but the task list has ${program.tasks.length} tasks` };
-    const mask = region.readU32(at + 4);
     const engines: number[] = [];
     for (let e = 0; e < 32; e++) if ((mask >>> e) & 1) engines.push(e);
-    const start = region.readU32(at + 8);
-    const end = region.readU32(at + 12);
     if (engines.length === 0 || engines.some((e) => e >= engineCount)) return { entries: sorted(), problem: `record ${r} (task ${index}) names engine mask ${mask.toString(2)}b, but there are ${engineCount} engines` };
     if (end < start) return { entries: sorted(), problem: `record ${r} (task ${index}) ends at cycle ${end}, before its start at ${start}` };
     entries.push({
