@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { POLICIES, type Policy } from '../generator/arch/regmap.ts';
 import { loadConfig } from '../generator/config/resolve.ts';
+import { generateFiles } from '../generator/emit/generate.ts';
 import { estimateWorkload } from '../generator/estimate/estimate.ts';
 import { loadWorkloadRef } from '../generator/model/workload.ts';
 import { memorySettings, runWorkload, type RunResults } from '../generator/runner/run.ts';
@@ -81,7 +82,8 @@ const loadAtStart = load();
 for (const c of CASES) {
   const label = `${c.name} (${c.preset})`;
   if (values.only && !label.includes(values.only)) continue;
-  const cfg = loadConfig({ preset: c.preset });
+  const generated = generateFiles(loadConfig({ preset: c.preset }));
+  const cfg = generated.design.cfg;
   const memory = memorySettings({}, cfg);
   const perPolicy = new Map<Policy, Measured[]>();
   for (const workload of c.workloads) {
@@ -97,7 +99,7 @@ for (const c of CASES) {
           rtl = JSON.parse(readFileSync(resultsPath, 'utf8')) as RunResults;
         } else {
           process.stderr.write(`[bench] ${label}: ${workload} under ${policy} in RTL ...\n`);
-          rtl = await runWorkload({ preset: c.preset, workload, sim: 'verilator', out, policy, log: undefined });
+          rtl = await runWorkload({ generated, workload, sim: 'verilator', out, policy, log: undefined });
         }
         if (rtl.status !== 'ok') process.stderr.write(`[bench] ${label} ${policy}: ${rtl.status}: ${rtl.message}\n`);
       }

@@ -119,7 +119,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--quiet', 'print only the summary')
     .action(async (opts) => {
       const faults = { ranges: opts.fault ?? [], readPerMille: opts.faultReadPermille, writePerMille: opts.faultWritePermille };
-      const results = await runWorkload({ ...opts, faults, log: progress(opts.quiet) });
+      const results = await runWorkload({ ...opts, generated: generateFiles(loadConfig(opts)), faults, log: progress(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
     });
@@ -151,7 +151,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
     .option('--quiet', 'print only the summary')
     .action(async (opts) => {
-      const report = await synthesize({ ...opts, log: progress(opts.quiet) });
+      const report = await synthesize({ ...opts, generated: generateFiles(loadConfig(opts)), log: progress(opts.quiet) });
       say(formatSynthSummary(report));
       if (!report.passed) result.code = EXIT.failed;
     });

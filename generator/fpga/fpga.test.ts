@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { DEVICES } from './devices.ts';
+import { elaborate } from '../arch/design.ts';
 import { gatesFor, parseFmax, parseUtilisation, pnrYosysScript, shellSource, yosysScript } from './flow.ts';
 import { lintDesign } from '../tools/lint.ts';
 import { breakdown, classify } from './resources.ts';
@@ -40,7 +41,7 @@ describe('Yosys statistics parser (real Yosys 0.23 log, tiny preset, xc7)', () =
   it('fails the MAC gate on this (older) design, whose address multipliers took DSP blocks', () => {
     const cfg = loadConfig({ preset: 'tiny' });
     const b = breakdown(stat, 'xc7', 2);
-    const { gates } = gatesFor('xc7', cfg, stat, b.total);
+    const { gates } = gatesFor('xc7', elaborate(cfg), stat, b.total);
     expect(gates.find((g) => g.name === 'MACs on DSP blocks')).toMatchObject({ passed: false, detail: '32 MACs on 32 DSP48E1 (56 DSP48E1 in the design)' });
     expect(gates.find((g) => g.name === 'buffers in block RAM')?.passed).toBe(true);
     expect(gates.find((g) => g.name === 'no latches')?.passed).toBe(true);
@@ -96,7 +97,7 @@ describe('place-and-route shell', () => {
   it('wraps every port of the top and lints clean with verilator -Wall', async () => {
     const cfg = loadConfig({ preset: 'micro' });
     const { files } = generateFiles(cfg);
-    const shell = shellSource(cfg);
+    const shell = shellSource(elaborate(cfg));
     expect(shell).toContain('module sf_pnr_shell (');
     expect(shell).toContain('.m_axi_rdata_i(stim_q[');
     expect(shell).toContain('.irq_o(resp[');
@@ -107,7 +108,7 @@ describe('place-and-route shell', () => {
   it('wraps one engine alone for an engine-only run', async () => {
     const cfg = loadConfig({ preset: 'micro' });
     const { files } = generateFiles(cfg);
-    const shell = shellSource(cfg, 'sf_engine');
+    const shell = shellSource(elaborate(cfg), 'sf_engine');
     expect(shell).toContain('sf_engine u_dut (');
     expect(shell).toContain('.desc_data_i(stim_q[');
     files.set('fpga/sf_pnr_shell.v', shell);

@@ -8,10 +8,9 @@ import { checkRunCost, LIMITS } from '../limits.ts';
 import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-dir.ts';
 import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { unpackActivations, type MemImage } from '../compiler/layout.ts';
-import { hwParams } from '../arch/params.ts';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
 import { InputError, ProblemList } from '../errors.ts';
-import { generateFiles, type FileMap } from '../emit/generate.ts';
+import { generateFiles, type FileMap, type Generated } from '../emit/generate.ts';
 import { goldenForward } from '../golden/golden.ts';
 import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
@@ -29,6 +28,9 @@ import { parseSimOutput, type SimReport } from './sim-output.ts';
 export interface RunOptions {
   preset?: string;
   config?: string;
+  /** The design, already elaborated and generated (the CLI's, or the benchmark's for many runs):
+   * else elaborated from preset/config. */
+  generated?: Generated;
   workload: string;
   sim: Simulator;
   out: string;
@@ -106,7 +108,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const log = opts.log ?? (() => {});
   // Everything is validated before any work starts: the config, the output folder, the options,
   // the workload (its sizes before its tensors are made), and the run's estimated cost.
-  const cfg = loadConfig({ preset: opts.preset, config: opts.config });
+  const cfg = opts.generated?.design.cfg ?? loadConfig({ preset: opts.preset, config: opts.config });
   const cacheDir = opts.cacheDir ?? simCacheDir();
   const readFiles = [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined);
   const outOptions: OutputOptions = { force: opts.force, inputs: [...readFiles, cacheDir] };
@@ -131,7 +133,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const policy = opts.policy ?? 'elastic';
   const program = compileForPolicy(jobs, cfg, policy, { maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
   opts.alterProgram?.(program);
-  const { files } = generateFiles(cfg);
+  const { design, files } = opts.generated ?? generateFiles(cfg);
   const compileSeconds = (Date.now() - t0) / 1000;
   log(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(1)} MiB of memory`);
 
@@ -142,7 +144,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const build = await buildSimulation({
     simulator: opts.sim,
     files: simSources(files),
-    params: { BUS_BITS: cfg.busBits, IDW: hwParams(cfg).idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
+    params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
     cacheDir,
     log,
   });
