@@ -165,8 +165,8 @@ describe('the CSR block against the register map table', () => {
     const cfg = loadConfig({ preset });
     const { design, files } = generateFiles(cfg);
     const dir = join(scratch, `${sim}-${preset}`);
-    const csrPath = join(scratch, `${preset}-sf_csr.v`);
-    writeFileSync(csrPath, String(files.get('rtl/sf_csr.v')));
+    const csrPath = join(scratch, `${preset}-sf_csr.sv`);
+    writeFileSync(csrPath, String(files.get('rtl/sf_csr.sv')));
     const ops = scenario(design.regmap, 7);
     const opsPath = join(scratch, `${sim}-${preset}.hex`);
     writeFileSync(opsPath, opsFile(ops));

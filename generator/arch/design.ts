@@ -21,7 +21,7 @@ export function elaborate(cfg: ResolvedConfig): Design {
   const params = hwParams(cfg);
   const regmap = buildRegisterMap(cfg);
   const regContext = csrContext(regmap);
-  const leaves = leafModules(params, templateText('rtl/sf_engine.v.hbs'), cfg.engines, regContext);
+  const leaves = leafModules(params, templateText('rtl/sf_engine.sv.hbs'), cfg.engines, regContext);
   const top = buildTop(params, cfg.engines, leaves);
   return { cfg, params, regmap, leaves: Object.values(leaves), top };
 }

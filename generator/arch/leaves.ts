@@ -1,4 +1,4 @@
-// Leaf modules: hand-written Verilog bodies (templates/rtl/*.v.hbs) whose port lists and
+// Leaf modules: hand-written Verilog bodies (templates/rtl/*.sv.hbs) whose port lists and
 // localparams are declared here, from the config. The emitter renders the port list from these
 // declarations, so the DSL checks every instance against exactly what the module declares.
 import type { ModuleInterface, PortDef } from '../dsl/module.ts';
@@ -29,7 +29,7 @@ function ram(name: string, doc: string, width: number, depth: number): LeafModul
   return {
     name,
     doc,
-    template: 'sf_sdp_ram.v.hbs',
+    template: 'sf_sdp_ram.sv.hbs',
     localparams: [
       ['WIDTH', width],
       ['DEPTH', depth],
@@ -104,7 +104,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const burstCap: LeafModule = {
     name: 'sf_burst_cap',
     doc: 'Length of the next burst of a segment.',
-    template: 'sf_burst_cap.v.hbs',
+    template: 'sf_burst_cap.sv.hbs',
     localparams: [
       ['MAX_BURST', p.maxBurst],
       ['LOG_BUS_BYTES', p.logBusBytes],
@@ -118,7 +118,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const loadPort: LeafModule = {
     name: 'sf_load_port',
     doc: 'One read port of the loader: its share of the weights and biases, and input tiles, over one memory channel.',
-    template: 'sf_load_port.v.hbs',
+    template: 'sf_load_port.sv.hbs',
     localparams: [
       ['AW', p.addrBits],
       ['BUS_BYTES', p.busBytes],
@@ -177,7 +177,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const loader: LeafModule = {
     name: 'sf_loader',
     doc: 'Fills buffer slots with weights, input tiles and biases over several AXI4 read ports.',
-    template: 'sf_loader.v.hbs',
+    template: 'sf_loader.sv.hbs',
     localparams: [
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],
@@ -234,7 +234,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const compute: LeafModule = {
     name: 'sf_compute',
     doc: 'TM x TN MAC array with its loop-nest address generator and accumulator update.',
-    template: 'sf_compute.v.hbs',
+    template: 'sf_compute.sv.hbs',
     localparams: [
       ['MIN_SLOTS', p.minSlots],
       ['LOOP_W', p.loopBits],
@@ -286,7 +286,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const writer: LeafModule = {
     name: 'sf_writer',
     doc: 'Post-processing, max-pooling and AXI4 write bursts of one m-block of outputs.',
-    template: 'sf_writer.v.hbs',
+    template: 'sf_writer.sv.hbs',
     localparams: [
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],
@@ -351,7 +351,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const engine: LeafModule = {
     name: 'sf_engine',
     doc: 'One engine: PE array, double-buffered input and weight buffers, accumulators, loader and writer.',
-    template: 'sf_engine.v.hbs',
+    template: 'sf_engine.sv.hbs',
     localparams: [
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],
@@ -424,7 +424,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const controller: LeafModule = {
     name: 'sf_controller',
     doc: 'Dynamic reconfiguration controller: task window, dependencies, policies, engine groups, trace.',
-    template: 'sf_controller.v.hbs',
+    template: 'sf_controller.sv.hbs',
     localparams: [
       ['AW', p.addrBits],
       ['BUS_BITS', p.busBits],
@@ -501,7 +501,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const csr: LeafModule = {
     name: 'sf_csr',
     doc: 'AXI4-Lite control and status registers, performance counters and the configuration block.',
-    template: 'sf_csr.v.hbs',
+    template: 'sf_csr.sv.hbs',
     localparams: [
       ['ENGINES', engines],
       ['CHANNELS', p.channels],
@@ -564,7 +564,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const xbar: LeafModule = {
     name: 'sf_mem_xbar',
     doc: 'Memory interconnect: each requester on its own channel, round-robin per channel with bulk transfers last.',
-    template: 'sf_mem_xbar.v.hbs',
+    template: 'sf_mem_xbar.sv.hbs',
     localparams: [
       ['NC', nc],
       // Slots per channel for reads and for writes: a power of two, so a slot number (the
@@ -635,7 +635,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const groupBus: LeafModule = {
     name: 'sf_group_bus',
     doc: 'Engine-to-engine interconnect: input broadcast from each group leader to its members.',
-    template: 'sf_group_bus.v.hbs',
+    template: 'sf_group_bus.sv.hbs',
     localparams: [
       ['NE', ne],
       ['LW', p.engineBits],

@@ -37,11 +37,11 @@ export function generateFiles(cfg: ResolvedConfig): Generated {
   const files: FileMap = new Map();
   const rtl: string[] = [];
   for (const leaf of design.leaves) {
-    files.set(`rtl/${leaf.name}.v`, renderLeaf(leaf, header));
-    rtl.push(`rtl/${leaf.name}.v`);
+    files.set(`rtl/${leaf.name}.sv`, renderLeaf(leaf, header));
+    rtl.push(`rtl/${leaf.name}.sv`);
   }
-  files.set(`rtl/${design.top.name}.v`, renderStructural(design.top, header));
-  rtl.push(`rtl/${design.top.name}.v`);
+  files.set(`rtl/${design.top.name}.sv`, renderStructural(design.top, header));
+  rtl.push(`rtl/${design.top.name}.sv`);
   files.set('sf_top.f', rtl.join('\n') + '\n');
   const headerLines = generatedHeaderLines(cfg);
   for (const [path, text] of Object.entries(vendorFiles(cfg, rtl, headerLines, GENERATOR_VERSION))) files.set(path, text);

@@ -52,7 +52,7 @@ project_new -overwrite -revision sf_top [file join $root fpga/sf_top]
 set_global_assignment -name FAMILY "${DEFAULT_INTEL_FAMILY}"
 set_global_assignment -name DEVICE ${DEFAULT_INTEL_DEVICE}
 set_global_assignment -name TOP_LEVEL_ENTITY sf_top
-${sources.map((s) => `set_global_assignment -name VERILOG_FILE [file join $root ${s}]`).join('\n')}
+${sources.map((s) => `set_global_assignment -name SYSTEMVERILOG_FILE [file join $root ${s}]`).join('\n')}
 set_global_assignment -name SDC_FILE [file join $root fpga/sf_top.sdc]
 execute_flow -compile
 project_close
@@ -67,7 +67,7 @@ filesets:
   rtl:
     files:
 ${sources.map((s) => `      - ${s}`).join('\n')}
-    file_type: verilogSource
+    file_type: systemVerilogSource
   xdc:
     files:
       - fpga/sf_top.xdc

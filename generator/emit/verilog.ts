@@ -21,7 +21,7 @@ function portList(ports: readonly PortDef[]) {
 export function renderLeaf(leaf: LeafModule, header: HeaderInfo): string {
   const localparams = leaf.localparams.map(([name, value]) => ({ name, value }));
   const body = render(`rtl/${leaf.template}`, { ...leaf.context });
-  return render('rtl/_leaf_module.v.hbs', {
+  return render('rtl/_leaf_module.sv.hbs', {
     ...header,
     name: leaf.name,
     doc: leaf.doc,
@@ -34,7 +34,7 @@ export function renderLeaf(leaf: LeafModule, header: HeaderInfo): string {
 export function renderStructural(mod: StructuralModule, header: HeaderInfo): string {
   const widths = new Map<string, number>([...mod.ports, ...mod.wires].map((s) => [s.name, s.width]));
   const widthOf = (name: string) => widths.get(name);
-  return render('rtl/_structural_module.v.hbs', {
+  return render('rtl/_structural_module.sv.hbs', {
     ...header,
     name: mod.name,
     doc: mod.doc,

@@ -56,6 +56,6 @@ describe('place and route of the micro preset on an iCE40 HX8K', () => {
     expect(r.pnr!.fmaxMhz).toBeGreaterThan(24);
     expect(r.pnr!.passed).toBe(true);
     expect(readFileSync(join(out, 'synth/nextpnr.log'), 'utf8')).toMatch(/Max frequency for clock .* MHz \(PASS at 24\.00 MHz\)/);
-    expect(readFileSync(join(out, 'fpga/sf_pnr_shell.v'), 'utf8')).toContain('sf_top u_dut (');
+    expect(readFileSync(join(out, 'fpga/sf_pnr_shell.sv'), 'utf8')).toContain('sf_top u_dut (');
   }, 900_000);
 });

@@ -138,7 +138,7 @@ function shellPorts(design: Design, moduleName: string) {
 
 export function shellSource(design: Design, moduleName = 'sf_top'): string {
   const ports = shellPorts(design, moduleName);
-  const body = render('rtl/sf_pnr_shell.v.hbs', { ...ports, module: moduleName });
+  const body = render('rtl/sf_pnr_shell.sv.hbs', { ...ports, module: moduleName });
   return [
     ...generatedHeaderLines(design.cfg).map((line) => `// ${line}`),
     '// Place-and-route shell around the design (synth flow only): its ports on two pins.',
@@ -209,7 +209,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const pnr = opts.target === 'ice40' && (opts.pnr ?? true);
   const pnrModule = opts.pnrModule ?? 'top';
   const { design, files } = opts.generated ?? generateFiles(cfg);
-  const sources = [...files.keys()].filter((p) => p.endsWith('.v'));
+  const sources = [...files.keys()].filter((p) => p.endsWith('.sv'));
   const inputs = new Map<string, string>(sources.map((p) => [p, String(files.get(p))]));
   const top = 'sf_top';
 
@@ -268,9 +268,9 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   } else if (nextpnrDevice) {
     const module = PNR_MODULES[pnrModule];
     const shell = shellSource(design, module);
-    out.set('fpga/sf_pnr_shell.v', shell);
+    out.set('fpga/sf_pnr_shell.sv', shell);
     try {
-      const result = await placeAndRoute(cfg, nextpnrDevice, module, tools, new Map([...inputs, ['fpga/sf_pnr_shell.v', shell]]), [...sources, 'fpga/sf_pnr_shell.v'], log);
+      const result = await placeAndRoute(cfg, nextpnrDevice, module, tools, new Map([...inputs, ['fpga/sf_pnr_shell.sv', shell]]), [...sources, 'fpga/sf_pnr_shell.sv'], log);
       report.tools.nextpnrSeconds = result.nextpnrSeconds;
       report.tools.pnrYosysSeconds = result.yosysSeconds;
       out.set('synth/pnr-yosys.log', result.yosysLog);

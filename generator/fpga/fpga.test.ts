@@ -85,7 +85,7 @@ describe('synthesis scripts', () => {
 
   it('synthesizes the place-and-route netlist flat, with the shell on top', () => {
     const hx8k = DEVICES.find((d) => d.name === 'ice40hx8k')!;
-    const script = pnrYosysScript(['rtl/a.v', 'fpga/sf_pnr_shell.v'], hx8k);
+    const script = pnrYosysScript(['rtl/a.v', 'fpga/sf_pnr_shell.sv'], hx8k);
     expect(script).toContain('synth_ice40 -top sf_pnr_shell;');
     expect(script).not.toContain('-noflatten');
     expect(script).toContain('write_json netlist.json');
@@ -101,7 +101,7 @@ describe('place-and-route shell', () => {
     expect(shell).toContain('module sf_pnr_shell (');
     expect(shell).toContain('.m_axi_rdata_i(stim_q[');
     expect(shell).toContain('.irq_o(resp[');
-    files.set('fpga/sf_pnr_shell.v', shell);
+    files.set('fpga/sf_pnr_shell.sv', shell);
     expect(await lintDesign(files, 'sf_pnr_shell')).toEqual([]);
   });
 
@@ -111,7 +111,7 @@ describe('place-and-route shell', () => {
     const shell = shellSource(elaborate(cfg), 'sf_engine');
     expect(shell).toContain('sf_engine u_dut (');
     expect(shell).toContain('.desc_data_i(stim_q[');
-    files.set('fpga/sf_pnr_shell.v', shell);
+    files.set('fpga/sf_pnr_shell.sv', shell);
     expect(await lintDesign(files, 'sf_pnr_shell')).toEqual([]);
   });
 });
@@ -119,15 +119,18 @@ describe('place-and-route shell', () => {
 describe('vendor project files', () => {
   it('name every generated source and nothing else', () => {
     const { files } = generateFiles(loadConfig({ preset: 'default' }));
-    const sources = [...files.keys()].filter((p) => p.endsWith('.v')).sort();
+    const sources = [...files.keys()].filter((p) => p.endsWith('.sv')).sort();
     const vivado = String(files.get('fpga/vivado.tcl'));
-    const inVivado = [...vivado.matchAll(/\[file join \$root (\S+\.v)\]/g)].map((m) => m[1]).sort();
+    const inVivado = [...vivado.matchAll(/\[file join \$root (\S+\.sv)\]/g)].map((m) => m[1]).sort();
     expect(inVivado).toEqual(sources);
     const core = String(files.get('synergyflow.core'));
-    const inCore = [...core.matchAll(/^\s+- (\S+\.v)$/gm)].map((m) => m[1]).sort();
+    const inCore = [...core.matchAll(/^\s+- (\S+\.sv)$/gm)].map((m) => m[1]).sort();
     expect(inCore).toEqual(sources);
+    // The sources are SystemVerilog: every tool must be told so.
+    expect(core).toContain('file_type: systemVerilogSource');
     const quartus = String(files.get('fpga/quartus.tcl'));
-    expect([...quartus.matchAll(/VERILOG_FILE \[file join \$root (\S+)\]/g)].map((m) => m[1]).sort()).toEqual(sources);
+    expect(quartus).not.toMatch(/ VERILOG_FILE/);
+    expect([...quartus.matchAll(/ SYSTEMVERILOG_FILE \[file join \$root (\S+)\]/g)].map((m) => m[1]).sort()).toEqual(sources);
     expect(String(files.get('fpga/sf_top.xdc'))).toContain('create_clock -period 10.000 -name clk [get_ports clk_i]');
     expect(core).toMatch(/^name: synergyflow:accelerator:sf_top_default:0\.1\.0$/m);
   });

@@ -166,7 +166,7 @@ describe('command line', () => {
   it('generates a preset and prints where', async () => {
     const r = await cli(['generate', '--preset', 'tiny', '--out', 'gen-tiny']);
     expect(r.exitCode).toBe(0);
-    expect(existsSync(join(scratch, 'gen-tiny/rtl/sf_top.v'))).toBe(true);
+    expect(existsSync(join(scratch, 'gen-tiny/rtl/sf_top.sv'))).toBe(true);
     expect(r.stdout).toContain('generated');
   });
 });

@@ -12,7 +12,7 @@ export function lintDesign(files: FileMap, top = 'sf_top'): Promise<string[]> {
       const dst = join(dir, path);
       mkdirSync(dirname(dst), { recursive: true });
       writeFileSync(dst, text);
-      if (path.endsWith('.v')) sources.push(dst);
+      if (path.endsWith('.sv')) sources.push(dst);
     }
     try {
       await runTool('verilator', ['--lint-only', '-Wall', '--top-module', top, ...sources], { what: 'Verilator lint' });

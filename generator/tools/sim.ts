@@ -56,7 +56,7 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   for (const [path, text] of input.files) {
     const dst = join(staging, 'src', path.replace(/\//g, '__'));
     writeFileSync(dst, text);
-    if (path.endsWith('.v')) sources.push(dst);
+    if (path.endsWith('.sv')) sources.push(dst);
   }
   const tbSources = TB_FILES.map((f) => join(TB_DIR, f));
   const started = Date.now();
