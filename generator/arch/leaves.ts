@@ -436,13 +436,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['OPCODE_BIT', fieldPlace(opcode).bit],
       ['OPCODE_W', opcode.width],
       ['DESC_BURST', p.descBurst],
-      // The trace unit's widths, when it is built.
-      ...(p.trace ? ([
-        ['TRACE_BITS', p.traceBits],
-        ['TRACE_BYTES', p.traceBytes],
-        ['TRACE_BEATS', p.traceBeats],
-        ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
-      ] as [string, number][]) : []),
       ['POLICY_BITS', POLICY_BITS],
       ['NE', engines],
       ['LOG_NE', Math.floor(Math.log2(engines))],
@@ -451,10 +444,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['WIN_W', Math.max(1, clog2(p.window))],
       ['NCNT', p.counters],
       ['CNT_W', clog2(p.counters)],
-      ...(p.trace ? ([
-        ['TQ_DEPTH', p.traceQueue],
-        ['TQ_W', clog2(p.traceQueue)],
-      ] as [string, number][]) : []),
     ],
     context: {
       trace: p.trace,
@@ -466,8 +455,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       faults: FAULT_CODES.map((f) => ({ param: faultParamName(f), code: f.code })),
       policies: POLICY_TABLE.map((x) => ({ param: policyParamName(x.name), code: x.code })),
       fallbackPolicy: policyParamName(FALLBACK_POLICY),
-      // The record's words, last first (a Verilog concatenation puts its first part on top).
-      traceFields: [...TRACE_FIELDS].reverse().map((f) => ({ signal: traceSignalName(f) })),
     },
     ports: [
       inp('clk_i'),
@@ -476,8 +463,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('policy_i', POLICY_BITS),
       inp('static_log_i', 3),
       inp('task_base_i', p.addrBits),
-      inp('trace_base_i', p.addrBits),
-      inp('cycle_i', 32),
       out('busy_o'),
       out('error_code_o', 8),
       out('tasks_done_o', 32),
@@ -494,6 +479,48 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inpVec('eng_bad_desc_i', engines),
       inpVec('eng_bus_error_i', engines),
       ...readPorts(p),
+      // To the trace unit, when it is built: each completed task's record, by the table.
+      ...(p.trace
+        ? [
+            inp('cycle_i', 32),
+            out('trace_push_o'),
+            ...TRACE_FIELDS.map((f) => out(`${traceSignalName(f)}_o`, 32)),
+            inp('trace_full_i'),
+            inp('trace_idle_i'),
+            inp('trace_fault_i'),
+          ]
+        : []),
+    ],
+  };
+
+  const traceUnit: LeafModule = {
+    name: 'sf_trace_unit',
+    doc: 'Trace unit: queues the controller\'s completion records and writes them to TRACE_BASE.',
+    template: 'sf_trace_unit.sv.hbs',
+    localparams: [
+      ['AW', p.addrBits],
+      ['BUS_BITS', p.busBits],
+      ['TRACE_BITS', p.traceBits],
+      ['TRACE_BYTES', p.traceBytes],
+      ['TRACE_BEATS', p.traceBeats],
+      ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
+      ['TQ_DEPTH', p.traceQueue],
+      ['TQ_W', clog2(p.traceQueue)],
+    ],
+    context: {
+      // The record's words, last first (a Verilog concatenation puts its first part on top).
+      fieldsMsbFirst: [...TRACE_FIELDS].reverse().map((f) => ({ port: `${f.name.toLowerCase()}_i` })),
+    },
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('clear_i'),
+      inp('trace_base_i', p.addrBits),
+      inp('push_i'),
+      ...TRACE_FIELDS.map((f) => inp(`${f.name.toLowerCase()}_i`, 32)),
+      out('full_o'),
+      out('idle_o'),
+      out('fault_o'),
       ...writePorts(p),
     ],
   };
@@ -661,5 +688,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, compute, writer, engine, controller, csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, compute, writer, engine, controller, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
 }

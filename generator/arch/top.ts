@@ -4,6 +4,7 @@ import { ModuleBuilder, bit, cat, lit, raw, ref, slice, type Expr, type Structur
 import type { LeafModule } from './leaves.ts';
 import type { HwParams } from './params.ts';
 import { POLICY_BITS } from './policies.ts';
+import { TRACE_FIELDS, traceSignalName } from './trace-record.ts';
 
 type Leaves = Record<string, LeafModule>;
 
@@ -144,6 +145,13 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   const busy = top.wire('busy');
   const errorCode = top.wire('error_code', 8);
   const tasksDone = top.wire('tasks_done', 32);
+  if (p.trace) {
+    top.wire('trace_push', 1, 'a task completed: its record goes to the trace unit');
+    for (const f of TRACE_FIELDS) top.wire(traceSignalName(f), 32, `trace record: ${f.doc}`);
+    top.wire('trace_full', 1, 'the trace queue is full: completions wait');
+    top.wire('trace_idle', 1, 'every trace record is written');
+    top.wire('trace_fault', 1, 'a trace record write failed');
+  }
   const engStart = top.wire('eng_start', ne);
   // Descriptor stream: the controller sends the dispatched task's descriptor, one bus beat a
   // cycle, to the engines of the group (write enable per engine, index and data shared).
@@ -214,8 +222,6 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     policy_i: policy,
     static_log_i: staticLog,
     task_base_i: taskBase,
-    trace_base_i: traceBase,
-    cycle_i: cycle,
     busy_o: busy,
     error_code_o: errorCode,
     tasks_done_o: tasksDone,
@@ -232,8 +238,42 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     eng_bad_desc_i: engBadDesc,
     eng_bus_error_i: engBusError,
     ...readRequesterPorts(0, 1),
-    ...writeRequesterPorts(0),
+    ...(p.trace
+      ? {
+          cycle_i: cycle,
+          trace_push_o: ref('trace_push'),
+          ...Object.fromEntries(TRACE_FIELDS.map((f) => [`${traceSignalName(f)}_o`, ref(traceSignalName(f))])),
+          trace_full_i: ref('trace_full'),
+          trace_idle_i: ref('trace_idle'),
+          trace_fault_i: ref('trace_fault'),
+        }
+      : {}),
   });
+
+  // The trace unit writes the controller's completion records as write requester 0; built
+  // without it, that requester stays idle.
+  const traceWrites = writeRequesterPorts(0);
+  if (p.trace) {
+    top.instance(leaves.traceUnit, 'u_trace', {
+      clk_i: clk,
+      rst_ni: rstN,
+      clear_i: start,
+      trace_base_i: traceBase,
+      push_i: ref('trace_push'),
+      ...Object.fromEntries(TRACE_FIELDS.map((f) => [`${f.name.toLowerCase()}_i`, ref(traceSignalName(f))])),
+      full_o: ref('trace_full'),
+      idle_o: ref('trace_idle'),
+      fault_o: ref('trace_fault'),
+      ...traceWrites,
+    });
+  } else {
+    for (const port of ['aw_addr_o', 'aw_len_o', 'aw_valid_o', 'w_data_o', 'w_last_o', 'w_valid_o'] as const) {
+      const target = traceWrites[port];
+      top.assign(target, lit(0, target.kind === 'ref' ? target.width! : 1));
+    }
+    top.assign(traceWrites.b_ready_o, lit(1, 1));
+    top.unused('trace', 'Built without the trace unit: nothing writes records, so nothing reads these.', traceBase, cycle, traceWrites.aw_ready_i, traceWrites.w_ready_i, traceWrites.b_resp_i, traceWrites.b_valid_i);
+  }
 
   for (let e = 0; e < ne; e++) {
     top.instance(leaves.engine, `u_engine${e}`, {

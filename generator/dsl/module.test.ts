@@ -96,4 +96,26 @@ describe('elaboration DSL', () => {
     expect(p).toContain('assign #2 (to y_o): constant 9 does not fit in 3 bits');
     expect(p).toContain('assign #2 (to y_o): bits [4:3] out of range for x_i[3:0]');
   });
+
+  it('accepts signals left unread only when declared unused with a reason, and renders the sink', () => {
+    const build = (m: ModuleBuilder) => {
+      m.input('x_i', 8);
+      m.output('y_o', 4);
+      m.assign(ref('y_o'), slice('x_i', 0, 4));
+    };
+    expect(problems(build)).toEqual(['input x_i: bits [7:4] are never used']);
+    expect(problems((m) => {
+      build(m);
+      m.unused('x_high', 'the top half is for a wider variant', slice('x_i', 4, 4));
+    })).toEqual([]);
+    expect(problems((m) => {
+      build(m);
+      m.unused('x_high', ' ', slice('x_i', 4, 4));
+    })).toEqual(['unused x_high: give the reason the signals are not read']);
+    const m = new ModuleBuilder('dut');
+    build(m);
+    m.unused('x_high', 'the top half is for a wider variant', slice('x_i', 4, 4));
+    const text = renderStructural(m.build(), { version: '0', source: 'test', hash: 'h', command: 'c' });
+    expect(text).toContain('  // the top half is for a wider variant\n  wire unused_x_high = ^{x_i[7:4]};');
+  });
 });

@@ -55,12 +55,20 @@ export interface AssignDef {
   value: Expr;
 }
 
+/** Signals deliberately left unread, with the reason (rendered as lowRISC's `unused_*` wire). */
+export interface UnusedDef {
+  name: string;
+  reason: string;
+  signals: Expr[];
+}
+
 /** A checked module, ready to render. */
 export interface StructuralModule extends ModuleInterface {
   doc: string;
   wires: readonly WireDef[];
   assigns: readonly AssignDef[];
   instances: readonly InstanceDef[];
+  unused: readonly UnusedDef[];
 }
 
 export class ElaborationError extends Error {
@@ -77,6 +85,7 @@ export class ModuleBuilder {
   private readonly wires: WireDef[] = [];
   private readonly assigns: AssignDef[] = [];
   private readonly instances: InstanceDef[] = [];
+  private readonly unusedSinks: UnusedDef[] = [];
 
   constructor(
     readonly name: string,
@@ -106,8 +115,13 @@ export class ModuleBuilder {
     this.instances.push({ module, name, connections });
   }
 
+  /** Declares signals that are deliberately never read (the check otherwise refuses them). */
+  unused(name: string, reason: string, ...signals: Expr[]): void {
+    this.unusedSinks.push({ name, reason, signals });
+  }
+
   build(): StructuralModule {
-    const problems = new Checker(this.name, this.ports, this.wires, this.assigns, this.instances).run();
+    const problems = new Checker(this.name, this.ports, this.wires, this.assigns, this.instances, this.unusedSinks).run();
     if (problems.length > 0) throw new ElaborationError(this.name, problems);
     return {
       name: this.name,
@@ -116,6 +130,7 @@ export class ModuleBuilder {
       wires: [...this.wires],
       assigns: [...this.assigns],
       instances: [...this.instances],
+      unused: [...this.unusedSinks],
     };
   }
 }
@@ -161,6 +176,7 @@ class Checker {
     private readonly wires: WireDef[],
     private readonly assigns: AssignDef[],
     private readonly instances: InstanceDef[],
+    private readonly unusedSinks: UnusedDef[] = [],
   ) {}
 
   run(): string[] {
@@ -183,6 +199,11 @@ class Checker {
     }
     this.assigns.forEach((a, i) => this.checkAssign(a, i));
     for (const inst of this.instances) this.checkInstance(inst);
+    for (const u of this.unusedSinks) {
+      this.checkName(`unused ${u.name}`, `unused_${u.name}`);
+      if (!u.reason.trim()) this.problems.push(`unused ${u.name}: give the reason the signals are not read`);
+      for (const e of u.signals) this.visit(e, `unused ${u.name}`, 'read');
+    }
     this.checkDrivers();
     return this.problems;
   }

@@ -67,8 +67,8 @@ describe('generation', () => {
     expect(map.traceRecord.map((f: { name: string; offset: number }) => `${f.name}@${f.offset}`)).toEqual(['TASK@0', 'ENGINE_MASK@4', 'START_CYCLE@8', 'END_CYCLE@12']);
     const status = map.registers.find((r: { name: string }) => r.name === 'STATUS');
     expect(status.fields.map((f: { name: string; access: string }) => `${f.name}:${f.access}`)).toEqual(['BUSY:ro', 'DONE:w1c', 'ERROR:ro', 'ERROR_CODE:ro']);
-    // The controller packs the record in the table's order, first field lowest.
-    expect(String(files.get('rtl/sf_controller.sv'))).toContain("TRACE_BITS'({trace_end_cycle, trace_start_cycle, trace_engine_mask, trace_task})");
+    // The trace unit packs the record in the table's order, first field lowest.
+    expect(String(files.get('rtl/sf_trace_unit.sv'))).toContain("TRACE_BITS'({end_cycle_i, start_cycle_i, engine_mask_i, task_i})");
   });
 
   it.each(presetNames())('lints %s with verilator -Wall and no warnings', async (preset) => {

@@ -41,6 +41,7 @@ export function renderStructural(mod: StructuralModule, header: HeaderInfo): str
     ports: portList(mod.ports),
     wires: mod.wires.map((w) => ({ name: w.name, range: range(w.width), doc: w.doc ?? '' })),
     assigns: mod.assigns.map((a) => ({ target: renderExpr(a.target, widthOf), value: renderExpr(a.value, widthOf) })),
+    unused: mod.unused.map((u) => ({ name: u.name, reason: u.reason, signals: u.signals.map((e) => renderExpr(e, widthOf)).join(', ') })),
     instances: mod.instances.map((inst) => {
       const names = inst.module.ports.map((p) => p.name);
       const longest = Math.max(...names.map((n) => n.length));
