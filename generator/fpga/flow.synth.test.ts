@@ -1,7 +1,7 @@
 // Synthesis tier (npm run test:synth, run by CI): the tiny preset through the default flow
 // (@yowasp/yosys from npm) for xc7 and iCE40, and the micro preset placed and routed on an iCE40
 // HX8K by @yowasp/nextpnr-ice40.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,16 @@ describe('synthesis of the tiny preset', () => {
     expect(report.resources.total.luts).toBe(r.resources.total.luts);
     expect(readFileSync(join(out, 'synth/netlist.v'), 'utf8')).toContain('DSP48E1');
     expect(existsSync(join(out, 'fpga/vivado.tcl'))).toBe(true);
+  });
+
+  it('keeps every multiplier a MAC with four load ports per engine (tiny on four channels)', async () => {
+    // Port c's weight address is c shares on: formed by shifts and adds, never a DSP block.
+    const config = join(scratch, 'four-channels.json');
+    writeFileSync(config, JSON.stringify({ name: 'tiny4ch', engines: 2, pe: { tn: 4, tm: 4 }, buffers: { inputWords: 1024, weightWords: 64, accWords: 256 }, memory: { channels: 4 } }));
+    const r = await synthesize({ config, target: 'xc7', device: 'xc7z020', out: join(scratch, 'xc7-4ch') });
+    expect(r.gates.find((g) => g.name === 'MACs on DSP blocks')?.passed).toBe(true);
+    expect(r.resources.total.dsps).toBe(32);
+    expect(r.passed).toBe(true);
   });
 
   it('maps to iCE40 and says clearly that it does not fit an UP5K', async () => {
