@@ -442,7 +442,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['LW', p.engineBits],
       ['WIN', p.window],
       ['WIN_W', Math.max(1, clog2(p.window))],
-      ['NCNT', p.counters],
       ['CNT_W', clog2(p.counters)],
     ],
     context: {
@@ -479,6 +478,20 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inpVec('eng_bad_desc_i', engines),
       inpVec('eng_bus_error_i', engines),
       ...readPorts(p),
+      // To the dependency counters (sf_dep_counters) and back.
+      out('dep_clear_o'),
+      out('dep_run_o'),
+      out('dep_inc_o'),
+      out('dep_inc_counter_o', clog2(p.counters)),
+      out('dep_lookup_o'),
+      out('dep_lookup_counter_o', clog2(p.counters)),
+      out('dep_lookup_slot_o', Math.max(1, clog2(p.window))),
+      inp('dep_inc_valid_i'),
+      inp('dep_inc_counter_i', clog2(p.counters)),
+      inp('dep_inc_value_i', 16),
+      inp('dep_lookup_valid_i'),
+      inp('dep_lookup_slot_i', Math.max(1, clog2(p.window))),
+      inp('dep_lookup_value_i', 16),
       // To the trace unit, when it is built: each completed task's record, by the table.
       ...(p.trace
         ? [
@@ -490,6 +503,34 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
             inp('trace_fault_i'),
           ]
         : []),
+    ],
+  };
+
+  const depCounters: LeafModule = {
+    name: 'sf_dep_counters',
+    doc: 'Dependency counters of the controller: increments and lookups through one RAM read port.',
+    template: 'sf_dep_counters.sv.hbs',
+    localparams: [
+      ['NCNT', p.counters],
+      ['CNT_W', clog2(p.counters)],
+      ['WIN_W', Math.max(1, clog2(p.window))],
+    ],
+    ports: [
+      inp('clk_i'),
+      inp('rst_ni'),
+      inp('clear_i'),
+      inp('run_i'),
+      inp('inc_i'),
+      inp('inc_counter_i', clog2(p.counters)),
+      inp('lookup_i'),
+      inp('lookup_counter_i', clog2(p.counters)),
+      inp('lookup_slot_i', Math.max(1, clog2(p.window))),
+      out('inc_valid_o'),
+      out('inc_counter_o', clog2(p.counters)),
+      out('inc_value_o', 16),
+      out('lookup_valid_o'),
+      out('lookup_slot_o', Math.max(1, clog2(p.window))),
+      out('lookup_value_o', 16),
     ],
   };
 
@@ -688,5 +729,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, compute, writer, engine, controller, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, compute, writer, engine, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
 }

@@ -65,7 +65,7 @@ export interface Breakdown {
   perEngine: Resources;
   engines: number;
   interconnect: Resources;
-  /** The controller with its trace unit. */
+  /** The controller with its dependency counters and trace unit. */
   controller: Resources;
   registers: Resources;
   /** Cells in the top module itself (I/O buffers, constants). */
@@ -93,7 +93,7 @@ export function breakdown(report: StatReport, target: Target, engines: number): 
     perEngine: of(report, 'sf_engine', target),
     engines,
     interconnect: add(of(report, 'sf_mem_xbar', target), of(report, 'sf_group_bus', target)),
-    controller: add(of(report, 'sf_controller', target), of(report, 'sf_trace_unit', target)),
+    controller: add(add(of(report, 'sf_controller', target), of(report, 'sf_dep_counters', target)), of(report, 'sf_trace_unit', target)),
     registers: of(report, 'sf_csr', target),
     top: classify(topOwn, target),
   };
