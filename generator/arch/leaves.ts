@@ -85,6 +85,25 @@ const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
   out(`${prefix}b_ready_o`),
 ];
 
+/**
+ * The link between the controller and its dependency counters, each signal once: requests toward
+ * the counters (the controller's outputs) and results back. The two modules' ports and the top
+ * level's wires are all made from it.
+ */
+export function depLink(p: HwParams): { name: string; width: number; toCounters: boolean; doc?: string }[] {
+  const cntW = clog2(p.counters);
+  const slotW = Math.max(1, clog2(p.window));
+  const req = (name: string, width = 1, doc?: string) => ({ name, width, toCounters: true, doc });
+  const res = (name: string, width = 1, doc?: string) => ({ name, width, toCounters: false, doc });
+  return [
+    req('clear', 1, 'a run starts: every counter reads zero again'), req('run'),
+    req('inc', 1, 'a completion increments its counter'), req('inc_counter', cntW),
+    req('lookup', 1, 'a fetched window entry looks its counter up'), req('lookup_counter', cntW), req('lookup_slot', slotW),
+    res('written', 1, 'an increment is written back this cycle'), res('written_counter', cntW), res('written_value', 16),
+    res('found', 1, 'a lookup\'s value is ready this cycle'), res('found_slot', slotW), res('found_value', 16),
+  ];
+}
+
 export function leafModules(p: HwParams, engineTemplate: string, engines: number, regContext: CsrContext): Record<string, LeafModule> {
   const inRam = ram('sf_sdp_ram_in', 'Input buffer: two slots of input vectors.', p.busBits, 2 * p.inDepth);
   const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights, and above them its bias for each slot.', p.busBits, 4 * p.wDepth);
@@ -479,19 +498,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inpVec('eng_bus_error_i', engines),
       ...readPorts(p),
       // To the dependency counters (sf_dep_counters) and back.
-      out('dep_clear_o'),
-      out('dep_run_o'),
-      out('dep_inc_o'),
-      out('dep_inc_counter_o', clog2(p.counters)),
-      out('dep_lookup_o'),
-      out('dep_lookup_counter_o', clog2(p.counters)),
-      out('dep_lookup_slot_o', Math.max(1, clog2(p.window))),
-      inp('dep_inc_valid_i'),
-      inp('dep_inc_counter_i', clog2(p.counters)),
-      inp('dep_inc_value_i', 16),
-      inp('dep_lookup_valid_i'),
-      inp('dep_lookup_slot_i', Math.max(1, clog2(p.window))),
-      inp('dep_lookup_value_i', 16),
+      ...depLink(p).map((l) => (l.toCounters ? out : inp)(`dep_${l.name}_${l.toCounters ? 'o' : 'i'}`, l.width)),
       // To the trace unit, when it is built: each completed task's record, by the table.
       ...(p.trace
         ? [
@@ -515,23 +522,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['CNT_W', clog2(p.counters)],
       ['WIN_W', Math.max(1, clog2(p.window))],
     ],
-    ports: [
-      inp('clk_i'),
-      inp('rst_ni'),
-      inp('clear_i'),
-      inp('run_i'),
-      inp('inc_i'),
-      inp('inc_counter_i', clog2(p.counters)),
-      inp('lookup_i'),
-      inp('lookup_counter_i', clog2(p.counters)),
-      inp('lookup_slot_i', Math.max(1, clog2(p.window))),
-      out('inc_valid_o'),
-      out('inc_counter_o', clog2(p.counters)),
-      out('inc_value_o', 16),
-      out('lookup_valid_o'),
-      out('lookup_slot_o', Math.max(1, clog2(p.window))),
-      out('lookup_value_o', 16),
-    ],
+    ports: [inp('clk_i'), inp('rst_ni'), ...depLink(p).map((l) => (l.toCounters ? inp : out)(`${l.name}_${l.toCounters ? 'i' : 'o'}`, l.width))],
   };
 
   const traceUnit: LeafModule = {

@@ -1,29 +1,13 @@
 // The accelerator top level, built with the elaboration DSL: register block, controller,
 // engines, and the arbiters that put the internal masters onto the AXI4 memory port.
 import { ModuleBuilder, bit, cat, lit, raw, ref, slice, type Expr, type StructuralModule } from '../dsl/module.ts';
-import type { LeafModule } from './leaves.ts';
-import { clog2, type HwParams } from './params.ts';
+import { depLink, type LeafModule } from './leaves.ts';
+import type { HwParams } from './params.ts';
 import { POLICY_BITS } from './policies.ts';
 import { TRACE_FIELDS, traceSignalName } from './trace-record.ts';
 
 type Leaves = Record<string, LeafModule>;
 
-/** The controller's dependency-counter ports and the top-level wires they meet. */
-const DEP_LINKS: [string, string][] = [
-  ['dep_clear_o', 'dep_clear'],
-  ['dep_run_o', 'dep_run'],
-  ['dep_inc_o', 'dep_inc'],
-  ['dep_inc_counter_o', 'dep_inc_counter'],
-  ['dep_lookup_o', 'dep_lookup'],
-  ['dep_lookup_counter_o', 'dep_lookup_counter'],
-  ['dep_lookup_slot_o', 'dep_lookup_slot'],
-  ['dep_inc_valid_i', 'dep_inc_valid'],
-  ['dep_inc_counter_i', 'dep_inc_counter_q'],
-  ['dep_inc_value_i', 'dep_inc_value'],
-  ['dep_lookup_valid_i', 'dep_lookup_valid'],
-  ['dep_lookup_slot_i', 'dep_lookup_slot_q'],
-  ['dep_lookup_value_i', 'dep_lookup_value'],
-];
 
 export function buildTop(p: HwParams, engines: number, leaves: Leaves): StructuralModule {
   const top = new ModuleBuilder('sf_top', 'SynergyFlow accelerator: AXI4-Lite control slave, AXI4 memory master.');
@@ -162,21 +146,8 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   const busy = top.wire('busy');
   const errorCode = top.wire('error_code', 8);
   const tasksDone = top.wire('tasks_done', 32);
-  const cntW = clog2(p.counters);
-  const slotW = Math.max(1, clog2(p.window));
-  top.wire('dep_clear', 1, 'a run starts: the dependency counters read zero again');
-  top.wire('dep_run', 1);
-  top.wire('dep_inc', 1, 'a completion increments its counter');
-  top.wire('dep_inc_counter', cntW);
-  top.wire('dep_lookup', 1, 'a fetched window entry looks its counter up');
-  top.wire('dep_lookup_counter', cntW);
-  top.wire('dep_lookup_slot', slotW);
-  top.wire('dep_inc_valid', 1, 'an increment is written back this cycle');
-  top.wire('dep_inc_counter_q', cntW);
-  top.wire('dep_inc_value', 16);
-  top.wire('dep_lookup_valid', 1, 'a lookup\'s value is ready this cycle');
-  top.wire('dep_lookup_slot_q', slotW);
-  top.wire('dep_lookup_value', 16);
+  // The controller's link to its dependency counters: one wire per signal.
+  for (const l of depLink(p)) top.wire(`dep_${l.name}`, l.width, l.doc);
   if (p.trace) {
     top.wire('trace_push', 1, 'a task completed: its record goes to the trace unit');
     for (const f of TRACE_FIELDS) top.wire(traceSignalName(f), 32, `trace record: ${f.doc}`);
@@ -270,7 +241,7 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     eng_bad_desc_i: engBadDesc,
     eng_bus_error_i: engBusError,
     ...readRequesterPorts(0, 1),
-    ...Object.fromEntries(DEP_LINKS.map(([ctrlPort, wire]) => [ctrlPort, ref(wire)])),
+    ...Object.fromEntries(depLink(p).map((l) => [`dep_${l.name}_${l.toCounters ? 'o' : 'i'}`, ref(`dep_${l.name}`)])),
     ...(p.trace
       ? {
           cycle_i: cycle,
@@ -287,19 +258,7 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   top.instance(leaves.depCounters, 'u_dep', {
     clk_i: clk,
     rst_ni: rstN,
-    clear_i: ref('dep_clear'),
-    run_i: ref('dep_run'),
-    inc_i: ref('dep_inc'),
-    inc_counter_i: ref('dep_inc_counter'),
-    lookup_i: ref('dep_lookup'),
-    lookup_counter_i: ref('dep_lookup_counter'),
-    lookup_slot_i: ref('dep_lookup_slot'),
-    inc_valid_o: ref('dep_inc_valid'),
-    inc_counter_o: ref('dep_inc_counter_q'),
-    inc_value_o: ref('dep_inc_value'),
-    lookup_valid_o: ref('dep_lookup_valid'),
-    lookup_slot_o: ref('dep_lookup_slot_q'),
-    lookup_value_o: ref('dep_lookup_value'),
+    ...Object.fromEntries(depLink(p).map((l) => [`${l.name}_${l.toCounters ? 'i' : 'o'}`, ref(`dep_${l.name}`)])),
   });
 
   // The trace unit writes the controller's completion records as write requester 0; built
