@@ -1,6 +1,7 @@
 // The CSR block's storage, write decode, strobes and read-back, derived from the register map
 // table (regmap.ts) for sf_csr's template: a field added to the table is stored, written and
 // read back without touching the template.
+import { pascalCase as pascal } from '../dsl/names.ts';
 import type { ReadSource, RegField, Register, RegisterMap } from './regmap.ts';
 
 export interface CsrContext {
@@ -15,8 +16,6 @@ export interface CsrContext {
   unusedWdata: { msb: number; lsb: number }[];
   readRegs: { pascal: string; expr: string }[];
 }
-
-const pascal = (name: string) => name.toLowerCase().replace(/(^|_)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 
 /** sf_csr's flip-flop of a stored field (ctrl_policy_q). */
 export function fieldStorageName(reg: Register, field: RegField): string {

@@ -2,6 +2,8 @@
 // localparams, the register map documentation (JSON, markdown, C and Verilog headers) and the
 // host's decoding of a failed run are all generated.
 
+import { pascalCase } from '../dsl/names.ts';
+
 export interface FaultCode {
   code: number;
   /** Upper-case name: SF_STATUS_ERROR_CODE_<name> in C, Err<Pascal> in the controller. */
@@ -38,5 +40,5 @@ export function describeFault(code: number): string {
 
 /** Controller localparam name of a fault code (ErrBadOpcode). */
 export function faultParamName(fault: FaultCode): string {
-  return 'Err' + fault.name.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+  return 'Err' + pascalCase(fault.name);
 }

@@ -6,7 +6,7 @@ import { addressFields, descriptorFields, fieldBitOffset, loopFields, OPCODE_END
 import type { CsrContext } from './csr.ts';
 import { FAULT_CODES, faultParamName } from './faults.ts';
 import { FALLBACK_POLICY, POLICY_BITS, POLICY_TABLE, policyParamName } from './policies.ts';
-import { TRACE_FIELDS, traceSignalName } from './trace-record.ts';
+import { TRACE_FIELDS, traceSignalName, traceUnitPort } from './trace-record.ts';
 import { clog2, crossbarMap, type HwParams } from './params.ts';
 
 export interface LeafModule extends ModuleInterface {
@@ -90,9 +90,16 @@ const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
  * the counters (the controller's outputs) and results back. The two modules' ports and the top
  * level's wires are all made from it.
  */
-export function depLink(p: HwParams): { name: string; width: number; toCounters: boolean; doc?: string }[] {
-  const cntW = clog2(p.counters);
-  const slotW = Math.max(1, clog2(p.window));
+export interface DepLinkSignal {
+  name: string;
+  width: number;
+  toCounters: boolean;
+  doc?: string;
+}
+
+export function depLink(p: HwParams): DepLinkSignal[] {
+  const cntW = p.counterBits;
+  const slotW = p.windowBits;
   const req = (name: string, width = 1, doc?: string) => ({ name, width, toCounters: true, doc });
   const res = (name: string, width = 1, doc?: string) => ({ name, width, toCounters: false, doc });
   return [
@@ -102,6 +109,16 @@ export function depLink(p: HwParams): { name: string; width: number; toCounters:
     res('written', 1, 'an increment is written back this cycle'), res('written_counter', cntW), res('written_value', 16),
     res('found', 1, 'a lookup\'s value is ready this cycle'), res('found_slot', slotW), res('found_value', 16),
   ];
+}
+
+/** The controller's port of a link signal (dep_inc_o, dep_written_i). */
+export function depControllerPort(l: DepLinkSignal): string {
+  return `dep_${l.name}_${l.toCounters ? 'o' : 'i'}`;
+}
+
+/** The counters' port of a link signal (inc_i, written_o). */
+export function depCountersPort(l: DepLinkSignal): string {
+  return `${l.name}_${l.toCounters ? 'i' : 'o'}`;
 }
 
 export function leafModules(p: HwParams, engineTemplate: string, engines: number, regContext: CsrContext): Record<string, LeafModule> {
@@ -434,7 +451,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   const place = (name: string) => fieldPlace(descriptorFields.find((f) => f.name === name)!);
   // Fields the controller checks as a layer descriptor arrives: a task without m-blocks could
   // never be given an engine, and counter numbers must name one of its counters.
-  const counterBits = clog2(p.counters);
+  const counterBits = p.counterBits;
   const fetchChecks = [{ beat: place('m_count').beat, bad: `r_data_i[${place('m_count').bit} +: ${place('m_count').width}] == '0` }];
   for (const name of ['signal_id', 'wait_id']) {
     const f = place(name);
@@ -460,8 +477,8 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['LOG_NE', Math.floor(Math.log2(engines))],
       ['LW', p.engineBits],
       ['WIN', p.window],
-      ['WIN_W', Math.max(1, clog2(p.window))],
-      ['CNT_W', clog2(p.counters)],
+      ['WIN_W', p.windowBits],
+      ['CNT_W', p.counterBits],
     ],
     context: {
       trace: p.trace,
@@ -498,7 +515,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inpVec('eng_bus_error_i', engines),
       ...readPorts(p),
       // To the dependency counters (sf_dep_counters) and back.
-      ...depLink(p).map((l) => (l.toCounters ? out : inp)(`dep_${l.name}_${l.toCounters ? 'o' : 'i'}`, l.width)),
+      ...depLink(p).map((l) => (l.toCounters ? out : inp)(depControllerPort(l), l.width)),
       // To the trace unit, when it is built: each completed task's record, by the table.
       ...(p.trace
         ? [
@@ -519,10 +536,10 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     template: 'sf_dep_counters.sv.hbs',
     localparams: [
       ['NCNT', p.counters],
-      ['CNT_W', clog2(p.counters)],
-      ['WIN_W', Math.max(1, clog2(p.window))],
+      ['CNT_W', p.counterBits],
+      ['WIN_W', p.windowBits],
     ],
-    ports: [inp('clk_i'), inp('rst_ni'), ...depLink(p).map((l) => (l.toCounters ? inp : out)(`${l.name}_${l.toCounters ? 'i' : 'o'}`, l.width))],
+    ports: [inp('clk_i'), inp('rst_ni'), ...depLink(p).map((l) => (l.toCounters ? inp : out)(depCountersPort(l), l.width))],
   };
 
   const traceUnit: LeafModule = {
@@ -541,7 +558,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
     context: {
       // The record's words, last first (a Verilog concatenation puts its first part on top).
-      fieldsMsbFirst: [...TRACE_FIELDS].reverse().map((f) => ({ port: `${f.name.toLowerCase()}_i` })),
+      fieldsMsbFirst: [...TRACE_FIELDS].reverse().map((f) => ({ port: traceUnitPort(f) })),
     },
     ports: [
       inp('clk_i'),
@@ -549,7 +566,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       inp('clear_i'),
       inp('trace_base_i', p.addrBits),
       inp('push_i'),
-      ...TRACE_FIELDS.map((f) => inp(`${f.name.toLowerCase()}_i`, 32)),
+      ...TRACE_FIELDS.map((f) => inp(traceUnitPort(f), 32)),
       out('full_o'),
       out('idle_o'),
       out('fault_o'),

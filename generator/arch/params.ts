@@ -64,11 +64,15 @@ export interface HwParams {
   chanBits: number;
   engineBits: number;
   window: number;
+  /** Width of a window slot number (at least 1). */
+  windowBits: number;
   /** The controller has a trace unit. */
   trace: boolean;
   /** Window entries rounded up to a power of two: the descriptor RAM is addressed {slot, beat}. */
   windowSlots: number;
   counters: number;
+  /** Width of a dependency counter number. */
+  counterBits: number;
   traceQueue: number;
 }
 
@@ -160,9 +164,11 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     chanBits: Math.max(1, clog2(cfg.memory.channels)),
     engineBits: Math.max(1, clog2(cfg.engines)),
     window: cfg.controller.window,
+    windowBits: Math.max(1, clog2(cfg.controller.window)),
     trace: cfg.controller.trace,
     windowSlots: 2 ** clog2(cfg.controller.window),
     counters: cfg.controller.counters,
+    counterBits: clog2(cfg.controller.counters),
     traceQueue: 4,
   };
 }

@@ -2,6 +2,8 @@
 // register map documentation (JSON, markdown, C and Verilog headers) and the host's encoding of
 // `--policy` are all generated.
 
+import { pascalCase } from '../dsl/names.ts';
+
 export interface PolicyEntry {
   /** Value of CTRL.POLICY. */
   code: number;
@@ -29,5 +31,5 @@ export function policyCode(policy: Policy): number {
 
 /** Controller localparam name of a policy (PolicyMonolithic). */
 export function policyParamName(policy: Policy): string {
-  return 'Policy' + policy[0].toUpperCase() + policy.slice(1);
+  return 'Policy' + pascalCase(policy);
 }

@@ -1,10 +1,10 @@
 // The accelerator top level, built with the elaboration DSL: register block, controller,
 // engines, and the arbiters that put the internal masters onto the AXI4 memory port.
 import { ModuleBuilder, bit, cat, lit, raw, ref, slice, type Expr, type StructuralModule } from '../dsl/module.ts';
-import { depLink, type LeafModule } from './leaves.ts';
+import { depControllerPort, depCountersPort, depLink, type LeafModule } from './leaves.ts';
 import type { HwParams } from './params.ts';
 import { POLICY_BITS } from './policies.ts';
-import { TRACE_FIELDS, traceSignalName } from './trace-record.ts';
+import { TRACE_FIELDS, traceSignalName, traceUnitPort } from './trace-record.ts';
 
 type Leaves = Record<string, LeafModule>;
 
@@ -241,7 +241,7 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     eng_bad_desc_i: engBadDesc,
     eng_bus_error_i: engBusError,
     ...readRequesterPorts(0, 1),
-    ...Object.fromEntries(depLink(p).map((l) => [`dep_${l.name}_${l.toCounters ? 'o' : 'i'}`, ref(`dep_${l.name}`)])),
+    ...Object.fromEntries(depLink(p).map((l) => [depControllerPort(l), ref(`dep_${l.name}`)])),
     ...(p.trace
       ? {
           cycle_i: cycle,
@@ -258,7 +258,7 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   top.instance(leaves.depCounters, 'u_dep', {
     clk_i: clk,
     rst_ni: rstN,
-    ...Object.fromEntries(depLink(p).map((l) => [`${l.name}_${l.toCounters ? 'i' : 'o'}`, ref(`dep_${l.name}`)])),
+    ...Object.fromEntries(depLink(p).map((l) => [depCountersPort(l), ref(`dep_${l.name}`)])),
   });
 
   // The trace unit writes the controller's completion records as write requester 0; built
@@ -271,7 +271,7 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
       clear_i: start,
       trace_base_i: traceBase,
       push_i: ref('trace_push'),
-      ...Object.fromEntries(TRACE_FIELDS.map((f) => [`${f.name.toLowerCase()}_i`, ref(traceSignalName(f))])),
+      ...Object.fromEntries(TRACE_FIELDS.map((f) => [traceUnitPort(f), ref(traceSignalName(f))])),
       full_o: ref('trace_full'),
       idle_o: ref('trace_idle'),
       fault_o: ref('trace_fault'),

@@ -31,7 +31,12 @@ export function decodeTraceRecord(readU32: (offset: number) => number): Record<T
   return Object.fromEntries(TRACE_FIELDS.map((f, i) => [f.name, readU32(i * TRACE_WORD_BYTES)])) as Record<TraceFieldName, number>;
 }
 
-/** The controller's wire carrying a field (trace_engine_mask). */
+/** The top-level wire carrying a field (trace_engine_mask); the controller drives it from `<wire>_o`. */
 export function traceSignalName(field: TraceField): string {
   return `trace_${field.name.toLowerCase()}`;
+}
+
+/** The trace unit's input port of a field (engine_mask_i). */
+export function traceUnitPort(field: TraceField): string {
+  return `${field.name.toLowerCase()}_i`;
 }

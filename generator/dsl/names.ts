@@ -33,3 +33,8 @@ export function illegalNameReason(name: string): string | undefined {
   if (name.length > 128) return 'longer than 128 characters';
   return undefined;
 }
+
+/** PascalCase of an UPPER_SNAKE or lower_snake name (BAD_OPCODE -> BadOpcode), for localparams. */
+export function pascalCase(name: string): string {
+  return name.toLowerCase().replace(/(^|_)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
