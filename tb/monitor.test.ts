@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTool } from '../generator/tools/exec.ts';
+import { buildBlockSim } from '../generator/tools/block-sim.ts';
 import { TB_DIR } from '../generator/tools/sim.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'sf-monitor-test-'));
@@ -32,14 +32,8 @@ const CASES: [number, string, RegExp][] = [
 describe.each(['icarus', 'verilator'] as const)('protocol monitors on %s', (sim) => {
   let run: (testCase: number) => Promise<string>;
   beforeAll(async () => {
-    const dir = join(work, sim);
-    if (sim === 'icarus') {
-      await runTool('iverilog', ['-g2012', '-o', `${dir}.vvp`, '-s', 'sf_monitor_tb', ...sources], { what: 'Icarus build' });
-      run = (c) => runTool('vvp', ['-n', `${dir}.vvp`, `+case=${c}`], { what: 'Icarus simulation' });
-    } else {
-      await runTool('verilator', ['--binary', '--timing', '-Wno-fatal', '-Wno-lint', '-Wno-style', '--top-module', 'sf_monitor_tb', '--Mdir', dir, '-o', 'sim', ...sources], { what: 'Verilator build' });
-      run = (c) => runTool(join(dir, 'sim'), [`+case=${c}`], { what: 'Verilator simulation' });
-    }
+    const runSim = await buildBlockSim({ sim, top: 'sf_monitor_tb', sources, dir: join(work, sim) });
+    run = (c) => runSim([`+case=${c}`]);
   });
 
   it('stays quiet on legal traffic', async () => {

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { Rng } from '../model/random.ts';
-import { runTool } from '../tools/exec.ts';
+import { buildBlockSim } from '../tools/block-sim.ts';
 import { TB_DIR } from '../tools/sim.ts';
 import { csrContext } from './csr.ts';
 import { POLICY_BITS } from './policies.ts';
@@ -166,14 +166,8 @@ describe('the CSR block against the register map table', () => {
     writeFileSync(opsPath, opsFile(ops));
     const params = { ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, AW: design.params.addrBits, POLICY_BITS };
     const sources = [join(TB_DIR, 'sf_csr_tb.v'), csrPath];
-    let out: string;
-    if (sim === 'icarus') {
-      await runTool('iverilog', ['-g2012', '-o', `${dir}.vvp`, '-s', 'sf_csr_tb', ...Object.entries(params).map(([k, v]) => `-Psf_csr_tb.${k}=${v}`), ...sources], { what: 'Icarus build' });
-      out = await runTool('vvp', ['-n', `${dir}.vvp`, `+ops=${opsPath}`], { what: 'Icarus simulation' });
-    } else {
-      await runTool('verilator', ['--binary', '--timing', '-Wno-fatal', '-Wno-lint', '-Wno-style', '--top-module', 'sf_csr_tb', ...Object.entries(params).map(([k, v]) => `-G${k}=${v}`), '--Mdir', dir, '-o', 'sim', ...sources], { what: 'Verilator build' });
-      out = await runTool(join(dir, 'sim'), [`+ops=${opsPath}`], { what: 'Verilator simulation' });
-    }
+    const runSim = await buildBlockSim({ sim, top: 'sf_csr_tb', sources, params, dir });
+    const out = await runSim([`+ops=${opsPath}`]);
     expect(out).toContain('SF_CSR_DONE');
     const got = out.split('\n').filter((l) => l.startsWith('SF_READ ')).map((l) => l.slice(8).trim());
     const { reads, starts } = expectedReads(design.regmap, ops);

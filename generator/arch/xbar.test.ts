@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
-import { runTool } from '../tools/exec.ts';
+import { buildBlockSim } from '../tools/block-sim.ts';
 import { TB_DIR } from '../tools/sim.ts';
 import { crossbarMap } from './params.ts';
 
@@ -49,13 +49,8 @@ describe.each(['icarus', 'verilator'] as const)('the memory crossbar on %s', (si
     writeFileSync(xbarPath, String(files.get('rtl/sf_mem_xbar.sv')));
     const params = { NRR: p.readRequesters, NWR: p.writeRequesters, NC: p.channels, AW: p.addrBits, BUS_BITS: p.busBits, IDW: p.idBits, LATENCY: 20, CYCLES };
     const sources = [join(TB_DIR, 'sf_xbar_tb.v'), xbarPath];
-    if (sim === 'icarus') {
-      await runTool('iverilog', ['-g2012', '-o', `${dir}.vvp`, '-s', 'sf_xbar_tb', ...Object.entries(params).map(([k, v]) => `-Psf_xbar_tb.${k}=${v}`), ...sources], { what: 'Icarus build' });
-      run = async (active, bulk) => parse(await runTool('vvp', ['-n', `${dir}.vvp`, `+active=${mask(active)}`, `+bulk=${mask(bulk)}`], { what: 'Icarus simulation' }));
-    } else {
-      await runTool('verilator', ['--binary', '--timing', '-Wno-fatal', '-Wno-lint', '-Wno-style', '--top-module', 'sf_xbar_tb', ...Object.entries(params).map(([k, v]) => `-G${k}=${v}`), '--Mdir', dir, '-o', 'sim', ...sources], { what: 'Verilator build' });
-      run = async (active, bulk) => parse(await runTool(join(dir, 'sim'), [`+active=${mask(active)}`, `+bulk=${mask(bulk)}`], { what: 'Verilator simulation' }));
-    }
+    const runSim = await buildBlockSim({ sim, top: 'sf_xbar_tb', sources, params, dir });
+    run = async (active, bulk) => parse(await runSim([`+active=${mask(active)}`, `+bulk=${mask(bulk)}`]));
   }, 120_000);
 
   it('serves the requesters of a channel round-robin, each its own data in order', async () => {
