@@ -12,7 +12,7 @@ import { clog2, crossbarMap, type HwParams } from './params.ts';
 export interface LeafModule extends ModuleInterface {
   ports: PortDef[];
   doc: string;
-  /** Template file under templates/rtl/. */
+  /** Template file under templates/rtl/, or the absolute path of a block's own template (siblingTemplate). */
   template: string;
   localparams: [string, number][];
   /** Extra values for the template (lists it loops over). */

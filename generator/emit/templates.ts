@@ -8,11 +8,19 @@ export const TEMPLATE_ROOT = fileURLToPath(new URL('../../templates/', import.me
 const hbs = Handlebars.create();
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
-export function templateText(relPath: string): string {
-  return readFileSync(TEMPLATE_ROOT + relPath, 'utf8');
+/** A template's path: relative to templates/, or absolute (a block's own template, next to its block.ts). */
+const resolvePath = (path: string): string => (path.startsWith('/') ? path : TEMPLATE_ROOT + path);
+
+export function templateText(path: string): string {
+  return readFileSync(resolvePath(path), 'utf8');
 }
 
-/** Renders a template; templates are compiled once and may use the partials registered here. */
+/** The absolute path of a template that sits next to a module (pass import.meta.url). */
+export function siblingTemplate(moduleUrl: string, file: string): string {
+  return fileURLToPath(new URL(file, moduleUrl));
+}
+
+/** Renders a template (path as for templateText); templates are compiled once and may use the partials registered here. */
 export function render(relPath: string, context: unknown): string {
   let tpl = cache.get(relPath);
   if (!tpl) {

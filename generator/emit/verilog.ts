@@ -20,7 +20,7 @@ function portList(ports: readonly PortDef[]) {
 
 export function renderLeaf(leaf: LeafModule, header: HeaderInfo): string {
   const localparams = leaf.localparams.map(([name, value]) => ({ name, value }));
-  const body = render(`rtl/${leaf.template}`, { ...leaf.context });
+  const body = render(leaf.template.startsWith('/') ? leaf.template : `rtl/${leaf.template}`, { ...leaf.context });
   return render('rtl/_leaf_module.sv.hbs', {
     ...header,
     name: leaf.name,
