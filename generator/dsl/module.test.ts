@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderStructural } from '../emit/verilog.ts';
-import { ElaborationError, ModuleBuilder, cat, lit, raw, ref, slice, type ModuleInterface } from './module.ts';
+import { ElaborationError, ModuleBuilder, and, bit, cat, eq, lit, mux, not, or, raw, ref, slice, type ModuleInterface } from './module.ts';
 
 const adder: ModuleInterface = {
   name: 'adder',
@@ -117,5 +117,35 @@ describe('elaboration DSL', () => {
     m.unused('x_high', 'the top half is for a wider variant', slice('x_i', 4, 4));
     const text = renderStructural(m.build(), { version: '0', source: 'test', hash: 'h', command: 'c' });
     expect(text).toContain('  // the top half is for a wider variant\n  wire unused_x_high = ^{x_i[7:4]};');
+  });
+
+  it('checks and renders glue operators', () => {
+    const build = (m: ModuleBuilder) => {
+      m.input('sel_i');
+      m.input('a_i', 4);
+      m.input('b_i', 4);
+      m.output('y_o', 4);
+      m.output('hit_o');
+      m.assign(ref('y_o'), mux(ref('sel_i'), and(ref('a_i'), not(ref('b_i'))), or(ref('a_i'), ref('b_i'))));
+      m.assign(ref('hit_o'), eq(slice('a_i', 2, 2), lit(3, 2)));
+    };
+    expect(problems(build)).toEqual([]);
+    const m = new ModuleBuilder('dut');
+    build(m);
+    const text = renderStructural(m.build(), { version: '0', source: 'test', hash: 'h', command: 'c' });
+    expect(text).toContain('assign y_o = (sel_i ? (a_i & ~b_i) : (a_i | b_i));');
+    expect(text).toContain("assign hit_o = (a_i[3:2] == 2'h3);");
+    const p = problems((m) => {
+      m.input('a_i', 4);
+      m.input('s_i', 2);
+      m.output('y_o', 4);
+      m.output('z_o', 4);
+      m.assign(ref('y_o'), and(ref('a_i'), ref('s_i')));
+      m.assign(ref('z_o'), mux(ref('s_i'), ref('a_i'), cat(ref('s_i'), ref('s_i'))));
+      m.assign(and(ref('a_i'), ref('a_i')), bit('s_i', 0));
+    });
+    expect(p).toContain('assign #1 (to y_o): and operands differ in width: 4, 2 bits');
+    expect(p).toContain('assign #2 (to z_o): mux select must be 1 bit, got 2 bits');
+    expect(p).toContain('assign #3 (to and(a_i, a_i)): an operator cannot be driven');
   });
 });

@@ -25,7 +25,15 @@ export type Expr =
   | { kind: 'ref'; name: string; lsb?: number; width?: number }
   | { kind: 'const'; value: bigint; width: number }
   | { kind: 'concat'; parts: Expr[] }
-  | { kind: 'raw'; text: string; width: number; reads: Expr[] };
+  | { kind: 'raw'; text: string; width: number; reads: Expr[] }
+  | { kind: 'op'; op: Operator; args: Expr[] };
+
+/**
+ * The few operators glue logic between instances needs: bitwise and/or/not over equal widths,
+ * equality (one bit), and a two-way multiplexer (a one-bit select, then the value when it is
+ * set, then the value when it is clear).
+ */
+export type Operator = 'and' | 'or' | 'not' | 'eq' | 'mux';
 
 /** The whole signal. */
 export const ref = (name: string): Expr => ({ kind: 'ref', name });
@@ -37,6 +45,12 @@ export const lit = (value: number | bigint, width: number): Expr => ({ kind: 'co
 export const cat = (...parts: Expr[]): Expr => ({ kind: 'concat', parts });
 /** A Verilog expression the DSL does not model; its width and the signals it reads are declared. */
 export const raw = (text: string, width: number, reads: Expr[]): Expr => ({ kind: 'raw', text, width, reads });
+export const and = (...args: Expr[]): Expr => ({ kind: 'op', op: 'and', args });
+export const or = (...args: Expr[]): Expr => ({ kind: 'op', op: 'or', args });
+export const not = (a: Expr): Expr => ({ kind: 'op', op: 'not', args: [a] });
+export const eq = (a: Expr, b: Expr): Expr => ({ kind: 'op', op: 'eq', args: [a, b] });
+/** sel ? whenSet : whenClear */
+export const mux = (sel: Expr, whenSet: Expr, whenClear: Expr): Expr => ({ kind: 'op', op: 'mux', args: [sel, whenSet, whenClear] });
 
 export interface WireDef {
   name: string;
@@ -152,7 +166,25 @@ export function exprWidth(e: Expr, widthOf: (name: string) => number | undefined
       }
       return total;
     }
+    case 'op':
+      if (e.op === 'eq') return 1;
+      return exprWidth(e.op === 'mux' ? e.args[1] : e.args[0], widthOf);
   }
+}
+
+/** Why an operator's operands do not fit it, or undefined when they do. */
+function operatorProblem(e: Extract<Expr, { kind: 'op' }>, widthOf: (name: string) => number | undefined): string | undefined {
+  const widths = e.args.map((a) => exprWidth(a, widthOf));
+  if (widths.some((w) => w === undefined)) return undefined;
+  const arity = { and: [2, Infinity], or: [2, Infinity], not: [1, 1], eq: [2, 2], mux: [3, 3] }[e.op];
+  if (e.args.length < arity[0] || e.args.length > arity[1]) return `${e.op} takes ${arity[0]}${arity[1] === Infinity ? ' or more' : ''} operand(s), got ${e.args.length}`;
+  if (e.op === 'mux') {
+    if (widths[0] !== 1) return `mux select must be 1 bit, got ${widths[0]} bits`;
+    if (widths[1] !== widths[2]) return `mux values differ in width: ${widths[1]} and ${widths[2]} bits`;
+    return undefined;
+  }
+  if (new Set(widths).size > 1) return `${e.op} operands differ in width: ${widths.join(', ')} bits`;
+  return undefined;
 }
 
 /** One driver or reader of a range of bits of a signal. */
@@ -240,6 +272,13 @@ class Checker {
       case 'concat':
         for (const p of e.parts) this.visit(p, where, mode);
         return;
+      case 'op': {
+        if (mode === 'drive') this.problems.push(`${where}: an operator cannot be driven`);
+        const problem = operatorProblem(e, this.widthOf);
+        if (problem) this.problems.push(`${where}: ${problem}`);
+        for (const a of e.args) this.visit(a, where, 'read');
+        return;
+      }
       case 'ref': {
         const full = this.widths.get(e.name);
         if (full === undefined) {
@@ -336,6 +375,8 @@ function describe(e: Expr): string {
       return e.text;
     case 'concat':
       return `{${e.parts.map(describe).join(', ')}}`;
+    case 'op':
+      return `${e.op}(${e.args.map(describe).join(', ')})`;
   }
 }
 
@@ -370,5 +411,20 @@ export function renderExpr(e: Expr, widthOf: (name: string) => number | undefine
       return e.text;
     case 'concat':
       return `{${e.parts.map((p) => renderExpr(p, widthOf)).join(', ')}}`;
+    case 'op': {
+      const [a, b, c] = e.args.map((x) => renderExpr(x, widthOf));
+      switch (e.op) {
+        case 'and':
+          return `(${e.args.map((x) => renderExpr(x, widthOf)).join(' & ')})`;
+        case 'or':
+          return `(${e.args.map((x) => renderExpr(x, widthOf)).join(' | ')})`;
+        case 'not':
+          return `~${a}`;
+        case 'eq':
+          return `(${a} == ${b})`;
+        case 'mux':
+          return `(${a} ? ${b} : ${c})`;
+      }
+    }
   }
 }
