@@ -2,7 +2,8 @@
 // the DSL-built top level and the register map.
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { StructuralModule } from '../dsl/module.ts';
-import { templateText } from '../emit/templates.ts';
+import { buildCompute } from '../blocks/compute/block.ts';
+import { buildEngine } from '../blocks/engine/block.ts';
 import { leafModules, type LeafModule } from './leaves.ts';
 import { hwParams, type HwParams } from './params.ts';
 import { csrContext } from './csr.ts';
@@ -14,6 +15,8 @@ export interface Design {
   params: HwParams;
   regmap: RegisterMap;
   leaves: LeafModule[];
+  /** DSL-built modules below the top, children first. */
+  modules: StructuralModule[];
   top: StructuralModule;
 }
 
@@ -21,7 +24,16 @@ export function elaborate(cfg: ResolvedConfig): Design {
   const params = hwParams(cfg);
   const regmap = buildRegisterMap(cfg);
   const regContext = csrContext(regmap);
-  const leaves = leafModules(params, templateText('rtl/sf_engine.sv.hbs'), cfg.engines, regContext);
-  const top = buildTop(params, cfg.engines, leaves);
-  return { cfg, params, regmap, leaves: Object.values(leaves), top };
+  const leaves = leafModules(params, cfg.engines, regContext);
+  const compute = buildCompute(params);
+  const engine = buildEngine(params, cfg.engines, { ...leaves, compute: compute.compute });
+  const top = buildTop(params, cfg.engines, { ...leaves, engine: engine.engine });
+  return {
+    cfg,
+    params,
+    regmap,
+    leaves: [...Object.values(leaves), ...compute.leaves, ...engine.leaves],
+    modules: [...compute.modules, compute.compute, engine.engine],
+    top,
+  };
 }

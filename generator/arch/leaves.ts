@@ -19,13 +19,13 @@ export interface LeafModule extends ModuleInterface {
   context?: Record<string, unknown>;
 }
 
-const inp = (name: string, width = 1): PortDef => ({ name, dir: 'input', width });
-const out = (name: string, width = 1): PortDef => ({ name, dir: 'output', width });
+export const inp = (name: string, width = 1): PortDef => ({ name, dir: 'input', width });
+export const out = (name: string, width = 1): PortDef => ({ name, dir: 'output', width });
 /** A port the body indexes bit by bit, declared with a range even when one bit wide. */
-const inpVec = (name: string, width: number): PortDef => ({ name, dir: 'input', width, vector: true });
-const outVec = (name: string, width: number): PortDef => ({ name, dir: 'output', width, vector: true });
+export const inpVec = (name: string, width: number): PortDef => ({ name, dir: 'input', width, vector: true });
+export const outVec = (name: string, width: number): PortDef => ({ name, dir: 'output', width, vector: true });
 
-function ram(name: string, doc: string, width: number, depth: number): LeafModule {
+export function ram(name: string, doc: string, width: number, depth: number): LeafModule {
   return {
     name,
     doc,
@@ -59,7 +59,7 @@ const readPorts = (p: HwParams, prefix = ''): PortDef[] => [
 ];
 
 /** n read ports side by side, each signal packed port by port (port 0 lowest). */
-const readPortsN = (p: HwParams, n: number): PortDef[] => [
+export const readPortsN = (p: HwParams, n: number): PortDef[] => [
   outVec('ar_addr_o', n * p.addrBits),
   outVec('ar_len_o', n * 8),
   outVec('ar_valid_o', n),
@@ -71,7 +71,7 @@ const readPortsN = (p: HwParams, n: number): PortDef[] => [
   outVec('r_ready_o', n),
 ];
 
-const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
+export const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
   out(`${prefix}aw_addr_o`, p.addrBits),
   out(`${prefix}aw_len_o`, 8),
   out(`${prefix}aw_valid_o`),
@@ -121,7 +121,7 @@ export function depCountersPort(l: DepLinkSignal): string {
   return `${l.name}_${l.toCounters ? 'i' : 'o'}`;
 }
 
-export function leafModules(p: HwParams, engineTemplate: string, engines: number, regContext: CsrContext): Record<string, LeafModule> {
+export function leafModules(p: HwParams, engines: number, regContext: CsrContext) {
   const inRam = ram('sf_sdp_ram_in', 'Input buffer: two slots of input vectors.', p.busBits, 2 * p.inDepth);
   const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights, and above them its bias for each slot.', p.busBits, 4 * p.wDepth);
   const accRam = ram('sf_sdp_ram_acc', 'Accumulator buffer: TM 32-bit sums per output pixel.', p.tm * 32, p.accDepth);
@@ -267,58 +267,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
   };
 
-  const compute: LeafModule = {
-    name: 'sf_compute',
-    doc: 'TM x TN MAC array with its loop-nest address generator and accumulator update.',
-    template: 'sf_compute.sv.hbs',
-    localparams: [
-      ['MIN_SLOTS', p.minSlots],
-      ['LOOP_W', p.loopBits],
-      ['IN_AW', p.inAddrBits],
-      ['W_AW', p.wAddrBits],
-      ['ACC_AW', p.accAddrBits],
-      ['BUS_BITS', p.busBits],
-      ['TM', p.tm],
-      ['TN', p.tn],
-      ['DATA_BITS', p.dataBits],
-      ['PROD_BITS', p.prodBits],
-      ['SUM_BITS', p.prodBits + clog2(p.tn)],
-      ['BOOTH', p.boothMultipliers ? 1 : 0],
-    ],
-    ports: [
-      inp('clk_i'),
-      inp('rst_ni'),
-      inp('start_i'),
-      inp('slot_i'),
-      inp('in_base_i', p.inAddrBits),
-      inp('first_i'),
-      inp('kernel_w_i', 8),
-      inp('conv_stride_i', 8),
-      inp('kk_i', p.loopBits),
-      inp('tile_cols_i', p.loopBits),
-      inp('pixels_i', p.loopBits),
-      inp('in_tile_cols_i', p.loopBits),
-      inp('in_row_step_i', p.loopBits),
-      inp('load_row_first_i', p.loopBits),
-      inp('load_rows_i', p.loopBits),
-      inp('load_col_first_i', p.loopBits),
-      inp('load_cols_i', p.loopBits),
-      out('in_re_o'),
-      out('in_raddr_o', p.inAddrBits),
-      inp('in_rdata_i', p.busBits),
-      out('w_re_o'),
-      out('w_raddr_o', p.wAddrBits),
-      inp('w_rdata_i', p.tm * p.busBits),
-      out('acc_re_o'),
-      out('acc_raddr_o', p.accAddrBits),
-      inp('acc_rdata_i', p.tm * 32),
-      out('acc_we_o'),
-      out('acc_waddr_o', p.accAddrBits),
-      out('acc_wdata_o', p.tm * 32),
-      out('busy_o'),
-    ],
-  };
-
   const writer: LeafModule = {
     name: 'sf_writer',
     doc: 'Post-processing, max-pooling and AXI4 write bursts of one m-block of outputs.',
@@ -366,79 +314,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ...writePorts(p),
       out('busy_o'),
       out('error_o'),
-    ],
-  };
-
-  // The engine latches only the descriptor fields its template names (d_<field>) as the
-  // controller streams the descriptor to it, one bus beat a cycle.
-  const engineFieldNames = new Set([...engineTemplate.matchAll(/\bd_([a-z0-9_]+)/g)].map((m) => m[1]));
-  // Address fields keep only the address width, tile and loop fields the loop width (the engine
-  // flags a descriptor whose loop fields do not fit: its upper bits must be zero).
-  const engineFields = descriptorFields
-    .filter((f) => engineFieldNames.has(f.name))
-    .map(fieldPlace)
-    .map((f) => {
-      if (addressFields.has(f.name)) return { ...f, width: Math.min(f.width, p.addrBits) };
-      // An input-buffer word count: the buffer's address width (both slots).
-      const width = f.name === 'in_region' ? p.inAddrBits : p.loopBits;
-      if (loopFields.has(f.name)) return { ...f, width, upperBit: f.bit + width, upperWidth: f.width - width };
-      return f;
-    });
-  const engine: LeafModule = {
-    name: 'sf_engine',
-    doc: 'One engine: PE array, double-buffered input and weight buffers, accumulators, loader and writer.',
-    template: 'sf_engine.sv.hbs',
-    localparams: [
-      ['AW', p.addrBits],
-      ['BUS_BITS', p.busBits],
-      ['LOG_BUS_BYTES', p.logBusBytes],
-      ['TM', p.tm],
-      ['TN', p.tn],
-      ['IN_AW', p.inAddrBits],
-      ['W_AW', p.wAddrBits],
-      ['ACC_AW', p.accAddrBits],
-      ['BIAS_IDX_W', Math.max(1, clog2(p.biasBeats / p.loadPorts))],
-      ['ACC_DEPTH', p.accDepth],
-      ['W_DEPTH', p.wDepth],
-      ['P', p.loadPorts],
-      ['BANK_W', Math.max(1, clog2(p.portBanks))],
-      ['LOG_NJ', clog2(p.tm / p.tn)],
-      // Tasks over several images: only a multi-engine build can use them.
-      ['UNITS', engines > 1 ? 1 : 0],
-      ['DESC_BEAT_W', descBeatBits],
-      // Member indices stay below the engine count and group sizes at or below it: masks that
-      // let synthesis drop the shift-add terms of bits that are always zero.
-      ['MEMBER_MASK', 2 ** clog2(engines) - 1],
-      ['GROUP_MASK', 2 ** clog2(engines + 1) - 1],
-    ],
-    context: { descFields: engineFields, alignedFields: engineFields.filter((f) => addressFields.has(f.name)) },
-    ports: [
-      inp('clk_i'),
-      inp('rst_ni'),
-      inp('start_i'),
-      inp('desc_we_i'),
-      inp('desc_idx_i', descBeatBits),
-      inp('desc_data_i', p.busBits),
-      inp('group_size_i', 8),
-      inp('member_i', 8),
-      inp('abort_i'),
-      out('busy_o'),
-      out('computing_o'),
-      out('bad_desc_o'),
-      out('bus_error_o'),
-      // Group broadcast: this engine's input writes (as leader) and its leader's (as member).
-      inpVec('group_in_ready_i', 2),
-      outVec('in_ready_o', 2),
-      out('bc_we_o'),
-      out('bc_waddr_o', p.inAddrBits),
-      out('bc_wdata_o', p.busBits),
-      outVec('bc_in_filled_o', 2),
-      inp('bc_we_i'),
-      inp('bc_waddr_i', p.inAddrBits),
-      inp('bc_wdata_i', p.busBits),
-      inpVec('bc_in_filled_i', 2),
-      ...readPortsN(p, p.loadPorts),
-      ...writePorts(p),
     ],
   };
 
@@ -737,5 +612,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, compute, writer, engine, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, writer, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
 }

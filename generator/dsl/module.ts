@@ -116,6 +116,16 @@ export class ModuleBuilder {
     return ref(name);
   }
 
+  /** Ports declared elsewhere (a shared bundle such as an AXI4 read port); returns each as an Expr by name. */
+  addPorts(defs: readonly PortDef[]): Record<string, Expr> {
+    const out: Record<string, Expr> = {};
+    for (const d of defs) {
+      this.ports.push({ ...d });
+      out[d.name] = ref(d.name);
+    }
+    return out;
+  }
+
   wire(name: string, width = 1, doc?: string): Expr {
     this.wires.push({ name, width, doc });
     return ref(name);

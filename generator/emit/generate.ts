@@ -40,8 +40,10 @@ export function generateFiles(cfg: ResolvedConfig): Generated {
     files.set(`rtl/${leaf.name}.sv`, renderLeaf(leaf, header));
     rtl.push(`rtl/${leaf.name}.sv`);
   }
-  files.set(`rtl/${design.top.name}.sv`, renderStructural(design.top, header));
-  rtl.push(`rtl/${design.top.name}.sv`);
+  for (const mod of [...design.modules, design.top]) {
+    files.set(`rtl/${mod.name}.sv`, renderStructural(mod, header));
+    rtl.push(`rtl/${mod.name}.sv`);
+  }
   files.set('sf_top.f', rtl.join('\n') + '\n');
   const headerLines = generatedHeaderLines(cfg);
   for (const [path, text] of Object.entries(vendorFiles(cfg, rtl, headerLines, GENERATOR_VERSION))) files.set(path, text);

@@ -2,7 +2,7 @@
 // its data arrives as fast as it needs it (compute-limited), and the beats it moves. The fast
 // cycle model (./simulate.ts) slows a task down when the memory cannot keep up.
 //
-// It follows the engine's pipeline (templates/rtl/sf_engine.sv.hbs): member k of a group of g
+// It follows the engine's pipeline (generator/blocks/engine/sf_engine_seq.sv.hbs): member k of a group of g
 // runs m-blocks k, k + g, ...; each (m-block, c-block) step loads into one buffer slot while the
 // other slot computes, so a step takes the longer of its compute and its load; the writer drains
 // an m-block's accumulators after its last c-block, and the next m-block's first computation

@@ -117,7 +117,7 @@ function resolveDevice(target: Target, name: string | undefined): Device | undef
 
 /** Inputs and outputs of a module (but clock and reset) packed into the shell's vectors. */
 function shellPorts(design: Design, moduleName: string) {
-  const module = [design.top, ...design.leaves].find((m) => m.name === moduleName);
+  const module = [design.top, ...design.modules, ...design.leaves].find((m) => m.name === moduleName);
   if (!module) throw new Error(`internal: no module ${moduleName} in the design`);
   const inputs: { name: string; offset: number; width: number }[] = [];
   const outputs: { name: string; offset: number; width: number }[] = [];
