@@ -19,6 +19,12 @@ export interface PortDef {
 export interface ModuleInterface {
   name: string;
   ports: readonly PortDef[];
+  /**
+   * A part of its parent's composition (a block's internal leaf or sub-array): synthesis
+   * flattens it into the parent, so the reports keep the units users know (engine, compute
+   * unit, loader...) and optimisation crosses the boundaries the composition added.
+   */
+  synthInline?: boolean;
 }
 
 export type Expr =

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { DEVICES } from './devices.ts';
 import { elaborate } from '../arch/design.ts';
-import { gatesFor, parseFmax, parseUtilisation, pnrYosysScript, shellSource, yosysScript } from './flow.ts';
+import { gatesFor, keptModules, parseFmax, parseUtilisation, pnrYosysScript, shellSource, yosysScript } from './flow.ts';
 import { lintDesign } from '../tools/lint.ts';
 import { breakdown, classify } from './resources.ts';
 import { flattenCells, parseStat } from './stat.ts';
@@ -69,6 +69,14 @@ describe('synthesis scripts', () => {
     expect(yosysScript('xc7', ['rtl/a.v'], undefined, 'sf_top')).toContain('synth_xilinx -top sf_top -family xc7');
     expect(yosysScript('ice40', ['rtl/a.v'], DEVICES.find((d) => d.name === 'ice40up5k'), 'sf_top')).toContain('synth_ice40 -top sf_top -noflatten -dsp');
     expect(yosysScript('ice40', ['rtl/a.v'], DEVICES.find((d) => d.name === 'ice40hx8k'), 'sf_top')).not.toContain('-dsp');
+  });
+
+  it('flattens the blocks\' internal modules into their parents and keeps the reported units', () => {
+    const kept = keptModules(elaborate(loadConfig({ preset: 'tiny' })));
+    expect(kept).toEqual(expect.arrayContaining(['sf_top', 'sf_engine', 'sf_compute', 'sf_loader', 'sf_writer', 'sf_sdp_ram_w', 'sf_controller']));
+    for (const inner of ['sf_engine_seq', 'sf_engine_desc', 'sf_compute_ctrl', 'sf_pe_array', 'sf_pe_row', 'sf_mul_dsp']) expect(kept).not.toContain(inner);
+    const script = yosysScript('xc7', ['rtl/a.v'], undefined, 'sf_top', kept);
+    expect(script).toContain(`proc; setattr -mod -set keep_hierarchy 1 ${kept.join(' ')}; flatten; select`);
   });
 
   it('reads the final Fmax and the packed utilisation of real nextpnr-ice40 logs', () => {

@@ -49,6 +49,7 @@ const DATA_PORTS = new Set(['in_rdata_i', 'w_rdata_i', 'acc_rdata_i', 'acc_wdata
 function computeControl(p: HwParams): LeafModule {
   return {
     name: 'sf_compute_ctrl',
+    synthInline: true,
     doc: 'Compute control: loop nest over kernel positions and tile pixels, pipeline stages.',
     template: siblingTemplate(import.meta.url, 'sf_compute_ctrl.sv.hbs'),
     localparams: [

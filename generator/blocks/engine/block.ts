@@ -45,6 +45,7 @@ const SEQUENCER_FIELDS = [
 function descriptorLatch(p: HwParams, fields: EngineField[]): LeafModule {
   return {
     name: 'sf_engine_desc',
+    synthInline: true,
     doc: 'The descriptor fields an engine uses, latched as the controller streams the descriptor.',
     template: siblingTemplate(import.meta.url, 'sf_engine_desc.sv.hbs'),
     localparams: [
@@ -68,6 +69,7 @@ function sequencer(p: HwParams, engines: number): LeafModule {
   const fields = SEQUENCER_FIELDS.map((name) => engineField(p, name));
   return {
     name: 'sf_engine_seq',
+    synthInline: true,
     doc: 'Engine sequencer: walks a task\'s (m-block, c-block) pairs, commanding loader, compute unit and writer.',
     template: siblingTemplate(import.meta.url, 'sf_engine_seq.sv.hbs'),
     localparams: [

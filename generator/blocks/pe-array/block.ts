@@ -19,6 +19,7 @@ function multiplier(p: HwParams, kind: MultiplierKind): LeafModule {
   const m = MULTIPLIERS[kind];
   return {
     name: m.name,
+    synthInline: true,
     doc: m.doc,
     template: siblingTemplate(import.meta.url, m.template),
     localparams: [
@@ -32,6 +33,7 @@ function multiplier(p: HwParams, kind: MultiplierKind): LeafModule {
 function peRow(p: HwParams): LeafModule {
   return {
     name: 'sf_pe_row',
+    synthInline: true,
     doc: 'One output lane of the PE array: reduction of its products and accumulation.',
     template: siblingTemplate(import.meta.url, 'sf_pe_row.sv.hbs'),
     localparams: [
@@ -77,5 +79,5 @@ export function buildPeArray(p: HwParams): PeArrayBlock {
       acc_o: slice('acc_o', m * 32, 32),
     });
   }
-  return { leaves: [mul, row], array: a.build() };
+  return { leaves: [mul, row], array: { ...a.build(), synthInline: true } };
 }
