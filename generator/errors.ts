@@ -1,6 +1,7 @@
-// One error type for every bad input (config, model, workload, npy): it carries every problem
-// found, each naming the file, the field, what was expected and what was found, so that the CLI
-// can report all of them at once.
+// The errors a command ends with. InputError, for every bad input (config, model, workload,
+// npy), carries every problem found, each naming the file, the field, what was expected and what
+// was found, so that the CLI can report all of them at once. InternalError is a bug in
+// synergyflow (the DSL's ElaborationError is one). Tool failures are tools/exec.ts's ToolError.
 
 export interface Problem {
   /** File the problem is in (as the user named it), or a description such as "preset tiny". */
@@ -14,6 +15,14 @@ export interface Problem {
 export function formatProblem(p: Problem): string {
   const where = p.field ? `${p.file}: ${p.field}` : p.file;
   return `${where}: expected ${p.expected}, found ${p.found}`;
+}
+
+/** A bug in synergyflow (never the user's input): the CLI exits with EXIT.internal and asks for a report. */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InternalError';
+  }
 }
 
 export class InputError extends Error {

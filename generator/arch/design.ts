@@ -4,6 +4,8 @@ import type { ResolvedConfig } from '../config/resolve.ts';
 import type { StructuralModule } from '../dsl/module.ts';
 import { buildCompute } from '../blocks/compute/block.ts';
 import { buildEngine } from '../blocks/engine/block.ts';
+import { buildGroupBus } from '../blocks/group-bus/block.ts';
+import { buildXbar } from '../blocks/xbar/block.ts';
 import { leafModules, type LeafModule } from './leaves.ts';
 import { hwParams, type HwParams } from './params.ts';
 import { csrContext } from './csr.ts';
@@ -27,13 +29,15 @@ export function elaborate(cfg: ResolvedConfig): Design {
   const leaves = leafModules(params, cfg.engines, regContext);
   const compute = buildCompute(params);
   const engine = buildEngine(params, cfg.engines, { ...leaves, compute: compute.compute });
-  const top = buildTop(params, cfg.engines, { ...leaves, engine: engine.engine });
+  const groupBus = buildGroupBus(params, cfg.engines);
+  const xbar = buildXbar(params);
+  const top = buildTop(params, cfg.engines, { ...leaves, engine: engine.engine, groupBus, xbar: xbar.xbar });
   return {
     cfg,
     params,
     regmap,
-    leaves: [...Object.values(leaves), ...compute.leaves, ...engine.leaves],
-    modules: [...compute.modules, compute.compute, engine.engine],
+    leaves: [...Object.values(leaves), ...compute.leaves, ...engine.leaves, ...xbar.leaves],
+    modules: [...compute.modules, compute.compute, engine.engine, groupBus, xbar.xbar],
     top,
   };
 }

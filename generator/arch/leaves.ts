@@ -2,12 +2,13 @@
 // localparams are declared here, from the config. The emitter renders the port list from these
 // declarations, so the DSL checks every instance against exactly what the module declares.
 import type { ModuleInterface, PortDef } from '../dsl/module.ts';
+import { InternalError } from '../errors.ts';
 import { addressFields, descriptorFields, fieldBitOffset, loopFields, OPCODE_END, OPCODE_LAYER } from './descriptor.ts';
 import type { CsrContext } from './csr.ts';
 import { FAULT_CODES, faultParamName } from './faults.ts';
 import { FALLBACK_POLICY, POLICY_BITS, POLICY_TABLE, policyParamName } from './policies.ts';
 import { TRACE_FIELDS, traceSignalName, traceUnitPort } from './trace-record.ts';
-import { clog2, crossbarMap, type HwParams } from './params.ts';
+import { clog2, type HwParams } from './params.ts';
 
 export interface LeafModule extends ModuleInterface {
   ports: PortDef[];
@@ -322,7 +323,7 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
   // units, so its m-block count does not cap its engines.
   const ctrlFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bulk', 'm_count', ...(engines > 1 ? ['images'] : [])];
   const opcode = descriptorFields.find((f) => f.name === 'opcode');
-  if (!opcode || fieldPlace(opcode).beat !== 0) throw new Error('the opcode must arrive in the first beat of a descriptor');
+  if (!opcode || fieldPlace(opcode).beat !== 0) throw new InternalError('the opcode must arrive in the first beat of a descriptor');
   const place = (name: string) => fieldPlace(descriptorFields.find((f) => f.name === name)!);
   // Fields the controller checks as a layer descriptor arrives: a task without m-blocks could
   // never be given an engine, and counter numbers must name one of its counters.
@@ -498,119 +499,5 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
     ],
   };
 
-  const nrr = p.readRequesters;
-  const nwr = p.writeRequesters;
-  const nc = p.channels;
-  const map = crossbarMap(p);
-  // Slot maps as Verilog constants: per channel and slot, requester + 1 (0: empty), channel 0 in
-  // the lowest bits.
-  const mapWidth = clog2(Math.max(nrr, nwr) + 1);
-  const mapLiteral = (lists: number[][], slots: number) => {
-    let value = 0n;
-    for (let c = lists.length - 1; c >= 0; c--) {
-      for (let k = slots - 1; k >= 0; k--) value = (value << BigInt(mapWidth)) | BigInt(k < lists[c].length ? lists[c][k] + 1 : 0);
-    }
-    return `${lists.length * slots * mapWidth}'h${value.toString(16)}`;
-  };
-  const xbar: LeafModule = {
-    name: 'sf_mem_xbar',
-    doc: 'Memory interconnect: each requester on its own channel, round-robin per channel with bulk transfers last.',
-    template: 'sf_mem_xbar.sv.hbs',
-    localparams: [
-      ['NC', nc],
-      // Slots per channel for reads and for writes: a power of two, so a slot number (the
-      // AXI ID) indexes them exactly.
-      ['NS', p.channelSlots],
-      ['SW', p.idBits],
-      ['MW', mapWidth],
-      ['BULK_BURSTS', p.bulkBursts],
-      ['BW', clog2(p.bulkBursts * 2 + 1)],
-      ['IDW', p.idBits],
-      ['AW', p.addrBits],
-      ['BUS_BITS', p.busBits],
-    ],
-    context: { rdMap: mapLiteral(map.read, p.channelSlots), wrMap: mapLiteral(map.write, p.channelSlots) },
-    ports: [
-      inp('clk_i'),
-      inp('rst_ni'),
-      inp('rd_bulk_i', nrr),
-      inp('wr_bulk_i', nwr),
-      inp('ar_addr_i', nrr * p.addrBits),
-      inp('ar_len_i', nrr * 8),
-      inp('ar_valid_i', nrr),
-      out('ar_ready_o', nrr),
-      out('r_data_o', nrr * p.busBits),
-      out('r_resp_o', nrr * 2),
-      out('r_last_o', nrr),
-      out('r_valid_o', nrr),
-      inp('r_ready_i', nrr),
-      inp('aw_addr_i', nwr * p.addrBits),
-      inp('aw_len_i', nwr * 8),
-      inp('aw_valid_i', nwr),
-      out('aw_ready_o', nwr),
-      inp('w_data_i', nwr * p.busBits),
-      inp('w_last_i', nwr),
-      inp('w_valid_i', nwr),
-      out('w_ready_o', nwr),
-      out('b_resp_o', nwr * 2),
-      out('b_valid_o', nwr),
-      inp('b_ready_i', nwr),
-      out('ch_ar_addr_o', nc * p.addrBits),
-      out('ch_ar_len_o', nc * 8),
-      out('ch_ar_id_o', nc * p.idBits),
-      out('ch_ar_valid_o', nc),
-      inp('ch_ar_ready_i', nc),
-      inp('ch_r_data_i', nc * p.busBits),
-      inp('ch_r_resp_i', nc * 2),
-      inp('ch_r_last_i', nc),
-      inp('ch_r_id_i', nc * p.idBits),
-      inp('ch_r_valid_i', nc),
-      out('ch_r_ready_o', nc),
-      out('ch_aw_addr_o', nc * p.addrBits),
-      out('ch_aw_len_o', nc * 8),
-      out('ch_aw_id_o', nc * p.idBits),
-      out('ch_aw_valid_o', nc),
-      inp('ch_aw_ready_i', nc),
-      out('ch_w_data_o', nc * p.busBits),
-      out('ch_w_last_o', nc),
-      out('ch_w_valid_o', nc),
-      inp('ch_w_ready_i', nc),
-      inp('ch_b_resp_i', nc * 2),
-      inp('ch_b_id_i', nc * p.idBits),
-      inp('ch_b_valid_i', nc),
-      out('ch_b_ready_o', nc),
-    ],
-  };
-
-  const ne = engines;
-  const groupBus: LeafModule = {
-    name: 'sf_group_bus',
-    doc: 'Engine-to-engine interconnect: input broadcast from each group leader to its members.',
-    template: 'sf_group_bus.sv.hbs',
-    localparams: [
-      ['NE', ne],
-      ['LW', p.engineBits],
-      ['IN_AW', p.inAddrBits],
-      ['BUS_BITS', p.busBits],
-    ],
-    ports: [
-      inp('leader_i', ne * p.engineBits),
-      inpVec('busy_i', ne),
-      inp('in_ready_i', ne * 2),
-      inpVec('bc_we_i', ne),
-      inp('bc_waddr_i', ne * p.inAddrBits),
-      inp('bc_wdata_i', ne * p.busBits),
-      inp('bc_in_filled_i', ne * 2),
-      outVec('bc_we_o', ne),
-      out('bc_waddr_o', ne * p.inAddrBits),
-      out('bc_wdata_o', ne * p.busBits),
-      out('bc_in_filled_o', ne * 2),
-      out('group_in_ready_o', ne * 2),
-    ],
-  };
-
-  // The interconnects slice every port per requester, channel or engine: declare them all with
-  // a range, even when a configuration makes one a single bit wide.
-  for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, writer, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, writer, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr };
 }

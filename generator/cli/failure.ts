@@ -26,7 +26,8 @@ export function describeFailure(err: unknown, debug: boolean): Failure {
     return { code: EXIT.badInput, message: `error: ${head}:\n  ${err.message.split('\n').join('\n  ')}${stack}` };
   }
   if (err instanceof ToolError) return { code: EXIT.tool, message: `error: ${err.message}${stack}` };
-  // The config was validated before elaboration: a DSL check failing after that is a bug.
+  // The config was validated before elaboration: a DSL check failing after that is a bug, as is
+  // an InternalError (errors.ts) or any error nobody expected.
   const what = err instanceof ElaborationError ? `elaboration failed: ${err.message}` : err instanceof Error ? err.message : String(err);
   return {
     code: EXIT.internal,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderStructural } from '../emit/verilog.ts';
+import { InternalError } from '../errors.ts';
 import { ElaborationError, ModuleBuilder, and, bit, cat, eq, lit, mux, not, or, raw, ref, slice, type ModuleInterface } from './module.ts';
 
 const adder: ModuleInterface = {
@@ -147,5 +148,23 @@ describe('elaboration DSL', () => {
     expect(p).toContain('assign #1 (to y_o): and operands differ in width: 4, 2 bits');
     expect(p).toContain('assign #2 (to z_o): mux select must be 1 bit, got 2 bits');
     expect(p).toContain('assign #3 (to and(a_i, a_i)): an operator cannot be driven');
+  });
+
+  it('says where in the elaboration code each refused item was declared', () => {
+    const m = new ModuleBuilder('dut');
+    m.input('x_i', 4);
+    m.output('y_o', 2);
+    m.assign(ref('y_o'), ref('x_i')); // the line the error must name
+    const line = Number(/:(\d+):\d+\)?\n/.exec(new Error().stack!.split('\n').slice(1, 2).join('\n') + '\n')![1]) - 1;
+    let message = '';
+    try {
+      m.build();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ElaborationError);
+      expect(err).toBeInstanceOf(InternalError);
+      message = (err as Error).message;
+      expect((err as ElaborationError).problems).toEqual(['assign #1 (to y_o): width mismatch, target is 2 bits, value is 4 bits']);
+    }
+    expect(message).toContain(`assign #1 (to y_o): width mismatch, target is 2 bits, value is 4 bits (at generator/dsl/module.test.ts:${line})`);
   });
 });

@@ -2,7 +2,25 @@
 // with named connections) in TypeScript. build() checks the description before any text is
 // written: legal and unique names, known ports, every port connected, matching widths, every
 // signal bit driven exactly once, nothing declared but unused. All problems are reported at once.
+import { fileURLToPath } from 'node:url';
+import { InternalError } from '../errors.ts';
 import { illegalNameReason } from './names.ts';
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where the elaboration code called the builder: the first stack frame outside this file. */
+function callerLocation(): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 6;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /\(?(?:file:\/\/)?([^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
+    if (!m || m[1].endsWith('/dsl/module.ts')) continue;
+    return `${m[1].startsWith(PACKAGE_ROOT) ? m[1].slice(PACKAGE_ROOT.length) : m[1]}:${m[2]}`;
+  }
+  return undefined;
+}
 
 export type Direction = 'input' | 'output';
 
@@ -32,7 +50,8 @@ export type Expr =
   | { kind: 'const'; value: bigint; width: number }
   | { kind: 'concat'; parts: Expr[] }
   | { kind: 'raw'; text: string; width: number; reads: Expr[] }
-  | { kind: 'op'; op: Operator; args: Expr[] };
+  | { kind: 'op'; op: Operator; args: Expr[] }
+  | { kind: 'pick'; array: string; index: Expr; width: number };
 
 /**
  * The few operators glue logic between instances needs: bitwise and/or/not over equal widths,
@@ -55,6 +74,8 @@ export const and = (...args: Expr[]): Expr => ({ kind: 'op', op: 'and', args });
 export const or = (...args: Expr[]): Expr => ({ kind: 'op', op: 'or', args });
 export const not = (a: Expr): Expr => ({ kind: 'op', op: 'not', args: [a] });
 export const eq = (a: Expr, b: Expr): Expr => ({ kind: 'op', op: 'eq', args: [a, b] });
+/** Element `index` (a signal, chosen at run time) of a signal packed as elements of `width` bits, element 0 lowest. */
+export const pick = (array: string, index: Expr, width: number): Expr => ({ kind: 'pick', array, index, width });
 /** sel ? whenSet : whenClear */
 export const mux = (sel: Expr, whenSet: Expr, whenClear: Expr): Expr => ({ kind: 'op', op: 'mux', args: [sel, whenSet, whenClear] });
 
@@ -91,10 +112,12 @@ export interface StructuralModule extends ModuleInterface {
   unused: readonly UnusedDef[];
 }
 
-export class ElaborationError extends Error {
+/** A module description the DSL refuses: a bug in the elaboration code, never in user input. */
+export class ElaborationError extends InternalError {
+  /** The problems, without source locations. */
   readonly problems: string[];
-  constructor(moduleName: string, problems: string[]) {
-    super(`module ${moduleName}: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
+  constructor(moduleName: string, problems: string[], located: string[] = problems) {
+    super(`module ${moduleName}: ${problems.length} problem(s)\n  ${located.join('\n  ')}`);
     this.name = 'ElaborationError';
     this.problems = problems;
   }
@@ -106,18 +129,27 @@ export class ModuleBuilder {
   private readonly assigns: AssignDef[] = [];
   private readonly instances: InstanceDef[] = [];
   private readonly unusedSinks: UnusedDef[] = [];
+  /** Source locations of the calls that declared each item ("assign #3", "instance u_x", "signal x"). */
+  private readonly locations = new Map<string, string>();
 
   constructor(
     readonly name: string,
     readonly doc = '',
   ) {}
 
+  private locate(key: string): void {
+    const at = callerLocation();
+    if (at && !this.locations.has(key)) this.locations.set(key, at);
+  }
+
   input(name: string, width = 1, doc?: string): Expr {
+    this.locate(`signal ${name}`);
     this.ports.push({ name, dir: 'input', width, doc });
     return ref(name);
   }
 
   output(name: string, width = 1, doc?: string): Expr {
+    this.locate(`signal ${name}`);
     this.ports.push({ name, dir: 'output', width, doc });
     return ref(name);
   }
@@ -126,6 +158,7 @@ export class ModuleBuilder {
   addPorts(defs: readonly PortDef[]): Record<string, Expr> {
     const out: Record<string, Expr> = {};
     for (const d of defs) {
+      this.locate(`signal ${d.name}`);
       this.ports.push({ ...d });
       out[d.name] = ref(d.name);
     }
@@ -133,26 +166,39 @@ export class ModuleBuilder {
   }
 
   wire(name: string, width = 1, doc?: string): Expr {
+    this.locate(`signal ${name}`);
     this.wires.push({ name, width, doc });
     return ref(name);
   }
 
   assign(target: Expr, value: Expr): void {
+    this.locate(`assign #${this.assigns.length + 1}`);
     this.assigns.push({ target, value });
   }
 
   instance(module: ModuleInterface, name: string, connections: Record<string, Expr>): void {
+    this.locate(`instance ${name}`);
     this.instances.push({ module, name, connections });
   }
 
   /** Declares signals that are deliberately never read (the check otherwise refuses them). */
   unused(name: string, reason: string, ...signals: Expr[]): void {
+    this.locate(`unused ${name}`);
     this.unusedSinks.push({ name, reason, signals });
+  }
+
+  /** A problem with the source location of the item it names, when known. */
+  private withLocation(problem: string): string {
+    const m = /^(assign #\d+|instance \S+|unused \S+|(?:signal|input|port|wire) \S+)/.exec(problem);
+    if (!m) return problem;
+    const key = m[1].replace(/^(?:input|port|wire) /, 'signal ').replace(/:$/, '');
+    const at = this.locations.get(key);
+    return at ? `${problem} (at ${at})` : problem;
   }
 
   build(): StructuralModule {
     const problems = new Checker(this.name, this.ports, this.wires, this.assigns, this.instances, this.unusedSinks).run();
-    if (problems.length > 0) throw new ElaborationError(this.name, problems);
+    if (problems.length > 0) throw new ElaborationError(this.name, problems, problems.map((p) => this.withLocation(p)));
     return {
       name: this.name,
       doc: this.doc,
@@ -182,6 +228,8 @@ export function exprWidth(e: Expr, widthOf: (name: string) => number | undefined
       }
       return total;
     }
+    case 'pick':
+      return e.width;
     case 'op':
       if (e.op === 'eq') return 1;
       return exprWidth(e.op === 'mux' ? e.args[1] : e.args[0], widthOf);
@@ -288,6 +336,14 @@ class Checker {
       case 'concat':
         for (const p of e.parts) this.visit(p, where, mode);
         return;
+      case 'pick': {
+        if (mode === 'drive') this.problems.push(`${where}: a pick cannot be driven`);
+        const full = this.widths.get(e.array);
+        if (full !== undefined && (e.width < 1 || full % e.width !== 0)) this.problems.push(`${where}: ${e.array} (${full} bits) is not a whole number of ${e.width}-bit elements`);
+        this.visit(ref(e.array), where, 'read');
+        this.visit(e.index, where, 'read');
+        return;
+      }
       case 'op': {
         if (mode === 'drive') this.problems.push(`${where}: an operator cannot be driven`);
         const problem = operatorProblem(e, this.widthOf);
@@ -393,6 +449,8 @@ function describe(e: Expr): string {
       return `{${e.parts.map(describe).join(', ')}}`;
     case 'op':
       return `${e.op}(${e.args.map(describe).join(', ')})`;
+    case 'pick':
+      return `${e.array}[${describe(e.index)}]`;
   }
 }
 
@@ -427,6 +485,8 @@ export function renderExpr(e: Expr, widthOf: (name: string) => number | undefine
       return e.text;
     case 'concat':
       return `{${e.parts.map((p) => renderExpr(p, widthOf)).join(', ')}}`;
+    case 'pick':
+      return `${e.array}[32'(${renderExpr(e.index, widthOf)}) * ${e.width} +: ${e.width}]`;
     case 'op': {
       const [a, b, c] = e.args.map((x) => renderExpr(x, widthOf));
       switch (e.op) {

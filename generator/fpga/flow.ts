@@ -75,10 +75,11 @@ export interface SynthReport {
 
 const SHELL_TOP = 'sf_pnr_shell';
 
-export function yosysScript(target: Target, sources: string[], device: Device | undefined, top: string, kept: readonly string[] = []): string {
+export function yosysScript(target: Target, sources: string[], device: Device | undefined, top: string, inlined: readonly string[] = []): string {
   const read = `read_verilog -sv ${sources.join(' ')}`;
-  // Modules marked synthInline are flattened into their parents; the others keep their hierarchy.
-  const inline = kept.length > 0 ? [`setattr -mod -set keep_hierarchy 1 ${kept.join(' ')}`, 'flatten'] : [];
+  // The instances of modules marked synthInline are flattened into their parents; every other
+  // module keeps its hierarchy (and its line in the report).
+  const inline = inlined.length > 0 ? [`flatten ${inlined.map((m) => `t:${m}`).join(' ')}`] : [];
   // Latches are found before technology mapping hides them; check -assert fails on combinational
   // loops, multiple drivers and undriven wires, both before and after synthesis.
   const front = [read, `hierarchy -check -top ${top}`, 'proc', ...inline, 'select -assert-none t:$dlatch t:$adlatch t:$dlatchsr', 'check -assert'];
@@ -201,9 +202,9 @@ export function gatesFor(target: Target, design: Design, stat: ReturnType<typeof
   return { gates, macDsps };
 }
 
-/** The modules whose hierarchy synthesis keeps: all but those marked synthInline. */
-export function keptModules(design: Design): string[] {
-  return [design.top, ...design.modules, ...design.leaves].filter((m) => !m.synthInline).map((m) => m.name);
+/** The modules synthesis flattens into their parents: those marked synthInline. */
+export function inlinedModules(design: Design): string[] {
+  return [...design.modules, ...design.leaves].filter((m) => m.synthInline).map((m) => m.name);
 }
 
 export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
@@ -221,7 +222,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const top = 'sf_top';
 
   log(`synthesizing ${cfg.source} for ${opts.target}${device ? ` (${device.description})` : ''} with ${tools === 'npm' ? '@yowasp/yosys' : 'system yosys'}`);
-  const yosys = await runYosys(tools, yosysScript(opts.target, sources, device, top, keptModules(design)), inputs, ['netlist.v', 'netlist.json']);
+  const yosys = await runYosys(tools, yosysScript(opts.target, sources, device, top, inlinedModules(design)), inputs, ['netlist.v', 'netlist.json']);
   log(`yosys: ${yosys.seconds.toFixed(1)} s`);
   const stat = parseStat(yosys.log);
   const resources = breakdown(stat, opts.target, cfg.engines);

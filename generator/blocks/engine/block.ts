@@ -7,6 +7,7 @@ import { addressFields, descriptorFields, fieldBitOffset, loopFields } from '../
 import { inp, inpVec, out, outVec, readPortsN, writePorts, type LeafModule } from '../../arch/leaves.ts';
 import { clog2, type HwParams } from '../../arch/params.ts';
 import { ModuleBuilder, and, bit, cat, eq, lit, mux, or, ref, slice, type Expr, type ModuleInterface, type StructuralModule } from '../../dsl/module.ts';
+import { InternalError } from '../../errors.ts';
 import { siblingTemplate } from '../../emit/templates.ts';
 
 /** A descriptor field as the engine keeps it: its width in hardware, and where it arrives. */
@@ -24,7 +25,7 @@ export interface EngineField {
 /** Address fields keep the address width, loop fields the loop width (their upper bits must be zero). */
 export function engineField(p: HwParams, name: string): EngineField {
   const f = descriptorFields.find((x) => x.name === name);
-  if (!f) throw new Error(`engine: no descriptor field "${name}"`);
+  if (!f) throw new InternalError(`engine: no descriptor field "${name}"`);
   const place = { name, width: f.width, beat: Math.floor(fieldBitOffset(f) / p.busBits), bit: fieldBitOffset(f) % p.busBits };
   if (addressFields.has(name)) return { ...place, width: Math.min(f.width, p.addrBits) };
   // An input-buffer word count: the buffer's address width (both slots).
@@ -260,7 +261,7 @@ export function buildEngine(p: HwParams, engines: number, units: EngineUnits): E
   const lanesPerPort = p.portBanks;
   const biasPerBeat = p.busBits / 32;
   const wAw = p.wAddrBits;
-  if (wAw < 2) throw new Error('engine: the weight buffer needs at least 2 address bits');
+  if (wAw < 2) throw new InternalError('engine: the weight buffer needs at least 2 address bits');
   w('bank_bias_we', p.tm, 'per bank: a bias beat for it');
   w('bank_weight_we', p.tm, 'per bank: a weight beat for it');
   const biasVec = w('bias_vec', p.tm * 32, 'lane m\'s bias, read from bank m');

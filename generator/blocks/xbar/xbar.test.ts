@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/resolve.ts';
-import { generateFiles } from '../emit/generate.ts';
-import { buildBlockSim } from '../tools/block-sim.ts';
-import { TB_DIR } from '../tools/sim.ts';
-import { crossbarMap } from './params.ts';
+import { loadConfig } from '../../config/resolve.ts';
+import { generateFiles } from '../../emit/generate.ts';
+import { buildBlockSim } from '../../tools/block-sim.ts';
+import { TB_DIR } from '../../tools/sim.ts';
+import { crossbarMap } from '../../arch/params.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-xbar-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -45,10 +45,13 @@ describe.each(['icarus', 'verilator'] as const)('the memory crossbar on %s', (si
   let run: (active: number[], bulk: number[]) => Promise<XbarRun>;
   beforeAll(async () => {
     const dir = join(scratch, sim);
-    const xbarPath = join(scratch, 'sf_mem_xbar.sv');
-    writeFileSync(xbarPath, String(files.get('rtl/sf_mem_xbar.sv')));
+    const modules = ['sf_mem_xbar', 'sf_xbar_channel'].map((m) => {
+      const path = join(scratch, `${m}.sv`);
+      writeFileSync(path, String(files.get(`rtl/${m}.sv`)));
+      return path;
+    });
     const params = { NRR: p.readRequesters, NWR: p.writeRequesters, NC: p.channels, AW: p.addrBits, BUS_BITS: p.busBits, IDW: p.idBits, LATENCY: 20, CYCLES };
-    const sources = [join(TB_DIR, 'sf_xbar_tb.v'), xbarPath];
+    const sources = [join(TB_DIR, 'sf_xbar_tb.v'), ...modules];
     const runSim = await buildBlockSim({ sim, top: 'sf_xbar_tb', sources, params, dir });
     run = async (active, bulk) => parse(await runSim([`+active=${mask(active)}`, `+bulk=${mask(bulk)}`]));
   }, 120_000);
