@@ -4,6 +4,9 @@ import { MIN_PIXEL_SLOTS } from '../config/resolve.ts';
 import { DESC_BYTES } from './descriptor.ts';
 import { traceRecordBytes } from './regmap.ts';
 
+/** The multiplier kinds of config pe.multiplier. */
+export type MultiplierKind = ResolvedConfig['pe']['multiplier'];
+
 export interface HwParams {
   addrBits: number;
   busBits: number;
@@ -15,7 +18,8 @@ export interface HwParams {
   dataBits: number;
   prodBits: number;
   /** MACs multiply with a Booth multiplier in logic rather than an inferred product. */
-  boothMultipliers: boolean;
+  /** The PE array's multipliers (config pe.multiplier): each kind is a leaf in blocks/pe-array. */
+  multiplier: MultiplierKind;
   /** Width of the tile and loop fields and counters, from the buffer depths: every pixel,
    * kernel position, input-buffer word and weight beat of a tile counts below 2^(loopBits-1). */
   loopBits: number;
@@ -129,7 +133,7 @@ export function hwParams(cfg: ResolvedConfig): HwParams {
     logTm: clog2(cfg.pe.tm),
     dataBits: cfg.dataBits,
     prodBits: 2 * cfg.dataBits,
-    boothMultipliers: cfg.pe.multiplier === 'booth',
+    multiplier: cfg.pe.multiplier,
     postLanes: cfg.pe.postLanes ?? cfg.pe.tn,
     loopBits: Math.min(16, Math.max(9, clog2(Math.max(cfg.buffers.inputWords, cfg.buffers.accWords, cfg.buffers.weightWords * cfg.pe.tm) + 1) + 1)),
     inAddrBits: clog2(cfg.buffers.inputWords) + 1,

@@ -5,6 +5,7 @@
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { loadConfig } from '../config/resolve.ts';
 import type { Design } from '../arch/design.ts';
+import { MULTIPLIERS } from '../blocks/pe-array/block.ts';
 import { generatedHeaderLines, generateFiles, type FileMap, type Generated } from '../emit/generate.ts';
 import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
 import { render } from '../emit/templates.ts';
@@ -172,8 +173,8 @@ export function gatesFor(target: Target, design: Design, stat: ReturnType<typeof
   gates.push({ name: 'no latches', passed: total.latches === 0, detail: total.latches === 0 ? 'no latch cells' : `${total.latches} latch cells` });
   const compute = stat.modules.sf_compute ? classify(flattenCells(stat, 'sf_compute'), target) : undefined;
   const macDsps = compute && target !== 'generic' ? compute.dsps * cfg.engines : 0;
-  if (target === 'xc7' && cfg.pe.multiplier === 'booth') {
-    gates.push({ name: 'MACs on DSP blocks', passed: true, detail: `not applicable: pe.multiplier is booth, so the ${cfg.macs} MACs are built in logic by choice` });
+  if (target === 'xc7' && !MULTIPLIERS[p.multiplier].onDsp) {
+    gates.push({ name: 'MACs on DSP blocks', passed: true, detail: `not applicable: pe.multiplier is ${p.multiplier}, so the ${cfg.macs} MACs are built in logic by choice` });
   } else if (target === 'xc7') {
     const perEngine = cfg.pe.tn * cfg.pe.tm;
     // Every product of the array on its own DSP block, and no DSP block spent elsewhere.

@@ -3,16 +3,18 @@
 // multiplier is chosen here, at elaboration: an inferred one that synthesis maps to DSP blocks,
 // or radix-4 Booth in logic for FPGAs without them.
 import { inp, out, type LeafModule } from '../../arch/leaves.ts';
-import { clog2, type HwParams } from '../../arch/params.ts';
+import { clog2, type HwParams, type MultiplierKind } from '../../arch/params.ts';
 import { ModuleBuilder, slice, type StructuralModule } from '../../dsl/module.ts';
 import { siblingTemplate } from '../../emit/templates.ts';
 
-export type MultiplierKind = 'dsp' | 'booth';
-
-/** The multiplier variants, by kind: a new variant is one entry here and its template. */
-const MULTIPLIERS: Record<MultiplierKind, { name: string; doc: string; template: string }> = {
-  dsp: { name: 'sf_mul_dsp', doc: 'Signed multiplier for a DSP block, product registered.', template: 'sf_mul_dsp.sv.hbs' },
-  booth: { name: 'sf_mul_booth', doc: 'Signed radix-4 Booth multiplier in logic, product registered.', template: 'sf_mul_booth.sv.hbs' },
+/**
+ * The multiplier variants, by config pe.multiplier: a new variant is an entry here, its template
+ * in this folder, and its name in the config schema's enum. onDsp: synthesis should put every
+ * product on a DSP block (the xc7 gate checks it).
+ */
+export const MULTIPLIERS: Record<MultiplierKind, { name: string; doc: string; template: string; onDsp: boolean }> = {
+  inferred: { name: 'sf_mul_inferred', doc: 'Signed multiplier left to synthesis (a DSP block where there is one), product registered.', template: 'sf_mul_inferred.sv.hbs', onDsp: true },
+  booth: { name: 'sf_mul_booth', doc: 'Signed radix-4 Booth multiplier in logic, product registered.', template: 'sf_mul_booth.sv.hbs', onDsp: false },
 };
 
 function multiplier(p: HwParams, kind: MultiplierKind): LeafModule {
@@ -51,7 +53,7 @@ export interface PeArrayBlock {
 }
 
 export function buildPeArray(p: HwParams): PeArrayBlock {
-  const mul = multiplier(p, p.boothMultipliers ? 'booth' : 'dsp');
+  const mul = multiplier(p, p.multiplier);
   const row = peRow(p);
   const { tm, tn, dataBits: db, prodBits: pb } = p;
   const a = new ModuleBuilder('sf_pe_array', `${tm} x ${tn} PE array: multipliers, lane reductions and accumulation.`);

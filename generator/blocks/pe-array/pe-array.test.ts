@@ -1,7 +1,7 @@
 // The PE array at block level, on both simulators (tb/sf_pe_array_tb.v): random input vectors,
 // weight blocks and accumulators, with the extremes of the data range (where a Booth digit
 // recoding or a sign extension goes wrong), against a model of the three pipeline stages. Both
-// multiplier variants are built: DSP (inferred) and Booth in logic, and a 16-bit one.
+// multiplier variants are built: inferred (DSP) and Booth in logic, and a 16-bit one.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../config/resolve.ts';
 import { generateFiles } from '../../emit/generate.ts';
 import { buildBlockSim } from '../../tools/block-sim.ts';
+import { MULTIPLIERS } from './block.ts';
 import { TB_DIR } from '../../tools/sim.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-pe-test-'));
@@ -80,7 +81,7 @@ function model(steps: Step[], i: number): bigint[] {
 }
 
 const sizes = [
-  { name: 'tiny (DSP, 8-bit, 4 x 4)', config: { pe: { tn: 4, tm: 4 } } },
+  { name: 'inferred, 8-bit, 4 x 4', config: { pe: { tn: 4, tm: 4 } } },
   { name: 'Booth, 8-bit, 8 x 4', config: { pe: { tn: 4, tm: 8, multiplier: 'booth' } } },
   { name: 'Booth, 16-bit, 4 x 2', config: { dataBits: 16, pe: { tn: 2, tm: 4, multiplier: 'booth' } } },
 ];
@@ -89,8 +90,8 @@ describe.each(['icarus', 'verilator'] as const)('the PE array on %s', (sim) => {
   it.each(sizes)('multiplies, reduces and accumulates bit-exactly: $name', async ({ name, config }) => {
     const { design, files } = generateFiles(resolveConfig(config, name));
     const p = design.params;
-    const dir = join(scratch, `${sim}-${p.tm}x${p.tn}-${p.dataBits}-${p.boothMultipliers ? 'booth' : 'dsp'}`);
-    const sources = ['sf_pe_array', 'sf_pe_row', p.boothMultipliers ? 'sf_mul_booth' : 'sf_mul_dsp'].map((m) => {
+    const dir = join(scratch, `${sim}-${p.tm}x${p.tn}-${p.dataBits}-${p.multiplier}`);
+    const sources = ['sf_pe_array', 'sf_pe_row', MULTIPLIERS[p.multiplier].name].map((m) => {
       const path = `${dir}-${m}.sv`;
       writeFileSync(path, String(files.get(`rtl/${m}.sv`)));
       return path;
