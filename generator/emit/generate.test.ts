@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { presetNames } from '../config/presets.ts';
 import { loadConfig, resolveConfig } from '../config/resolve.ts';
 import { lintDesign } from '../tools/lint.ts';
+import { fitLine } from './verilog.ts';
 import { generateFiles } from './generate.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-gen-test-'));
@@ -69,6 +70,27 @@ describe('generation', () => {
     expect(status.fields.map((f: { name: string; access: string }) => `${f.name}:${f.access}`)).toEqual(['BUSY:ro', 'DONE:w1c', 'ERROR:ro', 'ERROR_CODE:ro']);
     // The trace unit packs the record in the table's order, first field lowest.
     expect(String(files.get('rtl/sf_trace_unit.sv'))).toContain("TRACE_BITS'({end_cycle_i, start_cycle_i, engine_mask_i, task_i})");
+  });
+
+  it.each(presetNames())('keeps every line of %s\'s SystemVerilog within 100 columns', (preset) => {
+    const { files } = generateFiles(loadConfig({ preset }));
+    const long: string[] = [];
+    for (const [path, text] of files) {
+      if (!path.endsWith('.sv')) continue;
+      String(text).split('\n').forEach((line, i) => {
+        if (line.length > 100) long.push(`${path}:${i + 1} (${line.length} columns)`);
+      });
+    }
+    expect(long).toEqual([]);
+  });
+
+  it('cuts long generated lines at words, commas and operators', () => {
+    expect(fitLine(`  // ${'word '.repeat(30).trim()}`, 40).every((l) => l.length <= 40 && l.startsWith('  // '))).toBe(true);
+    expect(fitLine('  assign y = (aaaaaaaaaa & bbbbbbbbbb & cccccccccc);  // the sum', 40)).toEqual([
+      '  // the sum',
+      '  assign y = (aaaaaaaaaa & bbbbbbbbbb',
+      '      & cccccccccc);',
+    ]);
   });
 
   it.each(presetNames())('lints %s with verilator -Wall and no warnings', async (preset) => {

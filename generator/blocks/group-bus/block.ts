@@ -31,11 +31,13 @@ export function buildGroupBus(p: HwParams, engines: number): StructuralModule {
     g.assign(slice('bc_wdata_o', e * p.busBits, p.busBits), pick('bc_wdata_i', lead, p.busBits));
     g.assign(slice('bc_in_filled_o', e * 2, 2), pick('bc_in_filled_i', lead, 2));
     // As a leader: the AND of in_ready over the busy engines that follow this one.
-    const ready: Expr[] = [];
+    const memberReady = `member_ready_e${e}`;
+    g.wire(memberReady, ne * 2, `per engine: ready, or not a busy member of engine ${e}'s group`);
     for (let f = 0; f < ne; f++) {
       const follows = and(bit('busy_i', f), eq(slice('leader_i', f * lw, lw), lit(e, lw)));
-      ready.push(mux(follows, slice('in_ready_i', f * 2, 2), lit(3, 2)));
+      g.assign(slice(memberReady, f * 2, 2), mux(follows, slice('in_ready_i', f * 2, 2), lit(3, 2)));
     }
+    const ready: Expr[] = Array.from({ length: ne }, (_, f) => slice(memberReady, f * 2, 2));
     g.assign(slice('group_in_ready_o', e * 2, 2), ready.length === 1 ? ready[0] : and(...ready));
   }
   return g.build();

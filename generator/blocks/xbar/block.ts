@@ -78,9 +78,15 @@ export function buildXbar(p: HwParams): XbarBlock {
   for (let c = 0; c < nc; c++) {
     const reads = map.read[c];
     const writes = map.write[c];
-    // Per slot (slot 0 lowest): the requester's signal, or the constant of an empty slot.
-    const slots = (requesters: number[], signal: string, width: number, empty: bigint): Expr =>
-      cat(...Array.from({ length: ns }, (_, k) => ns - 1 - k).map((k) => (k < requesters.length ? slice(signal, requesters[k] * width, width) : lit(empty, width))));
+    // Per slot (slot 0 lowest): the requester's signal; the empty slots above them all take one
+    // constant (`empty` repeated).
+    const slots = (requesters: number[], signal: string, width: number, empty: bigint): Expr => {
+      const used = requesters.map((r) => slice(signal, r * width, width)).reverse();
+      const emptySlots = ns - requesters.length;
+      let fill = 0n;
+      for (let k = 0; k < emptySlots; k++) fill = (fill << BigInt(width)) | empty;
+      return emptySlots > 0 ? cat(lit(fill, emptySlots * width), ...used) : cat(...used);
+    };
     const back = (name: string) => x.wire(`ch${c}_${name}`, ns, `channel ${c}: ${name.replace('_', ' ')} per slot`);
     const arReady = back('ar_ready');
     const rValid = back('r_valid');
