@@ -3,6 +3,7 @@
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { StructuralModule } from '../dsl/module.ts';
 import { buildCompute } from '../blocks/compute/block.ts';
+import { buildController } from '../blocks/controller/block.ts';
 import { buildEngine } from '../blocks/engine/block.ts';
 import { buildGroupBus } from '../blocks/group-bus/block.ts';
 import { buildXbar } from '../blocks/xbar/block.ts';
@@ -31,13 +32,14 @@ export function elaborate(cfg: ResolvedConfig): Design {
   const engine = buildEngine(params, cfg.engines, { ...leaves, compute: compute.compute });
   const groupBus = buildGroupBus(params, cfg.engines);
   const xbar = buildXbar(params);
-  const top = buildTop(params, cfg.engines, { ...leaves, engine: engine.engine, groupBus, xbar: xbar.xbar });
+  const controller = buildController(params, cfg.engines, leaves.descRam);
+  const top = buildTop(params, cfg.engines, { ...leaves, engine: engine.engine, groupBus, xbar: xbar.xbar, controller: controller.controller });
   return {
     cfg,
     params,
     regmap,
-    leaves: [...Object.values(leaves), ...compute.leaves, ...engine.leaves, ...xbar.leaves],
-    modules: [...compute.modules, compute.compute, engine.engine, groupBus, xbar.xbar],
+    leaves: [...Object.values(leaves), ...compute.leaves, ...engine.leaves, ...xbar.leaves, ...controller.leaves],
+    modules: [...compute.modules, compute.compute, engine.engine, groupBus, xbar.xbar, controller.controller],
     top,
   };
 }

@@ -47,7 +47,7 @@ export function ram(name: string, doc: string, width: number, depth: number): Le
   };
 }
 
-const readPorts = (p: HwParams, prefix = ''): PortDef[] => [
+export const readPorts = (p: HwParams, prefix = ''): PortDef[] => [
   out(`${prefix}ar_addr_o`, p.addrBits),
   out(`${prefix}ar_len_o`, 8),
   out(`${prefix}ar_valid_o`),
@@ -318,94 +318,6 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
     ],
   };
 
-  // Fields the controller keeps per window entry (the descriptors themselves stay in its RAM).
-  // With several engines, `images` too: a task over several images spreads its (image, m-block)
-  // units, so its m-block count does not cap its engines.
-  const ctrlFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'wait_id', 'wait_en', 'wait_count', 'pref_engines', 'bulk', 'm_count', ...(engines > 1 ? ['images'] : [])];
-  const opcode = descriptorFields.find((f) => f.name === 'opcode');
-  if (!opcode || fieldPlace(opcode).beat !== 0) throw new InternalError('the opcode must arrive in the first beat of a descriptor');
-  const place = (name: string) => fieldPlace(descriptorFields.find((f) => f.name === name)!);
-  // Fields the controller checks as a layer descriptor arrives: a task without m-blocks could
-  // never be given an engine, and counter numbers must name one of its counters.
-  const counterBits = p.counterBits;
-  const fetchChecks = [{ beat: place('m_count').beat, bad: `r_data_i[${place('m_count').bit} +: ${place('m_count').width}] == '0` }];
-  for (const name of ['signal_id', 'wait_id']) {
-    const f = place(name);
-    if (f.width > counterBits) fetchChecks.push({ beat: f.beat, bad: `r_data_i[${f.bit + counterBits} +: ${f.width - counterBits}] != '0` });
-  }
-  const controller: LeafModule = {
-    name: 'sf_controller',
-    doc: 'Dynamic reconfiguration controller: task window, dependencies, policies, engine groups, trace.',
-    template: 'sf_controller.sv.hbs',
-    localparams: [
-      ['AW', p.addrBits],
-      ['BUS_BITS', p.busBits],
-      ['LOG_BUS_BYTES', p.logBusBytes],
-      ['DESC_BYTES', p.descBits / 8],
-      ['DESC_BEATS', p.descBeats],
-      ['DESC_BEAT_W', descBeatBits],
-      ['DESC_AW', clog2(p.windowSlots * p.descBeats)],
-      ['OPCODE_BIT', fieldPlace(opcode).bit],
-      ['OPCODE_W', opcode.width],
-      ['DESC_BURST', p.descBurst],
-      ['POLICY_BITS', POLICY_BITS],
-      ['NE', engines],
-      ['LOG_NE', Math.floor(Math.log2(engines))],
-      ['LW', p.engineBits],
-      ['WIN', p.window],
-      ['WIN_W', p.windowBits],
-      ['CNT_W', p.counterBits],
-    ],
-    context: {
-      trace: p.trace,
-      multiEngine: engines > 1,
-      opcodeEnd: OPCODE_END,
-      opcodeLayer: OPCODE_LAYER,
-      ctrlFields: descriptorFields.filter((f) => ctrlFieldNames.includes(f.name)).map(fieldPlace),
-      fetchChecks,
-      faults: FAULT_CODES.map((f) => ({ param: faultParamName(f), code: f.code })),
-      policies: POLICY_TABLE.map((x) => ({ param: policyParamName(x.name), code: x.code })),
-      fallbackPolicy: policyParamName(FALLBACK_POLICY),
-    },
-    ports: [
-      inp('clk_i'),
-      inp('rst_ni'),
-      inp('start_i'),
-      inp('policy_i', POLICY_BITS),
-      inp('static_log_i', 3),
-      inp('task_base_i', p.addrBits),
-      out('busy_o'),
-      out('error_code_o', 8),
-      out('tasks_done_o', 32),
-      outVec('eng_start_o', engines),
-      outVec('eng_desc_we_o', engines),
-      out('eng_desc_idx_o', descBeatBits),
-      out('eng_desc_data_o', p.busBits),
-      out('eng_group_size_o', 8),
-      out('eng_member_o', engines * 8),
-      out('eng_leader_o', engines * p.engineBits),
-      outVec('eng_bulk_o', engines),
-      out('eng_abort_o'),
-      inpVec('eng_busy_i', engines),
-      inpVec('eng_bad_desc_i', engines),
-      inpVec('eng_bus_error_i', engines),
-      ...readPorts(p),
-      // To the dependency counters (sf_dep_counters) and back.
-      ...depLink(p).map((l) => (l.toCounters ? out : inp)(depControllerPort(l), l.width)),
-      // To the trace unit, when it is built: each completed task's record, by the table.
-      ...(p.trace
-        ? [
-            inp('cycle_i', 32),
-            out('trace_push_o'),
-            ...TRACE_FIELDS.map((f) => out(`${traceSignalName(f)}_o`, 32)),
-            inp('trace_full_i'),
-            inp('trace_idle_i'),
-            inp('trace_fault_i'),
-          ]
-        : []),
-    ],
-  };
-
   const depCounters: LeafModule = {
     name: 'sf_dep_counters',
     doc: 'Dependency counters of the controller: increments and lookups through one RAM read port.',
@@ -499,5 +411,5 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
     ],
   };
 
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, writer, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, writer, depCounters, ...(p.trace ? { traceUnit } : {}), csr };
 }

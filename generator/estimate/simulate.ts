@@ -2,8 +2,8 @@
 // bandwidth shared out as a fluid. It predicts when each task of a task list starts and ends,
 // under each policy, in milliseconds, without RTL.
 //
-// What it models, after templates/rtl/sf_controller.sv.hbs: a window of `window` descriptors
-// fetched in program order (one descriptor fetch at a time); a task is ready when the tasks it
+// What it models, after the controller (generator/blocks/controller): a window of `window`
+// descriptors fetched in program order (one descriptor fetch at a time); a task is ready when the tasks it
 // depends on have completed; one dispatch at a time, streaming the descriptor to the group
 // before it starts; the three policies' choice of task and engines. A running task progresses
 // at the rate its group computes (./cost.ts), slowed when the memory cannot deliver its beats:
