@@ -81,9 +81,19 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
   // engines, `images` too: a task over several images spreads its (image, m-block) units, so its
   // m-block count does not cap its engines.
   const waitFields = ['wait_id', 'wait_en', 'wait_count'];
-  const schedFieldNames = [...(p.trace ? ['task_id'] : []), 'signal_id', 'pref_engines', 'bulk', 'm_count', ...(multiEngine ? ['images'] : [])];
-  const windowFields = descriptorFields.filter((f) => [...waitFields, ...schedFieldNames].includes(f.name)).map((f) => place(p, f.name));
-  const schedFields = windowFields.filter((f) => schedFieldNames.includes(f.name));
+  // The scheduler reads the oldest ready entry's fields (for its engine count), the candidate's
+  // bulk flag, and the streamed entry's task word and counter.
+  const oldestNames = ['pref_engines', 'bulk', 'm_count', ...(multiEngine ? ['images'] : [])];
+  const streamNames = [...(p.trace ? ['task_id'] : []), 'signal_id'];
+  const windowFields = descriptorFields.filter((f) => [...waitFields, ...oldestNames, ...streamNames].includes(f.name)).map((f) => place(p, f.name));
+  const oldestFields = windowFields.filter((f) => oldestNames.includes(f.name));
+  const streamFields = windowFields.filter((f) => streamNames.includes(f.name));
+  const bulkWidth = windowFields.find((f) => f.name === 'bulk')!.width;
+  const schedReads = [
+    ...oldestFields.map((f) => ({ port: `oldest_${f.name}`, width: f.width })),
+    { port: 'cand_bulk', width: bulkWidth },
+    ...streamFields.map((f) => ({ port: `stream_${f.name}`, width: f.width })),
+  ];
   // Checked as a layer descriptor arrives: a task without m-blocks could never be given an
   // engine, and counter numbers must name one of the counters.
   const mCount = place(p, 'm_count');
@@ -142,7 +152,7 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
     doc: 'Controller window: fetched tasks in program order, their fields and dependency waits.',
     template: siblingTemplate(import.meta.url, 'sf_ctrl_window.sv.hbs'),
     localparams: [...common, ['WIN', p.window], ['CNT_W', p.counterBits]],
-    context: { fields: windowFields, exported: schedFields },
+    context: { fields: windowFields, oldestFields, streamFields },
     ports: [
       inp('clk_i'),
       inp('rst_ni'),
@@ -169,7 +179,9 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
       out('free_slot_o', p.windowBits),
       out('have_free_slot_o'),
       out('settling_o'),
-      ...schedFields.map((f) => out(`${f.name}_o`, p.window * f.width)),
+      inp('cand_i', p.windowBits),
+      inp('stream_slot_i', p.windowBits),
+      ...schedReads.map((r) => out(`${r.port}_o`, r.width)),
     ],
   };
 
@@ -191,7 +203,6 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
     context: {
       trace: p.trace,
       multiEngine,
-      fields: schedFields,
       faults: FAULT_CODES.map((f) => ({ param: faultParamName(f), code: f.code })),
       policies: POLICY_TABLE.map((x) => ({ param: policyParamName(x.name), code: x.code })),
       fallbackPolicy: policyParamName(FALLBACK_POLICY),
@@ -210,12 +221,13 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
       inp('oldest_ready_i', p.windowBits),
       inp('have_ready_i'),
       inp('dep_settling_i'),
-      ...schedFields.map((f) => inp(`${f.name}_i`, p.window * f.width)),
+      ...schedReads.map((r) => inp(`${r.port}_i`, r.width)),
       inp('fetch_idle_i'),
       inp('fetch_done_i'),
       inp('fetch_bus_fault_i'),
       inp('fetch_bad_descriptor_i'),
       inp('fetch_bad_opcode_i'),
+      out('cand_o', p.windowBits),
       out('running_o'),
       out('stopping_o'),
       out('release_o'),
@@ -258,7 +270,8 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
   const descRe = w('desc_re');
   const descSlot = w('desc_raddr_slot', p.windowBits);
   const descBeat = w('desc_raddr_beat', p.descBeatBits);
-  for (const f of schedFields) w(`win_${f.name}`, p.window * f.width);
+  const cand = w('win_cand', p.windowBits, 'the entry the scheduler would dispatch');
+  for (const r of schedReads) w(`win_${r.port}`, r.width);
 
   c.instance(fetch, 'u_fetch', {
     clk_i: port.clk_i,
@@ -307,7 +320,9 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
     free_slot_o: freeSlot,
     have_free_slot_o: haveFreeSlot,
     settling_o: settling,
-    ...Object.fromEntries(schedFields.map((f) => [`${f.name}_o`, ref(`win_${f.name}`)])),
+    cand_i: cand,
+    stream_slot_i: descSlot,
+    ...Object.fromEntries(schedReads.map((r) => [`${r.port}_o`, ref(`win_${r.port}`)])),
   });
 
   const schedPorts = sched.ports.map((x) => x.name);
@@ -320,12 +335,13 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
     oldest_ready_i: oldestReady,
     have_ready_i: haveReady,
     dep_settling_i: settling,
-    ...Object.fromEntries(schedFields.map((f) => [`${f.name}_i`, ref(`win_${f.name}`)])),
+    ...Object.fromEntries(schedReads.map((r) => [`${r.port}_i`, ref(`win_${r.port}`)])),
     fetch_idle_i: fetchIdle,
     fetch_done_i: fetchDone,
     fetch_bus_fault_i: fetchBusFault,
     fetch_bad_descriptor_i: fetchBadDescriptor,
     fetch_bad_opcode_i: fetchBadOpcode,
+    cand_o: cand,
     running_o: running,
     stopping_o: stopping,
     release_o: release,
