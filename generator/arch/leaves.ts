@@ -25,7 +25,8 @@ const out = (name: string, width = 1): PortDef => ({ name, dir: 'output', width 
 const inpVec = (name: string, width: number): PortDef => ({ name, dir: 'input', width, vector: true });
 const outVec = (name: string, width: number): PortDef => ({ name, dir: 'output', width, vector: true });
 
-function ram(name: string, doc: string, width: number, depth: number): LeafModule {
+/** A simple dual-port RAM module (sf_sdp_ram.sv.hbs) of depth words of width bits. */
+export function ram(name: string, doc: string, width: number, depth: number): LeafModule {
   return {
     name,
     doc,
