@@ -8,6 +8,7 @@ import { FAULT_CODES, faultParamName } from './faults.ts';
 import { FALLBACK_POLICY, POLICY_BITS, POLICY_TABLE, policyParamName } from './policies.ts';
 import { TRACE_FIELDS, traceSignalName, traceUnitPort } from './trace-record.ts';
 import { clog2, crossbarMap, type HwParams } from './params.ts';
+import { fifo } from '../blocks/fifo/block.ts';
 
 export interface LeafModule extends ModuleInterface {
   ports: PortDef[];
@@ -46,6 +47,10 @@ export function ram(name: string, doc: string, width: number, depth: number): Le
     ],
   };
 }
+
+/** A load port's entry per burst in flight: kind 2, first destination 16, beats 9, slot, the
+ * command's end, the input tile's end. */
+const LOAD_QUEUE_BITS = 2 + 16 + 9 + 1 + 1 + 1;
 
 const readPorts = (p: HwParams, prefix = ''): PortDef[] => [
   out(`${prefix}ar_addr_o`, p.addrBits),
@@ -166,8 +171,8 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['W_AW', p.wAddrBits],
       ['BIAS_BEATS', biasPortBeats],
       ['BIAS_IDX_W', biasPortIdxBits],
-      ['FIFO_DEPTH', p.loadFifoDepth],
       ['FIFO_AW', clog2(p.loadFifoDepth)],
+      ['LDQ_W', LOAD_QUEUE_BITS],
     ],
     ports: [
       inp('clk_i'),
@@ -209,6 +214,13 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       out('error_o'),
     ],
   };
+
+  const loadQueue = fifo({
+    name: 'sf_fifo_ldq',
+    doc: 'Load port: its read bursts in flight, each with where its data goes.',
+    width: LOAD_QUEUE_BITS,
+    depth: p.loadFifoDepth,
+  });
 
   const np = p.loadPorts;
   const loader: LeafModule = {
@@ -738,5 +750,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, compute, writer, engine, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadQueue, loadPort, loader, compute, writer, engine, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
 }
