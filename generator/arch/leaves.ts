@@ -332,6 +332,14 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ],
   };
 
+  const writeLenFifo = fifo({ name: 'sf_fifo_wlen', doc: 'Writer: the lengths of its write bursts issued, for its sender.', width: 8, depth: p.writeLenDepth });
+  const writeDataFifo = fifo({
+    name: 'sf_fifo_wdata',
+    doc: 'Writer: output vectors waiting for their write burst.',
+    width: p.busBits,
+    depth: p.writeDataDepth,
+    ram: writeFifoRam,
+  });
   const writer: LeafModule = {
     name: 'sf_writer',
     doc: 'Post-processing, max-pooling and AXI4 write bursts of one m-block of outputs.',
@@ -349,7 +357,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['PH_W', Math.max(1, clog2(p.tn / p.postLanes))],
       ['DATA_BITS', p.dataBits],
       ['ACC_AW', p.accAddrBits],
-      ['LEN_DEPTH', p.writeLenDepth],
       ['LEN_AW', clog2(p.writeLenDepth)],
       ['DATA_DEPTH', p.writeDataDepth],
       ['DATA_AW', clog2(p.writeDataDepth)],
@@ -750,5 +757,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadQueue, loadPort, loader, compute, writer, engine, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadQueue, loadPort, loader, compute, writeLenFifo, writeDataFifo, writer, engine, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
 }
