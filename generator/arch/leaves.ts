@@ -562,6 +562,7 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
     ports: [inp('clk_i'), inp('rst_ni'), ...depLink(p).map((l) => (l.toCounters ? inp : out)(depCountersPort(l), l.width))],
   };
 
+  const traceQueue = fifo({ name: 'sf_fifo_trace', doc: 'Trace unit: completion records waiting to be written.', width: p.traceBits, depth: p.traceQueue });
   const traceUnit: LeafModule = {
     name: 'sf_trace_unit',
     doc: 'Trace unit: queues the controller\'s completion records and writes them to TRACE_BASE.',
@@ -573,7 +574,6 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
       ['TRACE_BYTES', p.traceBytes],
       ['TRACE_BEATS', p.traceBeats],
       ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
-      ['TQ_DEPTH', p.traceQueue],
       ['TQ_W', clog2(p.traceQueue)],
     ],
     context: {
@@ -757,5 +757,5 @@ export function leafModules(p: HwParams, engineTemplate: string, engines: number
   // The interconnects slice every port per requester, channel or engine: declare them all with
   // a range, even when a configuration makes one a single bit wide.
   for (const m of [xbar, groupBus]) m.ports = m.ports.map((port) => ({ ...port, vector: true }));
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadQueue, loadPort, loader, compute, writeLenFifo, writeDataFifo, writer, engine, controller, depCounters, ...(p.trace ? { traceUnit } : {}), csr, xbar, groupBus };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadQueue, loadPort, loader, compute, writeLenFifo, writeDataFifo, writer, engine, controller, depCounters, ...(p.trace ? { traceQueue, traceUnit } : {}), csr, xbar, groupBus };
 }
