@@ -9,6 +9,7 @@ import { FAULT_CODES, faultParamName } from './faults.ts';
 import { FALLBACK_POLICY, POLICY_BITS, POLICY_TABLE, policyParamName } from './policies.ts';
 import { TRACE_FIELDS, traceSignalName, traceUnitPort } from './trace-record.ts';
 import { clog2, type HwParams } from './params.ts';
+import { fifo } from '../blocks/fifo/block.ts';
 
 export interface LeafModule extends ModuleInterface {
   ports: PortDef[];
@@ -26,6 +27,7 @@ export const out = (name: string, width = 1): PortDef => ({ name, dir: 'output',
 export const inpVec = (name: string, width: number): PortDef => ({ name, dir: 'input', width, vector: true });
 export const outVec = (name: string, width: number): PortDef => ({ name, dir: 'output', width, vector: true });
 
+/** A simple dual-port RAM module (sf_sdp_ram.sv.hbs) of depth words of width bits. */
 export function ram(name: string, doc: string, width: number, depth: number): LeafModule {
   return {
     name,
@@ -46,6 +48,10 @@ export function ram(name: string, doc: string, width: number, depth: number): Le
     ],
   };
 }
+
+/** A load port's entry per burst in flight: kind 2, first destination 16, beats 9, slot, the
+ * command's end, the input tile's end. */
+const LOAD_QUEUE_BITS = 2 + 16 + 9 + 1 + 1 + 1;
 
 export const readPorts = (p: HwParams, prefix = ''): PortDef[] => [
   out(`${prefix}ar_addr_o`, p.addrBits),
@@ -166,8 +172,8 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
       ['W_AW', p.wAddrBits],
       ['BIAS_BEATS', biasPortBeats],
       ['BIAS_IDX_W', biasPortIdxBits],
-      ['FIFO_DEPTH', p.loadFifoDepth],
       ['FIFO_AW', clog2(p.loadFifoDepth)],
+      ['LDQ_W', LOAD_QUEUE_BITS],
     ],
     ports: [
       inp('clk_i'),
@@ -209,6 +215,13 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
       out('error_o'),
     ],
   };
+
+  const loadQueue = fifo({
+    name: 'sf_fifo_ldq',
+    doc: 'Load port: its read bursts in flight, each with where its data goes.',
+    width: LOAD_QUEUE_BITS,
+    depth: p.loadFifoDepth,
+  });
 
   const np = p.loadPorts;
   const loader: LeafModule = {
@@ -268,6 +281,14 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
     ],
   };
 
+  const writeLenFifo = fifo({ name: 'sf_fifo_wlen', doc: 'Writer: the lengths of its write bursts issued, for its sender.', width: 8, depth: p.writeLenDepth });
+  const writeDataFifo = fifo({
+    name: 'sf_fifo_wdata',
+    doc: 'Writer: output vectors waiting for their write burst.',
+    width: p.busBits,
+    depth: p.writeDataDepth,
+    ram: writeFifoRam,
+  });
   const writer: LeafModule = {
     name: 'sf_writer',
     doc: 'Post-processing, max-pooling and AXI4 write bursts of one m-block of outputs.',
@@ -285,7 +306,6 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
       ['PH_W', Math.max(1, clog2(p.tn / p.postLanes))],
       ['DATA_BITS', p.dataBits],
       ['ACC_AW', p.accAddrBits],
-      ['LEN_DEPTH', p.writeLenDepth],
       ['LEN_AW', clog2(p.writeLenDepth)],
       ['DATA_DEPTH', p.writeDataDepth],
       ['DATA_AW', clog2(p.writeDataDepth)],
@@ -330,6 +350,7 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
     ports: [inp('clk_i'), inp('rst_ni'), ...depLink(p).map((l) => (l.toCounters ? inp : out)(depCountersPort(l), l.width))],
   };
 
+  const traceQueue = fifo({ name: 'sf_fifo_trace', doc: 'Trace unit: completion records waiting to be written.', width: p.traceBits, depth: p.traceQueue });
   const traceUnit: LeafModule = {
     name: 'sf_trace_unit',
     doc: 'Trace unit: queues the controller\'s completion records and writes them to TRACE_BASE.',
@@ -341,7 +362,6 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
       ['TRACE_BYTES', p.traceBytes],
       ['TRACE_BEATS', p.traceBeats],
       ['TRACE_BEAT_W', Math.max(1, clog2(p.traceBeats))],
-      ['TQ_DEPTH', p.traceQueue],
       ['TQ_W', clog2(p.traceQueue)],
     ],
     context: {
@@ -411,5 +431,5 @@ export function leafModules(p: HwParams, engines: number, regContext: CsrContext
     ],
   };
 
-  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadPort, loader, writer, depCounters, ...(p.trace ? { traceUnit } : {}), csr };
+  return { inRam, wRam, accRam, descRam, depRam, writeFifoRam, burstCap, loadQueue, loadPort, loader, writeLenFifo, writeDataFifo, writer, depCounters, ...(p.trace ? { traceQueue, traceUnit } : {}), csr };
 }
