@@ -1,15 +1,17 @@
-// Elaborates a whole accelerator from a resolved config: hardware parameters, leaf modules,
-// the DSL-built top level and the register map.
+// Elaborates a whole accelerator from a resolved config: the hardware parameters, the register
+// map, and the blocks (generator/blocks/*), each of which declares its modules and composes them
+// in the DSL; the top level connects the blocks.
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { StructuralModule } from '../dsl/module.ts';
-import { buildCompute } from '../blocks/compute/block.ts';
 import { buildController } from '../blocks/controller/block.ts';
+import { csrLeaf } from '../blocks/csr/block.ts';
+import { depCountersLeaves } from '../blocks/dep-counters/block.ts';
 import { buildEngine } from '../blocks/engine/block.ts';
 import { buildGroupBus } from '../blocks/group-bus/block.ts';
+import { traceUnitLeaves } from '../blocks/trace-unit/block.ts';
 import { buildXbar } from '../blocks/xbar/block.ts';
-import { leafModules, type LeafModule } from './leaves.ts';
+import type { LeafModule } from './leaves.ts';
 import { hwParams, type HwParams } from './params.ts';
-import { csrContext } from './csr.ts';
 import { buildRegisterMap, type RegisterMap } from './regmap.ts';
 import { buildTop } from './top.ts';
 
@@ -26,20 +28,35 @@ export interface Design {
 export function elaborate(cfg: ResolvedConfig): Design {
   const params = hwParams(cfg);
   const regmap = buildRegisterMap(cfg);
-  const regContext = csrContext(regmap);
-  const leaves = leafModules(params, cfg.engines, regContext);
-  const compute = buildCompute(params);
-  const engine = buildEngine(params, cfg.engines, { ...leaves, compute: compute.compute });
+  const engine = buildEngine(params, cfg.engines);
+  const controller = buildController(params, cfg.engines);
+  const dep = depCountersLeaves(params);
+  const trace = params.trace ? traceUnitLeaves(params) : undefined;
+  const csr = csrLeaf(params, cfg.engines, regmap);
   const groupBus = buildGroupBus(params, cfg.engines);
   const xbar = buildXbar(params);
-  const controller = buildController(params, cfg.engines, leaves.descRam);
-  const top = buildTop(params, cfg.engines, { ...leaves, engine: engine.engine, groupBus, xbar: xbar.xbar, controller: controller.controller });
+  const top = buildTop(params, cfg.engines, {
+    csr,
+    controller: controller.controller,
+    depCounters: dep.depCounters,
+    ...(trace ? { traceUnit: trace.traceUnit } : {}),
+    engine: engine.engine,
+    groupBus,
+    xbar: xbar.xbar,
+  });
   return {
     cfg,
     params,
     regmap,
-    leaves: [...Object.values(leaves), ...compute.leaves, ...engine.leaves, ...xbar.leaves, ...controller.leaves],
-    modules: [...compute.modules, compute.compute, engine.engine, groupBus, xbar.xbar, controller.controller],
+    leaves: [
+      ...engine.leaves,
+      ...controller.leaves,
+      ...Object.values(dep),
+      ...(trace ? Object.values(trace) : []),
+      csr,
+      ...xbar.leaves,
+    ],
+    modules: [...engine.modules, engine.engine, controller.controller, groupBus, xbar.xbar],
     top,
   };
 }

@@ -1,7 +1,7 @@
 // The accelerator top level, built with the elaboration DSL: register block, controller,
 // engines, and the arbiters that put the internal masters onto the AXI4 memory port.
 import { ModuleBuilder, bit, cat, lit, raw, ref, slice, type Expr, type ModuleInterface, type StructuralModule } from '../dsl/module.ts';
-import { depControllerPort, depCountersPort, depLink, type LeafModule } from './leaves.ts';
+import { depControllerPort, depCountersPort, depLink } from '../blocks/dep-counters/block.ts';
 import type { HwParams } from './params.ts';
 import { POLICY_BITS } from './policies.ts';
 import { TRACE_FIELDS, traceSignalName, traceUnitPort } from './trace-record.ts';

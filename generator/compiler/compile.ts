@@ -8,7 +8,7 @@ import { loadPorts } from '../arch/params.ts';
 import { traceRecordBytes } from '../arch/regmap.ts';
 import { InputError, ProblemList } from '../errors.ts';
 import { imageSizeProblem } from '../limits.ts';
-import { layerShapes, type Layer, type LayerShape, type Model } from '../model/model.ts';
+import { layerShapes, type Layer, type LayerShape } from '../model/model.ts';
 import type { Job } from '../model/workload.ts';
 import { actLayout, alignUp, MemImage, packActivations, type ActLayout } from './layout.ts';
 import { linkTasks, streamOrder } from './schedule.ts';

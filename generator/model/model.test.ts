@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError, type Problem } from '../errors.ts';
+import type { Problem } from '../errors.ts';
 import { layerShapes, loadModelFile, parseModel } from './model.ts';
 import { problemsOf } from '../test-helpers.ts';
 

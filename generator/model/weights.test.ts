@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError, type Problem } from '../errors.ts';
 import { parseModel } from './model.ts';
 import { makeTensor, writeNpy } from './npy.ts';
 import { randomInput, randomWeights } from './random.ts';

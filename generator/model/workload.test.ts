@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError, type Problem } from '../errors.ts';
+import type { Problem } from '../errors.ts';
 import { parseModel } from './model.ts';
 import { writeNpy } from './npy.ts';
 import { randomInput, randomWeights } from './random.ts';

@@ -9,7 +9,7 @@ import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-di
 import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { unpackActivations, type MemImage } from '../compiler/layout.ts';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
-import { InputError, ProblemList } from '../errors.ts';
+import { ProblemList } from '../errors.ts';
 import { generateFiles, type FileMap, type Generated } from '../emit/generate.ts';
 import { goldenForward } from '../golden/golden.ts';
 import { layerShapes } from '../model/model.ts';

@@ -5,7 +5,9 @@
 // beside it (the top level connects them).
 import { descriptorFields, fieldBitOffset, OPCODE_END, OPCODE_LAYER } from '../../arch/descriptor.ts';
 import { FAULT_CODES, faultParamName } from '../../arch/faults.ts';
-import { depControllerPort, depLink, inp, inpVec, out, outVec, readPorts, type LeafModule } from '../../arch/leaves.ts';
+import { inp, inpVec, out, outVec, readPorts, type LeafModule } from '../../arch/leaves.ts';
+import { depControllerPort, depLink } from '../dep-counters/block.ts';
+import { ram } from '../ram/block.ts';
 import type { HwParams } from '../../arch/params.ts';
 import { FALLBACK_POLICY, POLICY_BITS, POLICY_TABLE, policyParamName } from '../../arch/policies.ts';
 import { TRACE_FIELDS, traceSignalName } from '../../arch/trace-record.ts';
@@ -73,7 +75,8 @@ export interface ControllerBlock {
   controller: StructuralModule;
 }
 
-export function buildController(p: HwParams, engines: number, descRam: LeafModule): ControllerBlock {
+export function buildController(p: HwParams, engines: number): ControllerBlock {
+  const descRam = ram('sf_sdp_ram_desc', 'Descriptor store: the controller\'s window of task descriptors, one bus beat a word.', p.busBits, p.windowSlots * p.descBeats);
   const multiEngine = engines > 1;
   const opcode = place(p, 'opcode');
   if (opcode.beat !== 0) throw new InternalError('controller: the opcode must arrive in the first beat of a descriptor');
@@ -361,5 +364,5 @@ export function buildController(p: HwParams, engines: number, descRam: LeafModul
     rdata_o: port.eng_desc_data_o,
   });
 
-  return { leaves: [fetch, window, sched], controller: c.build() };
+  return { leaves: [descRam, fetch, window, sched], controller: c.build() };
 }

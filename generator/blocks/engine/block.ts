@@ -6,9 +6,13 @@
 import { addressFields, descriptorFields, fieldBitOffset, loopFields } from '../../arch/descriptor.ts';
 import { inp, inpVec, out, outVec, readPortsN, writePorts, type LeafModule } from '../../arch/leaves.ts';
 import { clog2, type HwParams } from '../../arch/params.ts';
-import { ModuleBuilder, and, bit, cat, eq, lit, mux, or, ref, slice, type Expr, type ModuleInterface, type StructuralModule } from '../../dsl/module.ts';
+import { ModuleBuilder, and, bit, cat, eq, lit, mux, or, ref, slice, type Expr, type StructuralModule } from '../../dsl/module.ts';
 import { InternalError } from '../../errors.ts';
 import { siblingTemplate } from '../../emit/templates.ts';
+import { buildCompute } from '../compute/block.ts';
+import { loaderLeaves } from '../loader/block.ts';
+import { ram } from '../ram/block.ts';
+import { writerLeaves } from '../writer/block.ts';
 
 /** A descriptor field as the engine keeps it: its width in hardware, and where it arrives. */
 export interface EngineField {
@@ -135,19 +139,11 @@ function sequencer(p: HwParams, engines: number): LeafModule {
   };
 }
 
-/** The units the engine instantiates (declared in arch/leaves.ts). */
-export interface EngineUnits {
-  loader: ModuleInterface;
-  compute: ModuleInterface;
-  writer: ModuleInterface;
-  inRam: ModuleInterface;
-  wRam: ModuleInterface;
-  accRam: ModuleInterface;
-}
-
 export interface EngineBlock {
-  /** The leaves the engine adds: descriptor latch and sequencer. */
+  /** Every leaf below the engine: its own (latch, sequencer, buffers) and its units'. */
   leaves: LeafModule[];
+  /** The DSL-built modules below the engine, children first. */
+  modules: StructuralModule[];
   engine: StructuralModule;
 }
 
@@ -183,7 +179,14 @@ export function enginePorts(p: HwParams) {
   ];
 }
 
-export function buildEngine(p: HwParams, engines: number, units: EngineUnits): EngineBlock {
+export function buildEngine(p: HwParams, engines: number): EngineBlock {
+  const loader = loaderLeaves(p);
+  const writer = writerLeaves(p);
+  const compute = buildCompute(p);
+  const inRam = ram('sf_sdp_ram_in', 'Input buffer: two slots of input vectors.', p.busBits, 2 * p.inDepth);
+  const wRam = ram('sf_sdp_ram_w', 'Weight buffer bank: two slots of one output lane\'s weights, and above them its bias for each slot.', p.busBits, 4 * p.wDepth);
+  const accRam = ram('sf_sdp_ram_acc', 'Accumulator buffer: TM 32-bit sums per output pixel.', p.tm * 32, p.accDepth);
+  const units = { loader: loader.loader, writer: writer.writer, compute: compute.compute, inRam, wRam, accRam };
   const e = new ModuleBuilder('sf_engine', 'One engine: PE array, double-buffered input and weight buffers, accumulators, loader and writer.');
   const port = e.addPorts(enginePorts(p));
   const seq = sequencer(p, engines);
@@ -347,5 +350,9 @@ export function buildEngine(p: HwParams, engines: number, units: EngineUnits): E
     malformed_o: malformed,
   });
 
-  return { leaves: [latch, seq], engine: e.build() };
+  return {
+    leaves: [inRam, wRam, accRam, ...Object.values(loader), ...Object.values(writer), ...compute.leaves, latch, seq],
+    modules: [...compute.modules, compute.compute],
+    engine: e.build(),
+  };
 }

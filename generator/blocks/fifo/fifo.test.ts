@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ram } from '../../arch/leaves.ts';
+import { ram } from '../ram/block.ts';
 import { Rng } from '../../model/random.ts';
 import { buildBlockSim } from '../../tools/block-sim.ts';
 import { TB_DIR } from '../../tools/sim.ts';

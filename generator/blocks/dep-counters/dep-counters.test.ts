@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/resolve.ts';
-import { generateFiles } from '../emit/generate.ts';
-import { Rng } from '../model/random.ts';
-import { buildBlockSim } from '../tools/block-sim.ts';
-import { TB_DIR } from '../tools/sim.ts';
+import { loadConfig } from '../../config/resolve.ts';
+import { generateFiles } from '../../emit/generate.ts';
+import { Rng } from '../../model/random.ts';
+import { buildBlockSim } from '../../tools/block-sim.ts';
+import { TB_DIR } from '../../tools/sim.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-dep-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

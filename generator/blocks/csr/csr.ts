@@ -1,8 +1,8 @@
 // The CSR block's storage, write decode, strobes and read-back, derived from the register map
 // table (regmap.ts) for sf_csr's template: a field added to the table is stored, written and
 // read back without touching the template.
-import { pascalCase as pascal } from '../dsl/names.ts';
-import type { ReadSource, RegField, Register, RegisterMap } from './regmap.ts';
+import { pascalCase as pascal } from '../../dsl/names.ts';
+import type { ReadSource, RegField, Register, RegisterMap } from '../../arch/regmap.ts';
 
 export interface CsrContext {
   regOffsets: { pascal: string; hex: string }[];
