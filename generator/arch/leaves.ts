@@ -1,6 +1,7 @@
 // What every block shares: the leaf module (a small template whose port list and localparams
 // its block.ts declares, so the DSL checks every instance against exactly what the module
 // declares), the port constructors and the AXI4 port bundles.
+import { Bundle } from '../dsl/bundle.ts';
 import type { ModuleInterface, PortDef } from '../dsl/module.ts';
 import { clog2, type HwParams } from './params.ts';
 
@@ -42,41 +43,50 @@ export function ram(name: string, doc: string, width: number, depth: number): Le
   };
 }
 
-export const readPorts = (p: HwParams, prefix = ''): PortDef[] => [
-  out(`${prefix}ar_addr_o`, p.addrBits),
-  out(`${prefix}ar_len_o`, 8),
-  out(`${prefix}ar_valid_o`),
-  inp(`${prefix}ar_ready_i`),
-  inp(`${prefix}r_data_i`, p.busBits),
-  inp(`${prefix}r_resp_i`, 2),
-  inp(`${prefix}r_last_i`),
-  inp(`${prefix}r_valid_i`),
-  out(`${prefix}r_ready_o`),
-];
+/** An AXI4 read channel pair as the accelerator's units use it (INCR bursts of full beats); with
+ * `idBits`, the IDs the memory channels carry. */
+export function axiRead(p: HwParams, idBits = 0): Bundle {
+  const id = (name: string, flip: boolean) => (idBits > 0 ? [{ name, width: idBits, flip }] : []);
+  return new Bundle('axi4_read', [
+    { name: 'ar_addr', width: p.addrBits },
+    { name: 'ar_len', width: 8 },
+    ...id('ar_id', false),
+    { name: 'ar_valid', width: 1 },
+    { name: 'ar_ready', width: 1, flip: true },
+    { name: 'r_data', width: p.busBits, flip: true },
+    { name: 'r_resp', width: 2, flip: true },
+    { name: 'r_last', width: 1, flip: true },
+    ...id('r_id', true),
+    { name: 'r_valid', width: 1, flip: true },
+    { name: 'r_ready', width: 1 },
+  ]);
+}
+
+/** An AXI4 write channel triple as the units use it (all byte lanes written). */
+export function axiWrite(p: HwParams, idBits = 0): Bundle {
+  const id = (name: string, flip: boolean) => (idBits > 0 ? [{ name, width: idBits, flip }] : []);
+  return new Bundle('axi4_write', [
+    { name: 'aw_addr', width: p.addrBits },
+    { name: 'aw_len', width: 8 },
+    ...id('aw_id', false),
+    { name: 'aw_valid', width: 1 },
+    { name: 'aw_ready', width: 1, flip: true },
+    { name: 'w_data', width: p.busBits },
+    { name: 'w_last', width: 1 },
+    { name: 'w_valid', width: 1 },
+    { name: 'w_ready', width: 1, flip: true },
+    { name: 'b_resp', width: 2, flip: true },
+    ...id('b_id', true),
+    { name: 'b_valid', width: 1, flip: true },
+    { name: 'b_ready', width: 1 },
+  ]);
+}
+
+/** A unit's read port (the master side). */
+export const readPorts = (p: HwParams, prefix = ''): PortDef[] => axiRead(p).ports('master', { prefix });
 
 /** n read ports side by side, each signal packed port by port (port 0 lowest). */
-export const readPortsN = (p: HwParams, n: number): PortDef[] => [
-  outVec('ar_addr_o', n * p.addrBits),
-  outVec('ar_len_o', n * 8),
-  outVec('ar_valid_o', n),
-  inpVec('ar_ready_i', n),
-  inpVec('r_data_i', n * p.busBits),
-  inpVec('r_resp_i', n * 2),
-  inpVec('r_last_i', n),
-  inpVec('r_valid_i', n),
-  outVec('r_ready_o', n),
-];
+export const readPortsN = (p: HwParams, n: number): PortDef[] => axiRead(p).ports('master', { count: n, vector: true });
 
-export const writePorts = (p: HwParams, prefix = ''): PortDef[] => [
-  out(`${prefix}aw_addr_o`, p.addrBits),
-  out(`${prefix}aw_len_o`, 8),
-  out(`${prefix}aw_valid_o`),
-  inp(`${prefix}aw_ready_i`),
-  out(`${prefix}w_data_o`, p.busBits),
-  out(`${prefix}w_last_o`),
-  out(`${prefix}w_valid_o`),
-  inp(`${prefix}w_ready_i`),
-  inp(`${prefix}b_resp_i`, 2),
-  inp(`${prefix}b_valid_i`),
-  out(`${prefix}b_ready_o`),
-];
+/** A unit's write port (the master side). */
+export const writePorts = (p: HwParams, prefix = ''): PortDef[] => axiWrite(p).ports('master', { prefix });

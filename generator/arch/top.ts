@@ -2,6 +2,8 @@
 // engines, and the arbiters that put the internal masters onto the AXI4 memory port.
 import { ModuleBuilder, bit, cat, lit, raw, ref, slice, type Expr, type ModuleInterface, type StructuralModule } from '../dsl/module.ts';
 import { depControllerPort, depCountersPort, depLink } from '../blocks/dep-counters/block.ts';
+import type { BundleSignal } from '../dsl/bundle.ts';
+import { axiRead, axiWrite } from './leaves.ts';
 import type { HwParams } from './params.ts';
 import { POLICY_BITS } from './policies.ts';
 import { TRACE_FIELDS, traceSignalName, traceUnitPort } from './trace-record.ts';
@@ -87,53 +89,14 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
   const np = p.loadPorts;
   const nrr = p.readRequesters;
   const nwr = p.writeRequesters;
-  const rq = {
-    araddr: top.wire('rq_ar_addr', nrr * p.addrBits),
-    arlen: top.wire('rq_ar_len', nrr * 8),
-    arvalid: top.wire('rq_ar_valid', nrr),
-    arready: top.wire('rq_ar_ready', nrr),
-    rdata: top.wire('rq_r_data', nrr * p.busBits),
-    rresp: top.wire('rq_r_resp', nrr * 2),
-    rlast: top.wire('rq_r_last', nrr),
-    rvalid: top.wire('rq_r_valid', nrr),
-    rready: top.wire('rq_r_ready', nrr),
-    awaddr: top.wire('rq_aw_addr', nwr * p.addrBits),
-    awlen: top.wire('rq_aw_len', nwr * 8),
-    awvalid: top.wire('rq_aw_valid', nwr),
-    awready: top.wire('rq_aw_ready', nwr),
-    wdata: top.wire('rq_w_data', nwr * p.busBits),
-    wlast: top.wire('rq_w_last', nwr),
-    wvalid: top.wire('rq_w_valid', nwr),
-    wready: top.wire('rq_w_ready', nwr),
-    bresp: top.wire('rq_b_resp', nwr * 2),
-    bvalid: top.wire('rq_b_valid', nwr),
-    bready: top.wire('rq_b_ready', nwr),
-  };
+  const rd = axiRead(p);
+  const wr = axiWrite(p);
+  const rqWire = (sig: BundleSignal) => `rq_${sig.name}`;
+  for (const sig of rd.signals) top.wire(rqWire(sig), nrr * sig.width);
+  for (const sig of wr.signals) top.wire(rqWire(sig), nwr * sig.width);
   /** Read requesters first .. first + n - 1, as one requester's packed ports. */
-  const readRequesterPorts = (first: number, n: number): Record<string, Expr> => ({
-    ar_addr_o: slice('rq_ar_addr', first * p.addrBits, n * p.addrBits),
-    ar_len_o: slice('rq_ar_len', first * 8, n * 8),
-    ar_valid_o: slice('rq_ar_valid', first, n),
-    ar_ready_i: slice('rq_ar_ready', first, n),
-    r_data_i: slice('rq_r_data', first * p.busBits, n * p.busBits),
-    r_resp_i: slice('rq_r_resp', first * 2, n * 2),
-    r_last_i: slice('rq_r_last', first, n),
-    r_valid_i: slice('rq_r_valid', first, n),
-    r_ready_o: slice('rq_r_ready', first, n),
-  });
-  const writeRequesterPorts = (i: number): Record<string, Expr> => ({
-    aw_addr_o: slice('rq_aw_addr', i * p.addrBits, p.addrBits),
-    aw_len_o: slice('rq_aw_len', i * 8, 8),
-    aw_valid_o: slice('rq_aw_valid', i, 1),
-    aw_ready_i: slice('rq_aw_ready', i, 1),
-    w_data_o: slice('rq_w_data', i * p.busBits, p.busBits),
-    w_last_o: slice('rq_w_last', i, 1),
-    w_valid_o: slice('rq_w_valid', i, 1),
-    w_ready_i: slice('rq_w_ready', i, 1),
-    b_resp_i: slice('rq_b_resp', i * 2, 2),
-    b_valid_i: slice('rq_b_valid', i, 1),
-    b_ready_o: slice('rq_b_ready', i, 1),
-  });
+  const readRequesterPorts = (first: number, n: number): Record<string, Expr> => rd.elements('master', rqWire, first, n);
+  const writeRequesterPorts = (i: number): Record<string, Expr> => wr.elements('master', rqWire, i);
 
   const clk = ref('clk_i');
   const rstN = ref('rst_ni');
@@ -337,50 +300,11 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     // The controller's requests never yield; each engine's port yields while its task is bulk.
     rd_bulk_i: cat(...Array.from({ length: ne * np }, (_, i) => bit('eng_bulk', ne - 1 - Math.floor(i / np))), lit(0, 1)),
     wr_bulk_i: cat(engBulk, lit(0, 1)),
-    ar_addr_i: rq.araddr,
-    ar_len_i: rq.arlen,
-    ar_valid_i: rq.arvalid,
-    ar_ready_o: rq.arready,
-    r_data_o: rq.rdata,
-    r_resp_o: rq.rresp,
-    r_last_o: rq.rlast,
-    r_valid_o: rq.rvalid,
-    r_ready_i: rq.rready,
-    aw_addr_i: rq.awaddr,
-    aw_len_i: rq.awlen,
-    aw_valid_i: rq.awvalid,
-    aw_ready_o: rq.awready,
-    w_data_i: rq.wdata,
-    w_last_i: rq.wlast,
-    w_valid_i: rq.wvalid,
-    w_ready_o: rq.wready,
-    b_resp_o: rq.bresp,
-    b_valid_o: rq.bvalid,
-    b_ready_i: rq.bready,
-    ch_ar_addr_o: m.araddr,
-    ch_ar_len_o: m.arlen,
-    ch_ar_id_o: m.arid,
-    ch_ar_valid_o: m.arvalid,
-    ch_ar_ready_i: m.arready,
-    ch_r_data_i: m.rdata,
-    ch_r_resp_i: m.rresp,
-    ch_r_last_i: m.rlast,
-    ch_r_id_i: m.rid,
-    ch_r_valid_i: m.rvalid,
-    ch_r_ready_o: m.rready,
-    ch_aw_addr_o: m.awaddr,
-    ch_aw_len_o: m.awlen,
-    ch_aw_id_o: m.awid,
-    ch_aw_valid_o: m.awvalid,
-    ch_aw_ready_i: m.awready,
-    ch_w_data_o: m.wdata,
-    ch_w_last_o: m.wlast,
-    ch_w_valid_o: m.wvalid,
-    ch_w_ready_i: m.wready,
-    ch_b_resp_i: m.bresp,
-    ch_b_id_i: m.bid,
-    ch_b_valid_i: m.bvalid,
-    ch_b_ready_o: m.bready,
+    ...rd.connect('slave', (sig) => ref(rqWire(sig))),
+    ...wr.connect('slave', (sig) => ref(rqWire(sig))),
+    // The memory channels, packed channel by channel: the top's AXI4 master ports.
+    ...axiRead(p, p.idBits).connect('master', (sig) => m[sig.name.replace('_', '') as keyof typeof m], 'ch_'),
+    ...axiWrite(p, p.idBits).connect('master', (sig) => m[sig.name.replace('_', '') as keyof typeof m], 'ch_'),
   });
 
   return top.build();

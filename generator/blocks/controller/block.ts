@@ -5,7 +5,7 @@
 // beside it (the top level connects them).
 import { descriptorFields, fieldBitOffset, OPCODE_END, OPCODE_LAYER } from '../../arch/descriptor.ts';
 import { FAULT_CODES, faultParamName } from '../../arch/faults.ts';
-import { inp, inpVec, out, outVec, readPorts, type LeafModule } from '../../arch/leaves.ts';
+import { axiRead, inp, inpVec, out, outVec, readPorts, type LeafModule } from '../../arch/leaves.ts';
 import { depControllerPort, depLink } from '../dep-counters/block.ts';
 import { ram } from '../ram/block.ts';
 import type { HwParams } from '../../arch/params.ts';
@@ -285,7 +285,7 @@ export function buildController(p: HwParams, engines: number): ControllerBlock {
     task_base_i: port.task_base_i,
     have_free_slot_i: haveFreeSlot,
     free_slot_i: freeSlot,
-    ...Object.fromEntries(readPorts(p).map((x) => [x.name, ref(x.name)])),
+    ...axiRead(p).connect('master', (sig) => ref(axiRead(p).portName(sig, 'master'))),
     beat_o: beat,
     beat_slot_o: beatSlot,
     beat_idx_o: beatIdx,

@@ -4,7 +4,7 @@
 // to here: the list is learned from the connections below, and the DSL refuses a latched field
 // nobody reads.
 import { addressFields, descriptorFields, fieldBitOffset, loopFields } from '../../arch/descriptor.ts';
-import { inp, inpVec, out, outVec, readPortsN, writePorts, type LeafModule } from '../../arch/leaves.ts';
+import { axiRead, axiWrite, inp, inpVec, out, outVec, readPortsN, writePorts, type LeafModule } from '../../arch/leaves.ts';
 import { clog2, type HwParams } from '../../arch/params.ts';
 import { ModuleBuilder, and, bit, cat, eq, lit, mux, or, ref, slice, type Expr, type StructuralModule } from '../../dsl/module.ts';
 import { InternalError } from '../../errors.ts';
@@ -307,8 +307,9 @@ export function buildEngine(p: HwParams, engines: number): EngineBlock {
   e.assign(port.bc_in_filled_o, mux(s.broadcast, ld.inFilled, lit(0, 2)));
 
   // Units.
-  const readBundle = Object.fromEntries(readPortsN(p, np).map((x) => [x.name, ref(x.name)]));
-  const writeBundle = Object.fromEntries(writePorts(p).map((x) => [x.name, ref(x.name)]));
+  // The units' memory ports are the engine's own, passed straight through.
+  const readBundle = axiRead(p).connect('master', (sig) => ref(axiRead(p).portName(sig, 'master')));
+  const writeBundle = axiWrite(p).connect('master', (sig) => ref(axiWrite(p).portName(sig, 'master')));
   e.instance(units.loader, 'u_loader', {
     clk_i: port.clk_i, rst_ni: port.rst_ni, clear_i: descClear, abort_i: s.stop,
     cmd_valid_i: s.ld_issue, cmd_ready_o: ld.ready, cmd_slot_i: s.ld_slot, cmd_last_i: s.ld_last, cmd_input_i: s.ld_input,

@@ -4,7 +4,7 @@
 // and the slot number is its AXI ID. The map is wiring, done here by slicing; each channel's
 // arbiter (sf_xbar_channel) is a leaf. An engine reaches several channels through its several
 // load ports, so its bandwidth does not depend on the channel it was given.
-import { inp, out, type LeafModule } from '../../arch/leaves.ts';
+import { axiRead, axiWrite, inp, out, type LeafModule } from '../../arch/leaves.ts';
 import { clog2, crossbarMap, type HwParams } from '../../arch/params.ts';
 import { ModuleBuilder, bit, cat, lit, ref, slice, type Expr, type PortDef, type StructuralModule } from '../../dsl/module.ts';
 import { siblingTemplate } from '../../emit/templates.ts';
@@ -61,18 +61,13 @@ export function buildXbar(p: HwParams): XbarBlock {
   const x = new ModuleBuilder('sf_mem_xbar', 'Memory interconnect: each requester on its own channel, round-robin per channel with bulk transfers last.');
   x.addPorts([
     inp('clk_i'), inp('rst_ni'),
-    inp('rd_bulk_i', nrr), inp('wr_bulk_i', nwr),
-    inp('ar_addr_i', nrr * ab), inp('ar_len_i', nrr * 8), inp('ar_valid_i', nrr), out('ar_ready_o', nrr),
-    out('r_data_o', nrr * bb), out('r_resp_o', nrr * 2), out('r_last_o', nrr), out('r_valid_o', nrr), inp('r_ready_i', nrr),
-    inp('aw_addr_i', nwr * ab), inp('aw_len_i', nwr * 8), inp('aw_valid_i', nwr), out('aw_ready_o', nwr),
-    inp('w_data_i', nwr * bb), inp('w_last_i', nwr), inp('w_valid_i', nwr), out('w_ready_o', nwr),
-    out('b_resp_o', nwr * 2), out('b_valid_o', nwr), inp('b_ready_i', nwr),
-    out('ch_ar_addr_o', nc * ab), out('ch_ar_len_o', nc * 8), out('ch_ar_id_o', nc * idw), out('ch_ar_valid_o', nc), inp('ch_ar_ready_i', nc),
-    inp('ch_r_data_i', nc * bb), inp('ch_r_resp_i', nc * 2), inp('ch_r_last_i', nc), inp('ch_r_id_i', nc * idw), inp('ch_r_valid_i', nc), out('ch_r_ready_o', nc),
-    out('ch_aw_addr_o', nc * ab), out('ch_aw_len_o', nc * 8), out('ch_aw_id_o', nc * idw), out('ch_aw_valid_o', nc), inp('ch_aw_ready_i', nc),
-    out('ch_w_data_o', nc * bb), out('ch_w_last_o', nc), out('ch_w_valid_o', nc), inp('ch_w_ready_i', nc),
-    inp('ch_b_resp_i', nc * 2), inp('ch_b_id_i', nc * idw), inp('ch_b_valid_i', nc), out('ch_b_ready_o', nc),
-  ].map(vector));
+    vector(inp('rd_bulk_i', nrr)), vector(inp('wr_bulk_i', nwr)),
+    // The requesters' side, one bundle each; the memory channels' side, with AXI IDs.
+    ...axiRead(p).ports('slave', { count: nrr, vector: true }),
+    ...axiWrite(p).ports('slave', { count: nwr, vector: true }),
+    ...axiRead(p, idw).ports('master', { prefix: 'ch_', count: nc, vector: true }),
+    ...axiWrite(p, idw).ports('master', { prefix: 'ch_', count: nc, vector: true }),
+  ]);
 
   const map = crossbarMap(p);
   for (let c = 0; c < nc; c++) {
