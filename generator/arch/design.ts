@@ -4,7 +4,7 @@
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { StructuralModule } from '../dsl/module.ts';
 import { buildController } from '../blocks/controller/block.ts';
-import { csrLeaf } from '../blocks/csr/block.ts';
+import { buildCsr } from '../blocks/csr/block.ts';
 import { depCountersLeaves } from '../blocks/dep-counters/block.ts';
 import { buildEngine } from '../blocks/engine/block.ts';
 import { buildGroupBus } from '../blocks/group-bus/block.ts';
@@ -32,11 +32,11 @@ export function elaborate(cfg: ResolvedConfig): Design {
   const controller = buildController(params, cfg.engines);
   const dep = depCountersLeaves(params);
   const trace = params.trace ? traceUnitLeaves(params) : undefined;
-  const csr = csrLeaf(params, cfg.engines, regmap);
+  const csr = buildCsr(params, cfg.engines, regmap);
   const groupBus = buildGroupBus(params, cfg.engines);
   const xbar = buildXbar(params);
   const top = buildTop(params, cfg.engines, {
-    csr,
+    csr: csr.csr,
     controller: controller.controller,
     depCounters: dep.depCounters,
     ...(trace ? { traceUnit: trace.traceUnit } : {}),
@@ -53,10 +53,10 @@ export function elaborate(cfg: ResolvedConfig): Design {
       ...controller.leaves,
       ...Object.values(dep),
       ...(trace ? Object.values(trace) : []),
-      csr,
+      ...csr.leaves,
       ...xbar.leaves,
     ],
-    modules: [...engine.modules, engine.engine, controller.controller, groupBus, xbar.xbar],
+    modules: [...engine.modules, engine.engine, controller.controller, csr.csr, groupBus, xbar.xbar],
     top,
   };
 }

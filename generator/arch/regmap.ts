@@ -139,29 +139,29 @@ export function buildRegisterMap(cfg: ResolvedConfig): RegisterMap {
       fields: addressField(logTraceBytes, 'the address above its low bits'),
     },
     { name: 'TASKS_DONE', offset: 0x010, access: 'ro', doc: 'Tasks completed in the current or last run.', source: { kind: 'input', signal: 'tasks_done_i' } },
-    { name: 'CYCLES_LO', offset: 0x014, access: 'ro', doc: 'Cycles of the current or last run, low word.', source: { kind: 'word', signal: 'cycles_q', word: 0 } },
-    { name: 'CYCLES_HI', offset: 0x018, access: 'ro', doc: 'Cycles of the current or last run, high word.', source: { kind: 'word', signal: 'cycles_q', word: 1 } },
+    { name: 'CYCLES_LO', offset: 0x014, access: 'ro', doc: 'Cycles of the current or last run, low word.', source: { kind: 'word', signal: 'cycles_i', word: 0 } },
+    { name: 'CYCLES_HI', offset: 0x018, access: 'ro', doc: 'Cycles of the current or last run, high word.', source: { kind: 'word', signal: 'cycles_i', word: 1 } },
     // Totals are sums of the channel counters, formed when read (no register of their own).
-    { name: 'RD_BEATS', offset: 0x01c, access: 'ro', doc: 'Read data beats on all memory channels during the run.', source: { kind: 'sum', signal: 'ch_rd_beats_q', words: cfg.memory.channels } },
-    { name: 'WR_BEATS', offset: 0x020, access: 'ro', doc: 'Write data beats on all memory channels during the run.', source: { kind: 'sum', signal: 'ch_wr_beats_q', words: cfg.memory.channels } },
+    { name: 'RD_BEATS', offset: 0x01c, access: 'ro', doc: 'Read data beats on all memory channels during the run.', source: { kind: 'sum', signal: 'ch_rd_beats_i', words: cfg.memory.channels } },
+    { name: 'WR_BEATS', offset: 0x020, access: 'ro', doc: 'Write data beats on all memory channels during the run.', source: { kind: 'sum', signal: 'ch_wr_beats_i', words: cfg.memory.channels } },
   ];
   for (let e = 0; e < cfg.engines; e++) {
     const base = ENGINE_COUNTERS_OFFSET + e * ENGINE_COUNTERS_STRIDE;
     regs.push(
-      { name: `ENG${e}_BUSY`, offset: base, access: 'ro', doc: `Cycles engine ${e} held a task.`, source: { kind: 'word', signal: 'eng_busy_cycles_q', word: e } },
-      { name: `ENG${e}_COMPUTE`, offset: base + 4, access: 'ro', doc: `Cycles engine ${e}'s PE array was computing.`, source: { kind: 'word', signal: 'eng_compute_cycles_q', word: e } },
+      { name: `ENG${e}_BUSY`, offset: base, access: 'ro', doc: `Cycles engine ${e} held a task.`, source: { kind: 'word', signal: 'eng_busy_cycles_i', word: e } },
+      { name: `ENG${e}_COMPUTE`, offset: base + 4, access: 'ro', doc: `Cycles engine ${e}'s PE array was computing.`, source: { kind: 'word', signal: 'eng_compute_cycles_i', word: e } },
       // Busy minus compute cycles, formed when read (an engine computes only while busy).
       {
         name: `ENG${e}_STALL`, offset: base + 8, access: 'ro', doc: `Cycles engine ${e} held a task but was not computing (waiting for data, its group or its writer).`,
-        source: { kind: 'difference', signal: 'eng_busy_cycles_q', minus: 'eng_compute_cycles_q', word: e },
+        source: { kind: 'difference', signal: 'eng_busy_cycles_i', minus: 'eng_compute_cycles_i', word: e },
       },
     );
   }
   for (let c = 0; c < cfg.memory.channels; c++) {
     const base = CHANNEL_COUNTERS_OFFSET + c * CHANNEL_COUNTERS_STRIDE;
     regs.push(
-      { name: `CH${c}_RD_BEATS`, offset: base, access: 'ro', doc: `Read data beats on memory channel ${c} during the run.`, source: { kind: 'word', signal: 'ch_rd_beats_q', word: c } },
-      { name: `CH${c}_WR_BEATS`, offset: base + 4, access: 'ro', doc: `Write data beats on memory channel ${c} during the run.`, source: { kind: 'word', signal: 'ch_wr_beats_q', word: c } },
+      { name: `CH${c}_RD_BEATS`, offset: base, access: 'ro', doc: `Read data beats on memory channel ${c} during the run.`, source: { kind: 'word', signal: 'ch_rd_beats_i', word: c } },
+      { name: `CH${c}_WR_BEATS`, offset: base + 4, access: 'ro', doc: `Write data beats on memory channel ${c} during the run.`, source: { kind: 'word', signal: 'ch_wr_beats_i', word: c } },
     );
   }
   const constants: [string, number, string][] = [

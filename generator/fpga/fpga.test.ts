@@ -73,7 +73,7 @@ describe('synthesis scripts', () => {
 
   it('flattens the blocks\' internal modules into their parents and keeps the reported units', () => {
     const inlined = inlinedModules(elaborate(loadConfig({ preset: 'tiny' })));
-    expect([...inlined].sort()).toEqual(['sf_compute_ctrl', 'sf_ctrl_fetch', 'sf_ctrl_sched', 'sf_ctrl_window', 'sf_engine_desc', 'sf_engine_seq', 'sf_mul_inferred', 'sf_pe_array', 'sf_pe_row', 'sf_xbar_channel']);
+    expect([...inlined].sort()).toEqual(['sf_axil_slave', 'sf_compute_ctrl', 'sf_csr_regs', 'sf_ctrl_fetch', 'sf_ctrl_sched', 'sf_ctrl_window', 'sf_engine_desc', 'sf_engine_seq', 'sf_mul_inferred', 'sf_pe_array', 'sf_pe_row', 'sf_perf_counters', 'sf_xbar_channel']);
     const script = yosysScript('xc7', ['rtl/a.v'], undefined, 'sf_top', inlined);
     expect(script).toContain(`proc; flatten ${inlined.map((m) => `t:${m}`).join(' ')}; select`);
   });

@@ -53,7 +53,7 @@ class CsrModel {
     if (s.kind === 'input' && s.signal === 'error_code_i') return this.errorCode;
     if (s.kind === 'nonzero' && s.signal === 'error_code_i') return Number(this.errorCode !== 0);
     if (s.kind === 'input' && s.signal === 'tasks_done_i') return TASKS_DONE;
-    if (s.kind !== 'input' && s.kind !== 'nonzero' && s.signal === 'cycles_q') return undefined;
+    if (s.kind !== 'input' && s.kind !== 'nonzero' && s.signal === 'cycles_i') return undefined;
     // Engine and channel counters: their inputs are held at 0.
     if (s.kind === 'word' || s.kind === 'sum' || s.kind === 'difference') return 0;
     throw new Error(`the model does not know source ${JSON.stringify(s)}`);
@@ -159,13 +159,16 @@ describe('the CSR block against the register map table', () => {
     const cfg = loadConfig({ preset });
     const { design, files } = generateFiles(cfg);
     const dir = join(scratch, `${sim}-${preset}`);
-    const csrPath = join(scratch, `${preset}-sf_csr.sv`);
-    writeFileSync(csrPath, String(files.get('rtl/sf_csr.sv')));
+    const modules = ['sf_csr', 'sf_axil_slave', 'sf_csr_regs', 'sf_perf_counters'].map((m) => {
+      const path = join(scratch, `${preset}-${m}.sv`);
+      writeFileSync(path, String(files.get(`rtl/${m}.sv`)));
+      return path;
+    });
     const ops = scenario(design.regmap, 7);
     const opsPath = join(scratch, `${sim}-${preset}.hex`);
     writeFileSync(opsPath, opsFile(ops));
     const params = { ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, AW: design.params.addrBits, POLICY_BITS };
-    const sources = [join(TB_DIR, 'sf_csr_tb.v'), csrPath];
+    const sources = [join(TB_DIR, 'sf_csr_tb.v'), ...modules];
     const runSim = await buildBlockSim({ sim, top: 'sf_csr_tb', sources, params, dir });
     const out = await runSim([`+ops=${opsPath}`]);
     expect(out).toContain('SF_CSR_DONE');
