@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderStructural } from '../emit/verilog.ts';
 import { InternalError } from '../errors.ts';
-import { ElaborationError, ModuleBuilder, and, bit, cat, eq, lit, mux, not, or, raw, ref, slice, type ModuleInterface } from './module.ts';
+import { ElaborationError, ModuleBuilder, and, bit, cat, eq, lit, mux, not, or, pick, raw, ref, slice, type ModuleInterface } from './module.ts';
 
 const adder: ModuleInterface = {
   name: 'adder',
@@ -166,5 +166,24 @@ describe('elaboration DSL', () => {
       expect((err as ElaborationError).problems).toEqual(['assign #1 (to y_o): width mismatch, target is 2 bits, value is 4 bits']);
     }
     expect(message).toContain(`assign #1 (to y_o): width mismatch, target is 2 bits, value is 4 bits (at generator/dsl/module.test.ts:${line})`);
+  });
+
+  it('picks an element chosen at run time, and refuses arrays that are not whole elements', () => {
+    const build = (m: ModuleBuilder, arrayWidth: number) => {
+      m.input('sel_i', 2);
+      m.input('arr_i', arrayWidth);
+      m.output('y_o', 8);
+      m.assign(ref('y_o'), pick('arr_i', ref('sel_i'), 8));
+    };
+    expect(problems((m) => build(m, 32))).toEqual([]);
+    const m = new ModuleBuilder('dut');
+    build(m, 32);
+    expect(renderStructural(m.build(), { version: '0', source: 'test', hash: 'h', command: 'c' })).toContain("assign y_o = arr_i[32'(sel_i) * 8 +: 8];");
+    expect(problems((m) => build(m, 30))).toEqual(['assign #1 (to y_o): arr_i (30 bits) is not a whole number of 8-bit elements']);
+    expect(problems((m) => {
+      build(m, 32);
+      m.output('z_o', 8);
+      m.assign(pick('arr_i', ref('sel_i'), 8), ref('z_o'));
+    })).toContain('assign #2 (to arr_i[sel_i]): a pick cannot be driven');
   });
 });
