@@ -3,12 +3,39 @@
 // its queue of bursts in flight and the burst-length helper sf_burst_cap).
 import { inp, out, outVec, readPorts, readPortsN, type LeafModule } from '../../arch/leaves.ts';
 import { clog2, type HwParams } from '../../arch/params.ts';
+import type { PortDef } from '../../dsl/module.ts';
 import { siblingTemplate } from '../../emit/templates.ts';
 import { fifo } from '../fifo/block.ts';
 
 /** A load port's entry per burst in flight: kind 2, first destination 16, beats 9, slot, the
  * command's end, the input tile's end. */
 const LOAD_QUEUE_BITS = 2 + 16 + 9 + 1 + 1 + 1;
+
+/** The load command and the task's load fields: the loader takes them, and passes them to each
+ * of its ports unchanged. */
+function commandPorts(p: HwParams): PortDef[] {
+  return [
+    inp('clk_i'),
+    inp('rst_ni'),
+    inp('clear_i'),
+    inp('abort_i'),
+    inp('cmd_valid_i'),
+    out('cmd_ready_o'),
+    inp('cmd_slot_i'),
+    inp('cmd_last_i'),
+    inp('cmd_input_i'),
+    inp('cmd_w_addr_i', p.addrBits),
+    inp('cmd_in_addr_i', p.addrBits),
+    inp('cmd_in_base_i', p.inAddrBits),
+    inp('cmd_bias_addr_i', p.addrBits),
+    inp('w_beats_i', p.loopBits),
+    inp('in_ystride_i', p.addrBits),
+    inp('load_rows_i', p.loopBits),
+    inp('load_cols_i', p.loopBits),
+    inp('in_dst_first_i', p.loopBits),
+    inp('in_tile_cols_i', p.loopBits),
+  ];
+}
 
 export function loaderLeaves(p: HwParams) {
   const burstCap: LeafModule = {
@@ -43,25 +70,7 @@ export function loaderLeaves(p: HwParams) {
       ['LDQ_W', LOAD_QUEUE_BITS],
     ],
     ports: [
-      inp('clk_i'),
-      inp('rst_ni'),
-      inp('clear_i'),
-      inp('abort_i'),
-      inp('cmd_valid_i'),
-      out('cmd_ready_o'),
-      inp('cmd_slot_i'),
-      inp('cmd_last_i'),
-      inp('cmd_input_i'),
-      inp('cmd_w_addr_i', p.addrBits),
-      inp('cmd_in_addr_i', p.addrBits),
-      inp('cmd_in_base_i', p.inAddrBits),
-      inp('cmd_bias_addr_i', p.addrBits),
-      inp('w_beats_i', p.loopBits),
-      inp('in_ystride_i', p.addrBits),
-      inp('load_rows_i', p.loopBits),
-      inp('load_cols_i', p.loopBits),
-      inp('in_dst_first_i', p.loopBits),
-      inp('in_tile_cols_i', p.loopBits),
+      ...commandPorts(p),
       ...readPorts(p),
       out('in_we_o'),
       out('in_waddr_o', p.inAddrBits),
@@ -110,25 +119,7 @@ export function loaderLeaves(p: HwParams) {
     ],
     context: { multiPort: np > 1 },
     ports: [
-      inp('clk_i'),
-      inp('rst_ni'),
-      inp('clear_i'),
-      inp('abort_i'),
-      inp('cmd_valid_i'),
-      out('cmd_ready_o'),
-      inp('cmd_slot_i'),
-      inp('cmd_last_i'),
-      inp('cmd_input_i'),
-      inp('cmd_w_addr_i', p.addrBits),
-      inp('cmd_in_addr_i', p.addrBits),
-      inp('cmd_in_base_i', p.inAddrBits),
-      inp('cmd_bias_addr_i', p.addrBits),
-      inp('w_beats_i', p.loopBits),
-      inp('in_ystride_i', p.addrBits),
-      inp('load_rows_i', p.loopBits),
-      inp('load_cols_i', p.loopBits),
-      inp('in_dst_first_i', p.loopBits),
-      inp('in_tile_cols_i', p.loopBits),
+      ...commandPorts(p),
       ...readPortsN(p, np),
       out('in_we_o'),
       out('in_waddr_o', p.inAddrBits),
