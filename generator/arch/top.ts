@@ -1,6 +1,6 @@
 // The accelerator top level, built with the elaboration DSL: register block, controller,
 // engines, and the arbiters that put the internal masters onto the AXI4 memory port.
-import { ModuleBuilder, bit, cat, lit, raw, ref, slice, type Expr, type ModuleInterface, type StructuralModule } from '../dsl/module.ts';
+import { ModuleBuilder, and, bit, cat, lit, ref, slice, type Expr, type ModuleInterface, type StructuralModule } from '../dsl/module.ts';
 import { depControllerPort, depCountersPort, depLink } from '../blocks/dep-counters/block.ts';
 import type { BundleSignal } from '../dsl/bundle.ts';
 import { axiRead, axiWrite } from './leaves.ts';
@@ -168,8 +168,8 @@ export function buildTop(p: HwParams, engines: number, leaves: Leaves): Structur
     busy_i: busy,
     error_code_i: errorCode,
     tasks_done_i: tasksDone,
-    ch_rd_beat_i: raw('m_axi_rvalid_i & m_axi_rready_o', nc, [m.rvalid, m.rready]),
-    ch_wr_beat_i: raw('m_axi_wvalid_o & m_axi_wready_i', nc, [m.wvalid, m.wready]),
+    ch_rd_beat_i: and(m.rvalid, m.rready),
+    ch_wr_beat_i: and(m.wvalid, m.wready),
     eng_busy_i: engBusy,
     eng_compute_i: engComputing,
     start_o: start,
