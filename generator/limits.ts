@@ -4,6 +4,7 @@
 import { actLayout } from './compiler/layout.ts';
 import type { ResolvedConfig } from './config/resolve.ts';
 import { ProblemList } from './errors.ts';
+import { layerType } from './layers/registry.ts';
 import { elementCount, layerShapes, type Model } from './model/model.ts';
 
 export const LIMITS = {
@@ -71,11 +72,9 @@ export function estimateImageBytes(jobs: JobShape[], cfg: Pick<ResolvedConfig, '
     if (weightsKey !== undefined) stored.add(weightsKey);
     for (const [l, shape] of layerShapes(model).entries()) {
       const layer = model.layers[l];
-      const [cin, h, w] = shape.inShape;
       const mBlocks = Math.ceil(layer.out / tm);
-      // fc: the stored input vector (every c-block, row and column) is the reduced dimension.
-      const kernelBeats = layer.type === 'conv' ? layer.kernel * layer.kernel : h * w;
-      if (!weightsStored) bytes += mBlocks * Math.ceil(cin / tn) * kernelBeats * tm * cfg.busBytes + mBlocks * tm * 4;
+      const beats = layerType(layer).weightBeats(layer, shape, tn);
+      if (!weightsStored) bytes += mBlocks * beats * tm * cfg.busBytes + mBlocks * tm * 4;
       if (l === 0) bytes += actLayout(0, batch, shape.inShape, tn, cfg.busBytes).bytes;
       bytes += actLayout(0, batch, shape.outShape, tn, cfg.busBytes).bytes;
     }

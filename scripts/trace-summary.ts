@@ -39,7 +39,8 @@ const tasks = modelTasks(program);
 if (tasks.length !== results.tasks) throw new Error(`the workload compiles to ${tasks.length} tasks, the run had ${results.tasks}`);
 const beatsPerCycle = Math.min(1, results.memory.bytesPerCycle / cfg.busBytes);
 const peakBytes = cfg.memory.channels * beatsPerCycle * cfg.busBytes;
-const isFc = (layer: string) => layer.startsWith('fc');
+const fcLayers = new Set(program.jobs.flatMap((cj) => cj.job.model.layers.filter((l) => l.type === 'fc').map((l) => l.name)));
+const isFc = (layer: string) => fcLayers.has(layer);
 const trace = results.trace;
 
 // Bandwidth-bound tasks: bytes read over their duration, against the channels' peak.

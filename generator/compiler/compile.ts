@@ -2,35 +2,21 @@
 // image the accelerator runs: task descriptors, weights, biases, input activations and room for
 // every intermediate and final activation, plus what the runner needs to read the results.
 import type { ResolvedConfig } from '../config/resolve.ts';
-import { MIN_PIXEL_SLOTS } from '../config/resolve.ts';
-import { DESC_BYTES, OPCODE_END, OPCODE_LAYER, packDescriptor, type DescriptorValues } from '../arch/descriptor.ts';
-import { loadPorts } from '../arch/params.ts';
+import { DESC_BYTES, OPCODE_END, packDescriptor, type DescriptorValues } from '../arch/descriptor.ts';
 import { traceRecordBytes } from '../arch/regmap.ts';
 import { InputError, ProblemList } from '../errors.ts';
 import { imageSizeProblem } from '../limits.ts';
+import { layerType } from '../layers/registry.ts';
 import { layerShapes, type Layer, type LayerShape } from '../model/model.ts';
 import type { Job } from '../model/workload.ts';
 import { actLayout, alignUp, MemImage, packActivations, type ActLayout } from './layout.ts';
 import { linkTasks, streamOrder } from './schedule.ts';
 import { simulate, type ModelResult, type ModelTask } from '../estimate/simulate.ts';
-import { taskCost } from '../estimate/cost.ts';
 import { hwParams } from '../arch/params.ts';
 import type { Policy } from '../arch/regmap.ts';
-import { spaceToDepth, spaceToDepthPays } from './space-to-depth.ts';
-import { chooseTile, minimumBuffers, type EngineGeometry } from './tiling.ts';
+import { FC_GROUP_MAX, type LayerContext, type PlannedTask, type TaskInfo } from './tasks.ts';
 
-export interface TaskInfo {
-  index: number;
-  job: number;
-  layer: number;
-  /** Images the task covers. */
-  firstImage: number;
-  images: number;
-  macs: number;
-  /** Tasks that must finish first (their outputs are this task's inputs). */
-  deps: number[];
-  estimatedCycles: number;
-}
+export type { TaskInfo } from './tasks.ts';
 
 export interface CompiledJob {
   job: Job;
@@ -58,15 +44,6 @@ export interface Program {
 }
 
 const REGION_ALIGN = 4096;
-/** An fc task reads whole groups of c-blocks; the last group may run past the stored vector into
- * this slack (its weights are zero, and the slack is zero-filled memory). */
-const FC_GROUP_MAX = 64;
-
-interface PlannedTask {
-  info: TaskInfo;
-  desc: DescriptorValues;
-}
-
 export interface CompileOptions {
   /**
    * The policy the program is for (default monolithic). Under static and elastic, a conv tile's
@@ -130,8 +107,8 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
   const weightBase: number[][] = [];
   const biasBase: number[][] = [];
   // The task list comes first; its size is known from the tiling before any task is planned.
-  const geoms = jobs.map((job, j) => effective[j].layers.map((e) => geometry(e.layer, e.shape, job.batch, cfg)));
-  const taskCount = geoms.reduce((sum, g, j) => sum + g.reduce((s, geo, l) => s + countTasks(jobs[j].model.layers[l], geo, jobs[j].batch, cfg, split), 0), 0);
+  const geoms = jobs.map((job, j) => effective[j].layers.map((e) => layerType(e.layer).geometry(e.layer, e.shape, job.batch, cfg)));
+  const taskCount = geoms.reduce((sum, g, j) => sum + g.reduce((s, geo, l) => s + layerType(jobs[j].model.layers[l]).countTasks(geo, jobs[j].batch, cfg, split), 0), 0);
   const taskBase = 0;
   cursor = alignUp((taskCount + 1) * DESC_BYTES, REGION_ALIGN);
 
@@ -218,12 +195,12 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
       const eff = effective[j].layers[l];
       if (sharesWeightsWith[j] < 0) {
         if (fill) {
-          writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
+          layerType(eff.layer).writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
           writeBiases(image, biasBase[j][l], lw.bias.data, g.mBlocks, tm);
         }
         compulsoryBytes += g.mBlocks * tm * 4;
       }
-      const ctx: LayerContext = {
+      const ctx: LayerContext<Layer> = {
         job: j,
         layerIndex: l,
         layer,
@@ -236,7 +213,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
         bits: job.model.bits,
         prevTasks: l > 0 ? lastTaskOfLayer[l - 1] : [],
       };
-      const tasks = layer.type === 'conv' ? planConvTasks(ctx, planned.length, cfg, split) : planFcTasks(ctx, planned.length, cfg, job.batch);
+      const tasks = layerType(layer).planTasks(ctx, planned.length, cfg, split);
       // Ganged: every task asks for every engine, at normal priority, as under monolithic.
       if (plan === 'ganged') for (const t of tasks) Object.assign(t.desc, { pref_engines: 0, bulk: 0 });
       planned.push(...tasks);
@@ -309,26 +286,6 @@ function listSchedule(tasks: ModelTask[], cfg: ResolvedConfig, policy: Policy, w
   });
 }
 
-/** The tasks of the previous layer that produce images [first, first + count). */
-function producersOf(prev: TaskInfo[], first: number, count: number): number[] {
-  return prev.filter((t) => t.firstImage < first + count && first < t.firstImage + t.images).map((t) => t.index);
-}
-
-interface LayerContext {
-  job: number;
-  layerIndex: number;
-  layer: Layer;
-  shape: LayerShape;
-  g: EngineGeometry;
-  input: ActLayout;
-  output: ActLayout;
-  weights: number;
-  biases: number;
-  bits: number;
-  /** Tasks of the previous layer. */
-  prevTasks: TaskInfo[];
-}
-
 interface EffectiveLayer {
   layer: Layer;
   shape: LayerShape;
@@ -336,351 +293,15 @@ interface EffectiveLayer {
   weight?: ArrayLike<number>;
 }
 
-/** The layers as the engines run them: the first one may be rewritten by space-to-depth. */
+/** The layers as the engines run them: the first one may be rewritten to run better. */
 function effectiveLayers(job: Job, cfg: ResolvedConfig): { layers: EffectiveLayer[]; input: ArrayLike<number> } {
   const shapes = layerShapes(job.model);
   const layers: EffectiveLayer[] = job.model.layers.map((layer, l) => ({ layer, shape: shapes[l] }));
   const first = job.model.layers[0];
-  if (first.type === 'conv' && spaceToDepthPays(first, shapes[0].inShape, cfg.pe.tn, cfg.buffers.weightWords)) {
-    const convOut: [number, number] = [shapes[0].convShape[1], shapes[0].convShape[2]];
-    const r = spaceToDepth(first, shapes[0].inShape, convOut, job.weights.get(first.name)!.weight.data, job.input.data, job.batch);
-    layers[0] = { layer: r.layer, shape: { ...shapes[0], inShape: r.inShape }, weight: r.weight };
-    return { layers, input: r.input };
-  }
-  return { layers, input: job.input.data };
-}
-
-function geometry(layer: Layer, shape: LayerShape, batch: number, cfg: ResolvedConfig): EngineGeometry {
-  const { tn, tm } = cfg.pe;
-  const mBlocks = Math.ceil(layer.out / tm);
-  if (layer.type === 'conv') {
-    const [cin, h, w] = shape.inShape;
-    const pool = layer.pool ?? { kernel: 1, stride: 1 };
-    return {
-      cinBlocks: Math.ceil(cin / tn),
-      mBlocks,
-      kernelH: layer.kernel,
-      kernelW: layer.kernel,
-      stride: layer.stride,
-      pad: layer.pad,
-      inH: h,
-      inW: w,
-      convH: shape.convShape[1],
-      convW: shape.convShape[2],
-      poolK: pool.kernel,
-      poolS: pool.stride,
-      outH: shape.outShape[1],
-      outW: shape.outShape[2],
-    };
-  }
-  // fc: the stored input vector of each image (all c-blocks, rows, columns) reduced as input
-  // channels; images are the rows of a 1-column "image", and a 1 x Q kernel reduces Q
-  // consecutive c-blocks per buffer fill (long bursts, so one engine can keep a channel busy).
-  const [cin, h, w] = shape.inShape;
-  const blocks = Math.ceil(cin / tn) * h * w;
-  const q = fcGroupSize(blocks, Math.min(batch, fcGroup(cfg)), cfg);
-  return {
-    cinBlocks: Math.ceil(blocks / q),
-    mBlocks,
-    kernelH: 1,
-    kernelW: q,
-    stride: 1,
-    pad: 0,
-    inH: batch,
-    inW: 1,
-    convH: batch,
-    convW: 1,
-    poolK: 1,
-    poolS: 1,
-    outH: batch,
-    outW: 1,
-  };
-}
-
-/** Images per fc task: as many as the accumulator and input buffers hold. */
-function fcGroup(cfg: ResolvedConfig): number {
-  return Math.min(cfg.buffers.accWords, cfg.buffers.inputWords, 0xffff);
-}
-
-/** C-blocks an fc task reduces per buffer fill: a divisor of the block count when a large one exists. */
-function fcGroupSize(blocks: number, images: number, cfg: ResolvedConfig): number {
-  const limit = Math.max(1, Math.min(FC_GROUP_MAX, cfg.buffers.weightWords, Math.floor(cfg.buffers.inputWords / images), blocks));
-  for (let q = limit; q >= 1; q--) if (blocks % q === 0 && q * 2 > limit) return q;
-  return limit;
-}
-
-function countTasks(layer: Layer, g: EngineGeometry, batch: number, cfg: ResolvedConfig, split: boolean): number {
-  if (layer.type === 'fc') return Math.ceil(batch / fcGroup(cfg));
-  const tiles = tilesOf(g, cfg);
-  const imageGroups = Math.ceil(batch / (split ? 1 : imagesToFillEngines(g.mBlocks, batch, cfg.engines)));
-  return imageGroups * tiles * Math.ceil(g.mBlocks / mBlocksPerTask(g, tiles, batch, cfg, split));
-}
-
-function tilesOf(g: EngineGeometry, cfg: ResolvedConfig): number {
-  const tile = chooseTile(g, cfg)!;
-  return Math.ceil(g.outH / tile.rows) * Math.ceil(g.outW / tile.cols);
-}
-
-/**
- * Images a monolithic conv task covers: when a layer has fewer m-blocks than engines, or a count
- * that leaves some idle in its last round, its tasks take several images, so that (image,
- * m-block) units keep every engine busy. The fewest images that give the best use of the engines.
- */
-function imagesToFillEngines(mBlocks: number, batch: number, engines: number): number {
-  let best = 1;
-  const use = (i: number) => (mBlocks * i) / (engines * Math.ceil((mBlocks * i) / engines));
-  for (let i = 2; i <= batch; i++) if (use(i) > use(best) + 1e-9) best = i;
-  return best;
-}
-
-/** M-blocks per task of a conv tile (see CompileOptions.policy): all of them, or when split, a
- * power of two (which the elastic controller's power-of-two groups divide evenly). */
-function mBlocksPerTask(g: EngineGeometry, tiles: number, batch: number, cfg: ResolvedConfig, split: boolean): number {
-  if (!split) return g.mBlocks;
-  const wanted = Math.max(1, Math.min(g.mBlocks, Math.ceil((2 * cfg.engines) / (batch * tiles))));
-  return 2 ** Math.floor(Math.log2(Math.ceil(g.mBlocks / wanted)));
-}
-
-function baseDescriptor(ctx: LayerContext, index: number, cfg: ResolvedConfig): DescriptorValues {
-  const { g, layer } = ctx;
-  const { tn, tm } = cfg.pe;
-  const busBytes = cfg.busBytes;
-  return {
-    opcode: OPCODE_LAYER,
-    relu: layer.relu ? 1 : 0,
-    shift: layer.shift,
-    sat_bits: ctx.bits,
-    task_id: index,
-    job_id: ctx.job & 0xff,
-    layer_id: ctx.layerIndex & 0xff,
-    cin_blocks: g.cinBlocks,
-    kernel_h: g.kernelH,
-    kernel_w: g.kernelW,
-    conv_stride: g.stride,
-    w_addr: ctx.weights,
-    w_mstride: g.cinBlocks * g.kernelH * g.kernelW * tm * busBytes,
-    w_cstride: g.kernelH * g.kernelW * tm * busBytes,
-    bias_addr: ctx.biases,
-    bias_mstride: tm * 4,
-    m_count: g.mBlocks,
-    out_cblocks: Math.ceil(layer.out / tn),
-    w_beats: g.kernelH * g.kernelW * tm,
-    kk: g.kernelH * g.kernelW,
-    pool_kernel: g.poolK,
-    pool_stride: g.poolS,
-  };
-}
-
-function planConvTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig, split: boolean): PlannedTask[] {
-  const { g, input, output, shape } = ctx;
-  const tile = chooseTile(g, cfg)!;
-  const busBytes = cfg.busBytes;
-  const tasks: PlannedTask[] = [];
-  const tilesPerImage = tilesOf(g, cfg);
-  const perChunk = mBlocksPerTask(g, tilesPerImage, input.batch, cfg, split);
-  const imagesPerTask = split ? 1 : imagesToFillEngines(g.mBlocks, input.batch, cfg.engines);
-  const cblocksPerM = cfg.pe.tm / cfg.pe.tn;
-  const outCblocks = Math.ceil(ctx.layer.out / cfg.pe.tn);
-  for (let n = 0; n < input.batch; n += imagesPerTask) {
-    const images = Math.min(imagesPerTask, input.batch - n);
-    for (let py0 = 0; py0 < g.outH; py0 += tile.rows) {
-      for (let px0 = 0; px0 < g.outW; px0 += tile.cols) {
-       for (let m0 = 0; m0 < g.mBlocks; m0 += perChunk) {
-        const mCount = Math.min(perChunk, g.mBlocks - m0);
-        const pr = Math.min(tile.rows, g.outH - py0);
-        const pc = Math.min(tile.cols, g.outW - px0);
-        const R = (pr - 1) * g.poolS + g.poolK;
-        const C = (pc - 1) * g.poolS + g.poolK;
-        const IR = (R - 1) * g.stride + g.kernelH;
-        const IC = (C - 1) * g.stride + g.kernelW;
-        const iy0 = py0 * g.poolS * g.stride - g.pad;
-        const ix0 = px0 * g.poolS * g.stride - g.pad;
-        const rowFirst = Math.max(0, -iy0);
-        const rowEnd = Math.min(IR, g.inH - iy0);
-        const colFirst = Math.max(0, -ix0);
-        const colEnd = Math.min(IC, g.inW - ix0);
-        const index = firstIndex + tasks.length;
-        const base = baseDescriptor(ctx, index, cfg);
-        const desc: DescriptorValues = {
-          ...base,
-          // This task's m-blocks [m0, m0 + mCount): their weights, biases and output planes.
-          w_addr: base.w_addr + m0 * base.w_mstride,
-          bias_addr: base.bias_addr + m0 * base.bias_mstride,
-          m_count: mCount,
-          out_cblocks: Math.min(mCount * cblocksPerM, outCblocks - m0 * cblocksPerM),
-          in_addr: input.base + n * input.imgStride + (iy0 + rowFirst) * input.ystride + (ix0 + colFirst) * busBytes,
-          in_cstride: input.cstride,
-          in_ystride: input.ystride,
-          tile_rows: R,
-          tile_cols: C,
-          in_tile_rows: IR,
-          in_tile_cols: IC,
-          load_row_first: rowFirst,
-          load_rows: rowEnd - rowFirst,
-          load_col_first: colFirst,
-          load_cols: colEnd - colFirst,
-          out_addr: output.base + n * output.imgStride + m0 * cblocksPerM * output.cstride + py0 * output.ystride + px0 * busBytes,
-          out_cstride: output.cstride,
-          out_ystride: output.ystride,
-          out_mstride: (cfg.pe.tm / cfg.pe.tn) * output.cstride,
-          pool_rows: pr,
-          pool_cols: pc,
-          in_row_step: g.stride * IC,
-          pool_row_step: g.poolS * C,
-          in_dst_first: rowFirst * IC + colFirst,
-          pixels: R * C,
-          // Each member of a task over several images loads its own input tiles (of its image).
-          ...(images > 1 ? { in_resident: 0, in_region: IR * IC } : residentInput(IR * IC, g.cinBlocks, mCount, cfg)),
-          images,
-          in_istride: images > 1 ? input.imgStride : 0,
-          out_istride: images > 1 ? output.imgStride : 0,
-          // Compute-bound: as many engines as keep two (m-block, c-block) steps each, so every
-          // member overlaps its loads with compute; light on the memory channels.
-          pref_engines: Math.max(1, Math.min(cfg.engines, Math.floor((mCount * images * g.cinBlocks) / 2))),
-          bulk: 0,
-        };
-        const deps = producersOf(ctx.prevTasks, n, images);
-        tasks.push({
-          info: {
-            index,
-            job: ctx.job,
-            layer: ctx.layerIndex,
-            firstImage: n,
-            images,
-            macs: (shape.macsPerImage / tilesPerImage) * (mCount / g.mBlocks) * images,
-            deps,
-            estimatedCycles: (tile.estimatedCycles / tilesPerImage) * (mCount / g.mBlocks) * images,
-          },
-          desc,
-        });
-       }
-      }
-    }
-  }
-  return tasks;
-}
-
-/**
- * Keeps a task's input tiles in the input buffer across its m-blocks when all its c-blocks'
- * tiles fit the buffer's two slots: each is then read from memory once instead of once per
- * m-block (a batch's fc input fits; so do the tiles of deep conv layers).
- */
-function residentInput(tileWords: number, cinBlocks: number, mBlocks: number, cfg: ResolvedConfig): DescriptorValues {
-  const fits = cinBlocks * tileWords <= 2 * cfg.buffers.inputWords;
-  return { in_region: tileWords, in_resident: fits && mBlocks > 1 ? 1 : 0 };
-}
-
-function planFcTasks(ctx: LayerContext, firstIndex: number, cfg: ResolvedConfig, batch: number): PlannedTask[] {
-  const { g, input, output, shape } = ctx;
-  const group = fcGroup(cfg);
-  const tasks: PlannedTask[] = [];
-  for (let n0 = 0; n0 < batch; n0 += group) {
-    const images = Math.min(group, batch - n0);
-    const index = firstIndex + tasks.length;
-    const desc: DescriptorValues = {
-      ...baseDescriptor(ctx, index, cfg),
-      in_addr: input.base + n0 * input.imgStride,
-      in_cstride: g.kernelW * cfg.busBytes,
-      in_ystride: input.imgStride,
-      tile_rows: images,
-      tile_cols: 1,
-      in_tile_rows: images,
-      in_tile_cols: g.kernelW,
-      load_row_first: 0,
-      load_rows: images,
-      load_col_first: 0,
-      load_cols: g.kernelW,
-      out_addr: output.base + n0 * output.imgStride,
-      out_cstride: cfg.busBytes,
-      out_ystride: output.imgStride,
-      out_mstride: (cfg.pe.tm / cfg.pe.tn) * cfg.busBytes,
-      pool_rows: images,
-      pool_cols: 1,
-      in_row_step: g.kernelW,
-      pool_row_step: 1,
-      in_dst_first: 0,
-      pixels: images,
-      ...residentInput(images * g.kernelW, g.cinBlocks, g.mBlocks, cfg),
-    };
-    Object.assign(desc, fcDemand(desc, cfg));
-    // Every image of the group needs its previous-layer output.
-    const deps = producersOf(ctx.prevTasks, n0, images);
-    const compute = g.mBlocks * g.cinBlocks * g.kernelW * Math.max(images, MIN_PIXEL_SLOTS);
-    const load = g.mBlocks * g.cinBlocks * g.kernelW * (images + cfg.pe.tm);
-    tasks.push({
-      info: { index, job: ctx.job, layer: ctx.layerIndex, firstImage: n0, images, macs: shape.macsPerImage * images, deps, estimatedCycles: Math.max(compute, load) },
-      desc,
-    });
-  }
-  return tasks;
-}
-
-/**
- * Engines and arbitration class of a fc task. A bandwidth-bound one (a big layer: its weights
- * stream once for the batch) gets one engine, whose load ports take every channel, and yields
- * to compute-bound tasks for the memory: more engines would only wait for data. A small layer
- * that one engine computes slower than the memory delivers gets as many as keep up, at normal
- * priority.
- */
-function fcDemand(desc: DescriptorValues, cfg: ResolvedConfig): DescriptorValues {
-  const p = hwParams(cfg);
-  const beatsPerCycle = Math.min(1, (cfg.testbench.bytesPerCycle ?? cfg.busBytes) / cfg.busBytes);
-  const cost = taskCost(desc, p, 1, cfg.testbench.latency, beatsPerCycle);
-  const bandwidthCycles = (cost.readBeats + cost.writeBeats) / (cfg.memory.channels * beatsPerCycle);
-  const engines = Math.min(cfg.engines, desc.m_count, Math.ceil(cost.cycles / bandwidthCycles / 1.25));
-  return engines <= 1 ? { pref_engines: 1, bulk: 1 } : { pref_engines: engines, bulk: 0 };
-}
-
-/**
- * Conv weights [out][in][k][k] (or fc [out][fanIn]) into [m-block][c-block][port][ky][kx]
- * [tm / ports lanes][tn lanes]: each (m-block, c-block) block holds the weights of load port c's
- * banks (output lanes [c * tm / ports, (c + 1) * tm / ports)) as one contiguous run.
- */
-function writeWeights(image: MemImage, base: number, layer: Layer, shape: LayerShape, g: EngineGeometry, w: ArrayLike<number>, cfg: ResolvedConfig): void {
-  const { tn, tm } = cfg.pe;
-  const lane = image.laneBytes;
-  const beat = cfg.busBytes;
-  const k = g.kernelH;
-  const kk = g.kernelH * g.kernelW;
-  const blockBytes = kk * tm * beat;
-  const banks = tm / loadPorts(cfg);
-  /** Byte offset, within its block, of output lane m's weights at kernel position kpos. */
-  const laneAt = (m: number, kpos: number) => ((Math.floor(m / banks) * kk + kpos) * banks + (m % banks)) * beat;
-  if (layer.type === 'conv') {
-    const cin = shape.inShape[0];
-    for (let o = 0; o < layer.out; o++) {
-      const mb = Math.floor(o / tm);
-      for (let c = 0; c < cin; c++) {
-        const cb = Math.floor(c / tn);
-        const blockBase = base + (mb * g.cinBlocks + cb) * blockBytes + (c % tn) * lane;
-        for (let ky = 0; ky < k; ky++) {
-          for (let kx = 0; kx < k; kx++) {
-            image.writeLane(blockBase + laneAt(o % tm, ky * k + kx), w[((o * cin + c) * k + ky) * k + kx]);
-          }
-        }
-      }
-    }
-    return;
-  }
-  // fc: stored input element e = ((cb * h + y) * w + x) * tn + lane holds channel cb * tn + lane
-  // at (y, x), which is flattened (C, H, W) index c * h * w + y * w + x.
-  const [cin, h, wd] = shape.inShape;
-  const fanIn = cin * h * wd;
-  for (let o = 0; o < layer.out; o++) {
-    const mb = Math.floor(o / tm);
-    for (let c = 0; c < cin; c++) {
-      const cb = Math.floor(c / tn);
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < wd; x++) {
-          // Stored block sb is kernel position sb % Q of fill sb / Q.
-          const storedBlock = (cb * h + y) * wd + x;
-          const fill = Math.floor(storedBlock / g.kernelW);
-          const addr = base + (mb * g.cinBlocks + fill) * blockBytes + laneAt(o % tm, storedBlock % g.kernelW) + (c % tn) * lane;
-          image.writeLane(addr, w[o * fanIn + c * h * wd + y * wd + x]);
-        }
-      }
-    }
-  }
+  const r = layerType(first).rewriteFirst?.(first, shapes[0].inShape, job.weights.get(first.name)!.weight.data, job.input.data, job.batch, cfg);
+  if (!r) return { layers, input: job.input.data };
+  layers[0] = { layer: r.layer, shape: { ...shapes[0], inShape: r.inShape }, weight: r.weight };
+  return { layers, input: r.input };
 }
 
 function writeBiases(image: MemImage, base: number, bias: ArrayLike<number>, mBlocks: number, tm: number): void {
@@ -698,7 +319,8 @@ function checkFits(jobs: Job[], effective: { layers: EffectiveLayer[] }[], cfg: 
     const j = jobs.indexOf(job);
     effective[j].layers.forEach(({ layer, shape }, l) => {
       const field = `layers[${l}] (${layer.name})`;
-      const g = geometry(layer, shape, job.batch, cfg);
+      const type = layerType(layer);
+      const g = type.geometry(layer, shape, job.batch, cfg);
       if (g.kernelH * g.kernelW > cfg.buffers.weightWords) {
         problems.addText(where, `${field}.kernel`, `kernel*kernel at most buffers.weightWords (${cfg.buffers.weightWords}, from ${cfg.source})`, `${g.kernelH}*${g.kernelW} = ${g.kernelH * g.kernelW}`);
         return;
@@ -711,10 +333,8 @@ function checkFits(jobs: Job[], effective: { layers: EffectiveLayer[] }[], cfg: 
         problems.addText(where, field, 'at most 65535 channel blocks', `${g.cinBlocks} input and ${g.mBlocks} output blocks`);
         return;
       }
-      if (layer.type === 'conv' && !chooseTile(g, cfg)) {
-        const need = minimumBuffers(g);
-        problems.addText(where, field, `buffers of at least ${need.inputWords} input words and ${need.accWords} accumulator words (${cfg.source} has ${cfg.buffers.inputWords} and ${cfg.buffers.accWords})`, `kernel ${g.kernelH}, stride ${g.stride}, pool ${g.poolK}`);
-      }
+      const fit = type.fitProblem?.(g, cfg);
+      if (fit) problems.addText(where, field, fit, `kernel ${g.kernelH}, stride ${g.stride}, pool ${g.poolK}`);
     });
   }
   problems.throwIfAny();

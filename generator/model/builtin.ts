@@ -37,7 +37,7 @@ function withShifts(name: string, bits: Bits, input: Shape3, drafts: LayerDraft[
     const accStd = Math.sqrt(shapes[i].fanIn) * rmsIn * stdW;
     const shift = Math.min(MAX_SHIFT, Math.max(0, Math.round(Math.log2(accStd / target))));
     const outStd = accStd / 2 ** shift;
-    const pooled = layer.type === 'conv' && layer.pool ? POOL_GAIN : 1;
+    const pooled = 'pool' in layer && layer.pool ? POOL_GAIN : 1;
     rmsIn = outStd * (layer.relu ? Math.SQRT1_2 : 1) * pooled;
     return { ...layer, shift };
   });

@@ -4,12 +4,14 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, ProblemList } from '../errors.ts';
+import { layerType } from '../layers/registry.ts';
 import { layerShapes, type Model } from './model.ts';
 import { readNpy, writeNpy, type DType, type Tensor } from './npy.ts';
 import { addText } from './validate.ts';
 
 export interface LayerWeights {
-  /** conv [out, in, k, k]; fc [out, fanIn]; int8 or int16 per the model's bits. */
+  /** In the layer type's weightLayout (conv [out, in, k, k]; fc [out, fanIn]); int8 or int16 per
+   * the model's bits. */
   weight: Tensor;
   /** [out], int32. */
   bias: Tensor;
@@ -39,7 +41,7 @@ export function loadWeights(dir: string, model: Model): Weights {
   const shapes = layerShapes(model);
   const weights: Weights = new Map();
   model.layers.forEach((layer, i) => {
-    const layout = layer.type === 'conv' ? '[out, in, kernel, kernel]' : '[out, in]';
+    const layout = layerType(layer).weightLayout;
     const weight = readChecked(list, weightFile(dir, layer.name), activationDtype(model), shapes[i].weightShape, `the ${layout} weights of layer ${layer.name}`);
     const bias = readChecked(list, biasFile(dir, layer.name), 'int32', [layer.out], `the biases of layer ${layer.name}`);
     if (weight && bias) weights.set(layer.name, { weight, bias });

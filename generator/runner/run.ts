@@ -12,6 +12,7 @@ import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
 import { ProblemList } from '../errors.ts';
 import { generateFiles, type FileMap, type Generated } from '../emit/generate.ts';
 import { goldenForward } from '../golden/golden.ts';
+import { layerType } from '../layers/registry.ts';
 import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
@@ -270,9 +271,8 @@ function progressText(line: string, total: number): string {
 /** [batch, out] after an fc layer, [batch, C, H, W] after a conv layer (model-format.md). */
 function outputShape(job: Job): number[] {
   const last = job.model.layers[job.model.layers.length - 1];
-  if (last.type === 'fc') return [job.batch, last.out];
   const shapes = layerShapes(job.model);
-  return [job.batch, ...shapes[shapes.length - 1].outShape];
+  return [job.batch, ...layerType(last).outputDims(last, shapes[shapes.length - 1])];
 }
 
 function outputValues(program: Program, cj: Program['jobs'][number], region: MemImage, cfg: ResolvedConfig): Int32Array {

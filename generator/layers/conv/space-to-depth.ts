@@ -7,15 +7,10 @@
 //
 //   X'[(dy*s + dx)*C + c][by][bx] = Xpad[c][s*by + dy][s*bx + dx]
 //   W'[o][(dy*s + dx)*C + c][ky][kx] = W[o][c][s*ky + dy][s*kx + dx]   (0 where s*ky+dy >= K ...)
-import type { ConvLayer, Shape3 } from '../model/model.ts';
-
-export interface FirstLayerRewrite {
-  layer: ConvLayer;
-  inShape: Shape3;
-  weight: Int32Array;
-  /** The batch's input in the rewritten layout, NCHW. */
-  input: Int32Array;
-}
+import type { ResolvedConfig } from '../../config/resolve.ts';
+import type { Shape3 } from '../../model/model.ts';
+import type { FirstLayerRewrite } from '../layer-type.ts';
+import { convOutSize, type ConvLayer } from './model.ts';
 
 /** Engine passes per output pixel: c-blocks times kernel positions. */
 function passes(channels: number, kernel: number, tn: number): number {
@@ -36,7 +31,7 @@ export function spaceToDepth(
   weight: ArrayLike<number>,
   input: ArrayLike<number>,
   batch: number,
-): FirstLayerRewrite {
+): FirstLayerRewrite<ConvLayer> {
   const [C, H, W] = inShape;
   const { stride: s, kernel: K, pad: p } = layer;
   const k2 = Math.ceil(K / s);
@@ -91,4 +86,13 @@ export function spaceToDepth(
     weight: w2t,
     input: x2,
   };
+}
+
+/** The rewrite, when it makes the first layer take fewer engine passes on this config. */
+export function convRewriteFirst(
+  layer: ConvLayer, inShape: Shape3, weight: ArrayLike<number>, input: ArrayLike<number>, batch: number, cfg: ResolvedConfig,
+): FirstLayerRewrite<ConvLayer> | undefined {
+  if (!spaceToDepthPays(layer, inShape, cfg.pe.tn, cfg.buffers.weightWords)) return undefined;
+  const convOut: [number, number] = [convOutSize(inShape[1], layer.kernel, layer.stride, layer.pad), convOutSize(inShape[2], layer.kernel, layer.stride, layer.pad)];
+  return spaceToDepth(layer, inShape, convOut, weight, input, batch);
 }

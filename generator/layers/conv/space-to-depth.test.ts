@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { goldenLayer } from '../golden/golden.ts';
-import { layerShapes, type ConvLayer, type Model } from '../model/model.ts';
-import { makeTensor } from '../model/npy.ts';
-import { Rng } from '../model/random.ts';
+import { goldenLayer } from '../../golden/golden.ts';
+import { layerShapes, type Model } from '../../model/model.ts';
+import type { ConvLayer } from './model.ts';
+import { makeTensor } from '../../model/npy.ts';
+import { Rng } from '../../model/random.ts';
 import { spaceToDepth, spaceToDepthPays } from './space-to-depth.ts';
 
 describe('space-to-depth rewrite of a first layer', () => {

@@ -1,0 +1,42 @@
+// The arithmetic of shared/spec/numerics.md spelt out with BigInt, for the naive references of
+// every layer type (tests only): the 32-bit wrap, the exact bias addition and the floor division
+// are written out rather than borrowed from JS numbers.
+import type { Bits } from '../model/model.ts';
+
+/** Lets tests check that they really exercised the 32-bit wrap. */
+export interface NaiveStats {
+  wraps: number;
+}
+
+/** Mathematical floor of a / b for b > 0 (BigInt division truncates toward zero). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n ? q - 1n : q;
+}
+
+/** Reduces to the signed 32-bit value with the same residue modulo 2^32. */
+function wrapInt32(v: bigint): bigint {
+  const m = v % 4294967296n;
+  const r = m < 0n ? m + 4294967296n : m; // 0 .. 2^32-1
+  return r >= 2147483648n ? r - 4294967296n : r;
+}
+
+/** Steps 1-5 for one output value: wrap the exact sum, add the bias, shift, saturate, ReLU. */
+export function naiveFinish(
+  acc: bigint, bias: bigint, layer: { shift: number; relu: boolean }, bits: Bits, stats?: NaiveStats,
+): number {
+  const wrapped = wrapInt32(acc);
+  if (stats && wrapped !== acc) stats.wraps++;
+  let t = wrapped + bias;
+  if (layer.shift > 0) t = floorDiv(t + 2n ** BigInt(layer.shift - 1), 2n ** BigInt(layer.shift));
+  const lo = -(2n ** BigInt(bits - 1));
+  const hi = 2n ** BigInt(bits - 1) - 1n;
+  let y = t < lo ? lo : t > hi ? hi : t;
+  if (layer.relu && y < 0n) y = 0n;
+  return Number(y);
+}
+
+/** Element [n][c][y][x] of an NCHW array of shape [*, C, H, W]. */
+export function nchwAt(data: ArrayLike<number>, [C, H, W]: readonly number[], n: number, c: number, y: number, x: number): number {
+  return data[((n * C + c) * H + y) * W + x];
+}
