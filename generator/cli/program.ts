@@ -19,6 +19,7 @@ import { parseFaultRange, type FaultRange } from '../runner/fault-injection.ts';
 import { DEVICES } from '../fpga/devices.ts';
 import { synthesize } from '../fpga/flow.ts';
 import { formatSynthSummary } from '../fpga/summary.ts';
+import { importOnnx } from '../import/import.ts';
 import { EXIT } from './exit-codes.ts';
 import { describeFailure } from './failure.ts';
 
@@ -122,6 +123,20 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const results = await runWorkload({ ...opts, generated: generateFiles(loadConfig(opts)), faults, log: progress(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
+    });
+
+  program.command('import').description('Import an ONNX model (QDQ, QONNX, or float with calibration data) as model.json and weights, with a report.')
+    .argument('<model.onnx>', 'the ONNX model file')
+    .requiredOption('--out <dir>', `${outHelp}; gets model.json, weights/, import-report.md (and with --calibration sample-input.npy and workload.json)`)
+    .option('--calibration <X.npy>', 'float images [N, ...the graph\'s input shape]: quantizes a float model, and checks the import against onnxruntime')
+    .addOption(new Option('--bits <n>', 'activation and weight width of a float model (a quantized model keeps its own)').choices(['8', '16']).default('8'))
+    .option('--force', forceHelp)
+    .action(async (onnx: string, opts: { out: string; calibration?: string; bits: string; force?: boolean }) => {
+      const outOptions = { force: opts.force, inputs: [onnx, ...(opts.calibration ? [opts.calibration] : [])] };
+      checkOutputDir(opts.out, outOptions);
+      const imported = await importOnnx({ onnx, calibration: opts.calibration, bits: Number(opts.bits) as 8 | 16 });
+      writeOutputDir(opts.out, imported.files, 'import', outOptions);
+      say(`${imported.summary} -> ${opts.out}`);
     });
 
   configOptions(program.command('estimate').description('Predict the cycles of a workload under each policy with the fast cycle model (no RTL; milliseconds).'))

@@ -233,4 +233,11 @@ describe('parseModel defaults', () => {
     expect(parseModel({ input: [1, 8, 8], layers: [{ name: 'f', type: 'fc', out: 2 }] }, 'lenet-small.json').name).toBe('lenet-small');
     expect(m.layers[0].type === 'conv' && m.layers[0].pool).toEqual({ kernel: 2, stride: 2 });
   });
+
+  it('takes optional scales of the input and output, and refuses bad ones', () => {
+    expect(parseModel({ ...specExample, scales: { input: 0.0625, output: 2 } }, 'm.json').scales).toEqual({ input: 0.0625, output: 2 });
+    expect(parseModel(specExample, 'm.json').scales).toBeUndefined();
+    const problems = problemsOf(() => parseModel({ ...specExample, scales: { input: 0, output: 1 } }, 'm.json'));
+    expect(problemAt(problems, 'scales').expected).toBe('{"input": s, "output": s} with positive numbers');
+  });
 });

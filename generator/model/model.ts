@@ -15,9 +15,17 @@ export type Shape3 = [number, number, number];
 export type { ConvLayer, FcLayer, Layer, PoolSpec } from '../layers/registry.ts';
 export { convOutSize, poolOutSize } from '../layers/conv/model.ts';
 
+/** Real values of the integers at the model's ends (set by `import`): x = integer * scale. */
+export interface ModelScales {
+  input: number;
+  output: number;
+}
+
 export interface Model {
   name: string;
   bits: Bits;
+  /** Optional: the scales of the input and the last layer's output. */
+  scales?: ModelScales;
   /** [channels, height, width] of one image. */
   input: Shape3;
   layers: Layer[];
@@ -38,7 +46,7 @@ export interface LayerShape {
 }
 
 export const MAX_SHIFT = 31;
-const MODEL_KEYS = ['name', 'bits', 'input', 'layers'] as const;
+const MODEL_KEYS = ['name', 'bits', 'input', 'layers', 'scales'] as const;
 
 export function loadModelFile(path: string): Model {
   return parseModel(readJsonFile(path, 'model file'), path);
@@ -71,8 +79,20 @@ export function parseModel(json: unknown, file: string): Model {
   if (input !== undefined && layers.length > 0 && layers.every((l) => l !== undefined)) {
     checkShapes(list, file, input, layers as Layer[]);
   }
+  const scales = obj.scales === undefined ? undefined : readScales(list, file, obj.scales);
   list.throwIfAny();
-  return { name: name!, bits: bits!, input: input!, layers: layers as Layer[] };
+  const model: Model = { name: name!, bits: bits!, input: input!, layers: layers as Layer[] };
+  if (scales) model.scales = scales;
+  return model;
+}
+
+function readScales(list: ProblemList, file: string, value: unknown): ModelScales | undefined {
+  const ok = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  if (isPlainObject(value) && ok(value.input) && ok(value.output) && Object.keys(value).every((k) => k === 'input' || k === 'output')) {
+    return { input: value.input as number, output: value.output as number };
+  }
+  list.add(file, 'scales', '{"input": s, "output": s} with positive numbers', value);
+  return undefined;
 }
 
 function readBits(list: ProblemList, file: string, value: unknown): Bits | undefined {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError, type Problem } from '../errors.ts';
-import { encodeNpy, makeTensor, parseNpy, readNpy, writeNpy, type Tensor } from './npy.ts';
+import { encodeFloat32Npy, encodeNpy, makeTensor, parseNpy, parseNumericNpy, readNpy, writeNpy, type Tensor } from './npy.ts';
 
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'sf-npy-'));
@@ -139,6 +139,25 @@ describe('npy', () => {
       expect(p.field).toBe('header');
       expect(p.found).toContain('unsupported value');
       expect(problemOf(rawNpy("{'descr': '|i1', 'shape': (2,)}", Buffer.alloc(2))).found).toContain("no True/False 'fortran_order'");
+    });
+  });
+
+  describe('data sets (float and integer .npy)', () => {
+    it('reads float32 and every integer type as numbers', () => {
+      const values = [0.5, -1.25, 3e-8, 1e30, -0, 255];
+      const f = parseNumericNpy(encodeFloat32Npy([2, 3], values), 'x.npy');
+      expect(f).toEqual({ descr: '<f4', shape: [2, 3], data: Float64Array.from(values.map(Math.fround)) });
+      const i = parseNumericNpy(encodeNpy(makeTensor('int16', [3], Int16Array.from([-32768, 7, 32767]))), 'y.npy');
+      expect([...i.data]).toEqual([-32768, 7, 32767]);
+      const u8 = rawNpy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", Buffer.from([0, 128, 255]));
+      expect([...parseNumericNpy(u8, 'u.npy').data]).toEqual([0, 128, 255]);
+    });
+
+    it('refuses complex data and short files, naming the file and field', () => {
+      const c = rawNpy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", Buffer.alloc(8));
+      expect(() => parseNumericNpy(c, 'c.npy')).toThrow(/c\.npy: descr: expected one of <f4, <f8, \|u1/);
+      const short = rawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", Buffer.alloc(8));
+      expect(() => parseNumericNpy(short, 's.npy')).toThrow(/16 bytes for shape \[4\]/);
     });
   });
 

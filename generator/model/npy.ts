@@ -90,6 +90,68 @@ export function parseNpy(buf: Buffer, file: string): Tensor {
   return { dtype, shape: header.shape, data };
 }
 
+/** Element types readNumericNpy accepts (calibration and evaluation data sets). */
+const NUMERIC_DESCR: Record<string, { bytes: number; read: (view: DataView, offset: number) => number }> = {
+  '<f4': { bytes: 4, read: (v, o) => v.getFloat32(o, true) },
+  '<f8': { bytes: 8, read: (v, o) => v.getFloat64(o, true) },
+  '|u1': { bytes: 1, read: (v, o) => v.getUint8(o) },
+  '|i1': { bytes: 1, read: (v, o) => v.getInt8(o) },
+  '<i2': { bytes: 2, read: (v, o) => v.getInt16(o, true) },
+  '<u2': { bytes: 2, read: (v, o) => v.getUint16(o, true) },
+  '<i4': { bytes: 4, read: (v, o) => v.getInt32(o, true) },
+  '<i8': { bytes: 8, read: (v, o) => Number(v.getBigInt64(o, true)) },
+};
+
+export interface NumericTensor {
+  /** numpy's type string, e.g. '<f4'. */
+  descr: string;
+  shape: number[];
+  data: Float64Array;
+}
+
+/**
+ * Reads a data set file: float32/64 or integer data, as float64 values (a calibration set, images
+ * and labels). Integers beyond 2^53 (int64) are not exact, which labels never need.
+ */
+export function readNumericNpy(path: string): NumericTensor {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    throw new InputError([{ file: path, field: '', expected: 'a readable .npy file', found: fileErrorText(err) }]);
+  }
+  return parseNumericNpy(buf, path);
+}
+
+export function parseNumericNpy(buf: Buffer, file: string): NumericTensor {
+  const fail = (field: string, expected: string, found: string): never => {
+    throw new InputError([{ file, field, expected, found }]);
+  };
+  if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) fail('magic', 'a NumPy .npy file (starting with "\\x93NUMPY")', `a file of ${buf.length} bytes`);
+  const major = buf[6];
+  if ((major !== 1 && major !== 2) || buf[7] !== 0) fail('version', '.npy format version 1.0 or 2.0', `${major}.${buf[7]}`);
+  const lenBytes = major === 1 ? 2 : 4;
+  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const dataStart = 8 + lenBytes + headerLen;
+  if (buf.length < dataStart) fail('header', `a header of ${headerLen} bytes`, `only ${buf.length - 8 - lenBytes} bytes`);
+  const header = parseHeader(buf.subarray(8 + lenBytes, dataStart).toString('latin1'), fail);
+  const kind = NUMERIC_DESCR[header.descr];
+  if (!kind) fail('descr', `one of ${Object.keys(NUMERIC_DESCR).join(', ')} (float32/64 or little-endian integers)`, `${JSON.stringify(header.descr)} (${describeDescr(header.descr)})`);
+  if (header.fortranOrder) fail('fortran_order', 'False (C order; save with np.ascontiguousarray)', 'True');
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  const found = buf.length - dataStart;
+  if (found !== count * kind.bytes) fail('data', `${count * kind.bytes} bytes for shape [${header.shape.join(',')}]`, String(found));
+  const view = new DataView(buf.buffer, buf.byteOffset + dataStart, count * kind.bytes);
+  const data = new Float64Array(count);
+  for (let i = 0; i < count; i++) data[i] = kind.read(view, i * kind.bytes);
+  return { descr: header.descr, shape: header.shape, data };
+}
+
+/** Encodes float32 data as np.save does (for calibration files written by tests and scripts). */
+export function encodeFloat32Npy(shape: number[], data: ArrayLike<number>): Buffer {
+  return encodeRaw('<f4', shape, new Float32Array(data));
+}
+
 interface NpyHeader {
   descr: string;
   fortranOrder: boolean;
@@ -180,9 +242,12 @@ function describeDescr(descr: string): string {
 
 /** Encodes a tensor byte for byte as numpy's np.save writes it (format 1.0, 64-byte aligned data). */
 export function encodeNpy(tensor: Tensor): Buffer {
-  const { shape } = tensor;
+  return encodeRaw(WRITE_DESCR[tensor.dtype], tensor.shape, tensor.data);
+}
+
+function encodeRaw(descr: string, shape: number[], values: ArrayBufferView): Buffer {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${WRITE_DESCR[tensor.dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   if (shape.length > 0) header += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length);
   const withNewline = header.length + 1;
   const padding = ARRAY_ALIGN - ((MAGIC.length + 2 + 2 + withNewline) % ARRAY_ALIGN);
@@ -195,6 +260,6 @@ export function encodeNpy(tensor: Tensor): Buffer {
   prefix[7] = 0;
   prefix.writeUInt16LE(headerLen, 8);
   const headerBytes = Buffer.from(header + ' '.repeat(padding) + '\n', 'latin1');
-  const data = Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+  const data = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   return Buffer.concat([prefix, headerBytes, data]);
 }

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../errors.ts';
+import { encodeFloat32Npy } from '../model/npy.ts';
+import { Rng } from '../model/random.ts';
+import { importOnnx } from './import.ts';
+import { OnnxBuilder } from './onnx-build.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sf-import-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function save(name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+const ints = (rng: Rng, n: number, lo: number, hi: number) => Array.from({ length: n }, () => rng.int(lo, hi));
+
+/** Float images whose values are exact multiples of the input scale, so that the graph's own
+ * QuantizeLinear gives the integers the accelerator gets. */
+function calibration(rng: Rng, dims: number[], scale: number, name = 'cal.npy'): string {
+  const n = dims.reduce((a, b) => a * b, 1);
+  return save(name, encodeFloat32Npy(dims, ints(rng, n, -128, 127).map((v) => v * scale)));
+}
+
+interface QdqOptions {
+  nhwc?: boolean;
+  perChannel?: boolean;
+  weightScale?: number;
+  op?: string;
+}
+
+/**
+ * A QDQ model: conv 3x3 (pad 1) + ReLU + 2x2 max-pool, conv 3x3 stride 2, flatten, Gemm, output
+ * dequantized. Scales are powers of two, chosen so that ties occur in the requantization.
+ */
+function qdqModel(rng: Rng, opts: QdqOptions = {}): Uint8Array {
+  const b = new OnnxBuilder();
+  const [C, H, W] = [3, 8, 8];
+  let x = b.qdq('x', 2 ** -4);
+  if (opts.nhwc) x = b.node('Transpose', [x], { perm: [0, 3, 1, 2] });
+  const w1 = b.dequantized([6, C, 3, 3], ints(rng, 6 * C * 9, -128, 127), opts.perChannel ? [2 ** -6, 2 ** -6, 2 ** -5, 2 ** -6, 2 ** -6, 2 ** -6] : opts.weightScale ?? 2 ** -6);
+  const b1 = b.dequantized([6], ints(rng, 6, -3000, 3000), 2 ** -10, 'INT32');
+  x = b.node('Conv', [x, w1, b1], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  x = b.node(opts.op ?? 'Relu', [x]);
+  x = b.qdq(x, 2 ** -1);
+  x = b.qdq(b.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), 2 ** -1);
+  const w2 = b.dequantized([5, 6, 3, 3], ints(rng, 5 * 6 * 9, -128, 127), 2 ** -7);
+  x = b.qdq(b.node('Conv', [x, w2], { kernel_shape: [3, 3], strides: [2, 2] }), 2 ** 2);
+  if (opts.nhwc) x = b.node('Transpose', [x], { perm: [0, 2, 3, 1] });
+  x = b.node('Flatten', [x], { axis: 1 });
+  const w3 = b.dequantized([4, 5], ints(rng, 4 * 5, -128, 127), 2 ** -5);
+  const b3 = b.dequantized([4], ints(rng, 4, -500, 500), 2 ** -3, 'INT32');
+  x = b.node('Gemm', [x, w3, b3], { transB: 1 });
+  const s = b.constant([], [2 ** 0]);
+  const z = b.constant([], [0], 'INT8');
+  const y = b.node('DequantizeLinear', [b.node('QuantizeLinear', [x, s, z]), s, z]);
+  return b.encode({ name: 'x', dims: opts.nhwc ? ['N', H, W, C] : ['N', C, H, W] }, y);
+}
+
+describe('import of ONNX models', () => {
+  it('maps a QDQ model exactly: every output integer equals onnxruntime\'s', async () => {
+    const rng = new Rng(11);
+    const onnxPath = save('qdq.onnx', qdqModel(rng));
+    const cal = calibration(rng, [40, 3, 8, 8], 2 ** -4);
+    const r = await importOnnx({ onnx: onnxPath, calibration: cal });
+    expect(r.format).toBe('QDQ');
+    expect(r.model.layers.map((l) => [l.type, l.shift, l.relu, l.rounding])).toEqual([
+      ['conv', 9, true, 'half-even'], ['conv', 10, false, 'half-even'], ['fc', 3, false, 'half-even'],
+    ]);
+    expect(r.model.scales).toEqual({ input: 2 ** -4, output: 1 });
+    expect(r.agreement).toMatchObject({ images: 40, exact: 40, sameClass: 40, maxError: 0 });
+    expect([...r.files.keys()].sort()).toEqual([
+      'import-report.md', 'model.json', 'sample-input.npy', 'weights/conv1.bias.npy', 'weights/conv1.weight.npy',
+      'weights/conv2.bias.npy', 'weights/conv2.weight.npy', 'weights/fc3.bias.npy', 'weights/fc3.weight.npy', 'workload.json',
+    ]);
+    expect(String(r.files.get('import-report.md'))).toContain('| conv1 (conv) | Conv_');
+  });
+
+  it('would see a wrong rounding mode: half-up differs from the graph on its ties', async () => {
+    const rng = new Rng(11);
+    const r = await importOnnx({ onnx: save('qdq2.onnx', qdqModel(rng)), calibration: calibration(rng, [40, 3, 8, 8], 2 ** -4, 'cal2.npy') });
+    const { goldenForward } = await import('../golden/golden.ts');
+    const halfUp = { ...r.model, layers: r.model.layers.map(({ rounding: _r, ...l }) => l) };
+    const xs = new Rng(3);
+    const input = { dtype: 'int8' as const, shape: [40, 3, 8, 8], data: Int8Array.from({ length: 40 * 192 }, () => xs.int(-128, 127)) };
+    expect(goldenForward(r.model, r.weights, input)[0]).not.toEqual(goldenForward(halfUp, r.weights, input)[0]);
+  });
+
+  it('fixes the flatten order of a channels-last graph', async () => {
+    const rng = new Rng(12);
+    const onnxPath = save('nhwc.onnx', qdqModel(rng, { nhwc: true }));
+    const cal = calibration(rng, [20, 8, 8, 3], 2 ** -4, 'cal-nhwc.npy');
+    const r = await importOnnx({ onnx: onnxPath, calibration: cal });
+    expect(r.model.input).toEqual([3, 8, 8]);
+    expect(r.agreement).toMatchObject({ images: 20, exact: 20 });
+    expect(String(r.files.get('import-report.md'))).toContain('H, W, C order');
+  });
+
+  it('quantizes a float model with batch-norm from calibration data', async () => {
+    const rng = new Rng(13);
+    const b = new OnnxBuilder();
+    const f = (n: number, scale: number) => Array.from({ length: n }, () => (rng.int(-1000, 1000) / 1000) * scale);
+    let x = b.node('Conv', ['x', b.constant([8, 1, 3, 3], f(72, 0.5)), b.constant([8], f(8, 0.1))], { kernel_shape: [3, 3] });
+    x = b.node('BatchNormalization', [x, b.constant([8], f(8, 1).map((v) => 1 + v / 2)), b.constant([8], f(8, 0.2)), b.constant([8], f(8, 0.1)), b.constant([8], f(8, 0.5).map((v) => 1 + Math.abs(v)))], { epsilon: 1e-5 });
+    x = b.node('MaxPool', [b.node('Relu', [x])], { kernel_shape: [2, 2], strides: [2, 2] });
+    x = b.node('Gemm', [b.node('Flatten', [x], { axis: 1 }), b.constant([10, 8 * 4 * 4], f(1280, 0.2)), b.constant([10], f(10, 0.1))], { transB: 1 });
+    x = b.node('Softmax', [x], { axis: 1 });
+    const onnxPath = save('float.onnx', b.encode({ name: 'x', dims: ['N', 1, 10, 10] }, x));
+    await expect(importOnnx({ onnx: onnxPath })).rejects.toThrow(/--calibration/);
+    const cal = save('cal-float.npy', encodeFloat32Npy([64, 1, 10, 10], f(6400, 1)));
+    const r = await importOnnx({ onnx: onnxPath, calibration: cal });
+    expect(r.format).toBe('float');
+    expect(r.model.layers.map((l) => l.type)).toEqual(['conv', 'fc']);
+    // Post-training int8 quantization keeps nearly every prediction of the float model.
+    expect(r.agreement!.sameClass).toBeGreaterThanOrEqual(60);
+    const report = String(r.files.get('import-report.md'));
+    expect(report).toContain('BatchNormalization');
+    expect(report).toContain('Softmax): dropped');
+  });
+
+  it('maps a QONNX model with Quant nodes exactly (checked against its QDQ twin in onnxruntime)', async () => {
+    const rng = new Rng(14);
+    const w1 = ints(rng, 72, -128, 127);
+    const w2 = ints(rng, 300, -128, 127);
+    const build = (qonnx: boolean) => {
+      const b = new OnnxBuilder();
+      const quant = (x: string, scale: number) => (qonnx
+        ? b.node('Quant', [x, b.constant([], [scale]), b.constant([], [0]), b.constant([], [8])], { signed: 1, narrow: 0, rounding_mode: 'ROUND' }, 'qonnx.custom_op.general')
+        : b.qdq(x, scale));
+      const weight = (dims: number[], w: number[], scale: number) => (qonnx ? quant(b.constant(dims, w.map((v) => v * scale)), scale) : b.dequantized(dims, w, scale));
+      let x = quant('x', 2 ** -3);
+      x = b.node('Conv', [x, weight([4, 2, 3, 3], w1, 2 ** -6)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+      x = quant(b.node('Relu', [x]), 2 ** -2);
+      x = b.node('Gemm', [b.node('Flatten', [x], { axis: 1 }), weight([3, 100], w2, 2 ** -7)], { transB: 1 });
+      return b.encode({ name: 'x', dims: ['N', 2, 5, 5] }, quant(x, 2 ** 1));
+    };
+    const cal = calibration(rng, [16, 2, 5, 5], 2 ** -3, 'cal-q.npy');
+    const qonnx = await importOnnx({ onnx: save('qonnx.onnx', build(true)), calibration: cal });
+    expect(qonnx.format).toBe('QONNX');
+    expect(qonnx.model.layers.map((l) => l.shift)).toEqual([7, 10]);
+    expect(String(qonnx.files.get('import-report.md'))).toContain('no kernel for QONNX');
+    const twin = await importOnnx({ onnx: save('qonnx-twin.onnx', build(false)), calibration: cal });
+    expect(twin.agreement).toMatchObject({ images: 16, exact: 16 });
+    expect(qonnx.files.get('model.json')).toEqual(twin.files.get('model.json')!.toString().replace('qonnx-twin', 'qonnx'));
+    for (const [name, w] of twin.weights) expect(qonnx.weights.get(name)).toEqual(w);
+  });
+
+  it('refuses what it cannot map, naming the node, the op and what is supported', async () => {
+    const rng = new Rng(15);
+    const refused = async (bytes: Uint8Array, name: string): Promise<InputError> => {
+      const err = await importOnnx({ onnx: save(name, bytes) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      return err as InputError;
+    };
+    const sigmoid = await refused(qdqModel(rng, { op: 'Sigmoid' }), 'sigmoid.onnx');
+    expect(sigmoid.problems[0].field).toMatch(/^node Sigmoid_\d+ \(Sigmoid\)$/);
+    expect(sigmoid.problems[0].expected).toContain('Conv, Gemm, MatMul');
+    expect(sigmoid.problems[0].found).toBe('op Sigmoid');
+    const perChannel = await refused(qdqModel(rng, { perChannel: true }), 'perchannel.onnx');
+    expect(perChannel.problems[0].expected).toContain('one weight scale for the layer');
+    const odd = await refused(qdqModel(rng, { weightScale: 0.375 }), 'odd.onnx');
+    expect(odd.problems[0]).toMatchObject({ expected: 'a power-of-two weight scale', found: '0.375' });
+    const garbage = await refused(new Uint8Array([1, 2, 3, 4, 5]), 'garbage.onnx');
+    expect(garbage.problems[0].expected).toContain('an ONNX model');
+  });
+});

@@ -1,0 +1,207 @@
+// Turns the layer drafts of a graph into integer layers of the accelerator (model.json fields
+// and weights). A quantized graph (QDQ or QONNX, power-of-two scales, zero point 0) maps
+// exactly: shift = log2(output scale / (input scale * weight scale)). A float graph is quantized
+// after training: power-of-two scales chosen from the weights and from calibration activations.
+import { InputError } from '../errors.ts';
+import type { ActQuant, Chain, LayerDraft } from './chain.ts';
+import { roundHalfEven } from './chain.ts';
+
+export interface IntLayer {
+  json: Record<string, unknown>;
+  weightShape: number[];
+  weight: Int32Array;
+  bias: Int32Array;
+  /** What the report says of it. */
+  inScale: number;
+  weightScale: number;
+  outScale: number;
+  notes: string[];
+}
+
+export interface Quantized {
+  layers: IntLayer[];
+  inputScale: number;
+  outputScale: number;
+  bits: 8 | 16;
+}
+
+const MAX_SHIFT = 31;
+
+export function isPowerOfTwo(s: number): boolean {
+  return s > 0 && Number.isFinite(s) && Number.isInteger(Math.log2(s));
+}
+
+/** Exact mapping of a quantized graph. */
+export function mapQuantized(chain: Chain, file: string): Quantized {
+  const fail = (field: string, expected: string, found: string): never => {
+    throw new InputError([{ file, field, expected, found }]);
+  };
+  const first = chain.layers[0];
+  if (!first.inQuant) fail(`node ${first.node}`, 'a quantized input (a QuantizeLinear or Quant before the first layer)', 'a float input');
+  const bitsOf = (q: ActQuant) => (q.hi > 127 || q.lo < -128 ? 16 : 8);
+  const bits = bitsOf(first.inQuant!) as 8 | 16;
+  const layers = chain.layers.map((l, i) => {
+    if (!l.inQuant || !l.outQuant) fail(`node ${l.node}`, 'quantized input and output activations (QuantizeLinear or Quant around every layer)', `${l.inQuant ? 'no' : 'an unquantized'} ${l.inQuant ? 'quantized output' : 'input'}`);
+    if (l.bn) fail(`node ${l.bn.node}`, 'no BatchNormalization in a quantized graph (fold it before quantizing)', 'BatchNormalization');
+    const q = l.weight.quant ?? fail(`node ${l.node}`, 'quantized weights (a DequantizeLinear or Quant of an integer or float initializer)', 'float weights in a quantized graph');
+    if (q.zeroPoint.some((z) => z !== 0)) fail(`node ${q.node}`, 'weight zero point 0', `${q.zeroPoint[0]}`);
+    if (new Set(q.scale).size > 1) fail(`node ${q.node}`, 'one weight scale for the layer (per-channel scales are not supported yet)', `${q.scale.length} different scales`);
+    const sIn = l.inQuant!.scale;
+    const sW = q.scale[0];
+    const sOut = l.outQuant!.scale;
+    for (const [what, s, node] of [['input', sIn, l.inQuant!.node], ['weight', sW, q.node], ['output', sOut, l.outQuant!.node]] as const) {
+      if (!isPowerOfTwo(s)) fail(`node ${node}`, `a power-of-two ${what} scale`, String(s));
+    }
+    if (bitsOf(l.outQuant!) !== bits || bitsOf(l.inQuant!) !== bits) fail(`node ${l.outQuant!.node}`, `${bits}-bit activations throughout`, 'a change of width');
+    const lo = -(2 ** (bits - 1));
+    const hi = 2 ** (bits - 1) - 1;
+    if (q.ints.some((v) => v < lo || v > hi)) fail(`node ${q.node}`, `weights in [${lo}, ${hi}]`, 'values outside');
+    if (l.outQuant!.lo === 0 && !l.relu && l.outQuant!.hi !== hi) fail(`node ${l.outQuant!.node}`, 'unsigned activations only after a Relu', 'an unsigned quantizer without one');
+    const shift = Math.log2(sOut / (sIn * sW));
+    if (shift < 0 || shift > MAX_SHIFT) fail(`node ${l.outQuant!.node}`, `an output scale between input scale * weight scale and 2^${MAX_SHIFT} times it`, `output ${sOut}, input ${sIn}, weight ${sW} (shift ${shift})`);
+    const accScale = sIn * sW;
+    const notes: string[] = [];
+    const bias = new Int32Array(l.out);
+    if (l.bias?.quant) {
+      const bq = l.bias.quant;
+      if (bq.scale.some((s) => s !== accScale) || bq.zeroPoint.some((z) => z !== 0)) fail(`node ${bq.node}`, `a bias at the accumulator's scale ${accScale} with zero point 0`, `scale ${bq.scale[0]}, zero point ${bq.zeroPoint[0]}`);
+      bias.set(bq.ints);
+    } else if (l.bias) {
+      let inexact = 0;
+      l.bias.values.forEach((b, o) => {
+        bias[o] = roundHalfEven(b / accScale);
+        if (bias[o] * accScale !== b) inexact++;
+      });
+      if (inexact > 0) notes.push(`${inexact} float biases rounded to the accumulator scale ${accScale}`);
+    }
+    return intLayer(l, i, shift, Int32Array.from(q.ints), bias, sIn, sW, sOut, notes);
+  });
+  return { layers, inputScale: first.inQuant!.scale, outputScale: chain.layers[chain.layers.length - 1].outQuant!.scale, bits };
+}
+
+/** Post-training quantization of a float graph from calibration activations. */
+export function mapFloat(chain: Chain, calibration: { input: Float64Array; batch: number } | undefined, bits: 8 | 16, file: string): Quantized {
+  if (!calibration) {
+    throw new InputError([{ file, field: 'graph', expected: 'a quantized model (QDQ or QONNX), or --calibration X.npy to quantize a float one', found: 'a float model and no calibration data' }]);
+  }
+  const qmax = 2 ** (bits - 1) - 1;
+  const po2Above = (maxAbs: number) => 2 ** Math.ceil(Math.log2(Math.max(maxAbs, 1e-30) / qmax));
+  let x = calibration.input;
+  let inScale = po2Above(maxAbs(x));
+  const inputScale = inScale;
+  const layers: IntLayer[] = [];
+  chain.layers.forEach((l, i) => {
+    const { w, b } = foldedFloat(l);
+    const sW = po2Above(maxAbs(w));
+    const y = floatLayer(l, w, b, x, calibration.batch);
+    let sOut = po2Above(maxAbs(y));
+    let shift = Math.log2(sOut / (inScale * sW));
+    const notes: string[] = [];
+    if (l.bn) notes.push(`BatchNormalization ${l.bn.node} folded into the weights and biases`);
+    if (shift < 0) {
+      notes.push(`output scale raised from ${sOut} to the accumulator scale ${inScale * sW} (shift 0)`);
+      sOut = inScale * sW;
+      shift = 0;
+    }
+    if (shift > MAX_SHIFT) {
+      notes.push(`output scale lowered to ${inScale * sW * 2 ** MAX_SHIFT} (shift ${MAX_SHIFT})`);
+      sOut = inScale * sW * 2 ** MAX_SHIFT;
+      shift = MAX_SHIFT;
+    }
+    const weight = Int32Array.from(w, (v) => Math.max(-qmax - 1, Math.min(qmax, roundHalfEven(v / sW))));
+    const bias = Int32Array.from(b, (v) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfEven(v / (inScale * sW)))));
+    notes.push(`calibration: max |output| ${maxAbs(y).toPrecision(4)}`);
+    layers.push(intLayer(l, i, shift, weight, bias, inScale, sW, sOut, notes));
+    x = y;
+    inScale = sOut;
+  });
+  return { layers, inputScale, outputScale: inScale, bits };
+}
+
+function intLayer(l: LayerDraft, i: number, shift: number, weight: Int32Array, bias: Int32Array, inScale: number, weightScale: number, outScale: number, notes: string[]): IntLayer {
+  const name = `${l.kind}${i + 1}`;
+  const json: Record<string, unknown> = l.kind === 'conv'
+    ? { name, type: 'conv', out: l.out, kernel: l.kernel, stride: l.stride, pad: l.pad, shift, relu: l.relu }
+    : { name, type: 'fc', out: l.out, shift, relu: l.relu };
+  if (l.pool) json.pool = { kernel: l.pool.kernel, stride: l.pool.stride };
+  json.rounding = 'half-even';
+  if (l.flattenHwc) notes.push('the graph flattened its input in H, W, C order: the weights were permuted to C, H, W');
+  const weightShape = l.kind === 'conv' ? [l.out, l.inShape[0], l.kernel, l.kernel] : [l.out, l.inShape[0] * l.inShape[1] * l.inShape[2]];
+  return { json, weightShape, weight, bias, inScale, weightScale, outScale, notes };
+}
+
+function foldedFloat(l: LayerDraft): { w: Float64Array; b: Float64Array } {
+  const w = Float64Array.from(l.weight.values);
+  const b = new Float64Array(l.out);
+  if (l.bias) b.set(l.bias.values);
+  if (l.bn) {
+    const per = w.length / l.out;
+    for (let o = 0; o < l.out; o++) {
+      for (let k = 0; k < per; k++) w[o * per + k] *= l.bn.mul[o];
+      b[o] = b[o] * l.bn.mul[o] + l.bn.add[o];
+    }
+  }
+  return { w, b };
+}
+
+function maxAbs(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  return m;
+}
+
+/** One layer in float64 (conv or fc, bias, ReLU, max pool), NCHW. */
+export function floatLayer(l: LayerDraft, w: Float64Array, b: Float64Array, x: Float64Array, batch: number): Float64Array {
+  const [C, H, W] = l.inShape;
+  if (l.kind === 'fc') {
+    const fanIn = C * H * W;
+    const y = new Float64Array(batch * l.out);
+    for (let n = 0; n < batch; n++) {
+      for (let o = 0; o < l.out; o++) {
+        let s = b[o];
+        for (let i = 0; i < fanIn; i++) s += w[o * fanIn + i] * x[n * fanIn + i];
+        y[n * l.out + o] = l.relu ? Math.max(0, s) : s;
+      }
+    }
+    return y;
+  }
+  const k = l.kernel;
+  const oh = Math.floor((H + 2 * l.pad - k) / l.stride) + 1;
+  const ow = Math.floor((W + 2 * l.pad - k) / l.stride) + 1;
+  const conv = new Float64Array(batch * l.out * oh * ow);
+  for (let n = 0; n < batch; n++) {
+    for (let o = 0; o < l.out; o++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          let s = b[o];
+          for (let c = 0; c < C; c++) {
+            for (let ky = 0; ky < k; ky++) {
+              const iy = oy * l.stride - l.pad + ky;
+              if (iy < 0 || iy >= H) continue;
+              for (let kx = 0; kx < k; kx++) {
+                const ix = ox * l.stride - l.pad + kx;
+                if (ix < 0 || ix >= W) continue;
+                s += w[((o * C + c) * k + ky) * k + kx] * x[((n * C + c) * H + iy) * W + ix];
+              }
+            }
+          }
+          conv[((n * l.out + o) * oh + oy) * ow + ox] = l.relu ? Math.max(0, s) : s;
+        }
+      }
+    }
+  }
+  if (!l.pool) return conv;
+  const [, ph, pw] = l.outShape;
+  const { kernel: pk, stride: ps } = l.pool;
+  const y = new Float64Array(batch * l.out * ph * pw);
+  for (let p = 0; p < batch * l.out; p++) {
+    for (let oy = 0; oy < ph; oy++) {
+      for (let ox = 0; ox < pw; ox++) {
+        let m = -Infinity;
+        for (let ky = 0; ky < pk; ky++) for (let kx = 0; kx < pk; kx++) m = Math.max(m, conv[(p * oh + oy * ps + ky) * ow + ox * ps + kx]);
+        y[(p * ph + oy) * pw + ox] = m;
+      }
+    }
+  }
+  return y;
+}
