@@ -20,6 +20,12 @@ import { DEVICES } from '../fpga/devices.ts';
 import { synthesize } from '../fpga/flow.ts';
 import { formatSynthSummary } from '../fpga/summary.ts';
 import { importOnnx } from '../import/import.ts';
+import { evaluate, loadEvalInputs, simulateSample } from '../eval/eval.ts';
+import { InputError } from '../errors.ts';
+import { readNpy } from '../model/npy.ts';
+import { progressBar } from './progress-bar.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXIT } from './exit-codes.ts';
 import { describeFailure } from './failure.ts';
 
@@ -40,6 +46,12 @@ const intArg = (name: string, min: number, max: number) => (value: string): numb
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new InvalidArgumentError(`${name} must be a decimal integer from ${min} to ${max}, got "${value}"`);
   }
+  return n;
+};
+
+const floatArg = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got "${value}"`);
   return n;
 };
 
@@ -137,6 +149,38 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const imported = await importOnnx({ onnx, calibration: opts.calibration, bits: Number(opts.bits) as 8 | 16 });
       writeOutputDir(opts.out, imported.files, 'import', outOptions);
       say(`${imported.summary} -> ${opts.out}`);
+    });
+
+  configOptions(program.command('eval').description('Accuracy of a model on a labelled data set with the golden model (no simulation); --sim N checks the first N images on the accelerator.'))
+    .requiredOption('--model <dir>', 'a model folder (model.json and weights/, as import writes) or a model.json')
+    .option('--weights <dir>', 'the weights folder (default: weights/ beside model.json)')
+    .requiredOption('--data <X.npy>', 'images [N, C, H, W]: float (quantized with the model\'s scales.input) or the model\'s integers')
+    .requiredOption('--labels <Y.npy>', 'class indices [N]')
+    .option('--data-scale <factor>', 'multiply the data by this before quantizing (e.g. 0.00392156862745098 for 0-255 pixels of a model trained on [0, 1])', floatArg('--data-scale'))
+    .option('--limit <n>', 'evaluate the first N images only', intArg('--limit', 1, Number.MAX_SAFE_INTEGER))
+    .option('--sim <images>', 'also run the first N images on the accelerator and compare', intArg('--sim', 1, 100000))
+    .addOption(new Option('--simulator <simulator>', 'simulator of --sim').choices(['verilator', 'icarus']).default('verilator'))
+    .option('--out <dir>', `${outHelp}; with --sim, gets the run's outputs and results.json`)
+    .option('--force', forceHelp)
+    .option('--quiet', 'print only the summary')
+    .action(async (opts) => {
+      if (opts.sim !== undefined && !opts.out) throw new InputError([{ file: 'command line', field: '--out', expected: 'a folder for the simulated run of --sim', found: 'none' }]);
+      if (opts.sim !== undefined && !opts.preset && !opts.config) throw new InputError([{ file: 'command line', field: '--preset', expected: 'the accelerator of --sim (--preset NAME or --config FILE)', found: 'none' }]);
+      const inputs = loadEvalInputs(opts);
+      const outOptions = { force: opts.force, inputs: [opts.model, opts.data, opts.labels, ...(opts.weights ? [opts.weights] : [])] };
+      if (opts.out) checkOutputDir(opts.out, outOptions);
+      const golden = evaluate(inputs, { progress: opts.quiet ? undefined : progressBar(output.err, 'golden model:') });
+      say(`${golden.model}: ${(golden.accuracy * 100).toFixed(2)}% (${golden.correct} of ${golden.images} images) with the golden model, ${golden.seconds.toFixed(1)} s`);
+      if (opts.sim === undefined) return;
+      const generated = generateFiles(loadConfig(opts));
+      const check = await simulateSample(inputs, opts, opts.sim, async (workload) => {
+        const results = await runWorkload({ ...opts, workload, sim: opts.simulator, generated, log: progress(opts.quiet) });
+        const file = join(opts.out, 'outputs', 'eval.npy');
+        return { ...results, outputs: new Map(existsSync(file) ? [['eval', readNpy(file)]] : []) };
+      });
+      say(`accelerator (${generated.design.cfg.source}, ${opts.simulator}): ${check.images} images, ${check.cycles.toLocaleString('en-US')} cycles, ` +
+        `${check.allMatch ? 'every output equal to the golden model' : `status ${check.status}: outputs differ from the golden model`}; ${check.correct} of ${check.images} correct`);
+      if (!check.allMatch) result.code = EXIT.failed;
     });
 
   configOptions(program.command('estimate').description('Predict the cycles of a workload under each policy with the fast cycle model (no RTL; milliseconds).'))
