@@ -7,7 +7,7 @@ import type { Shape3 } from '../model/model.ts';
 import type { AttrValue, OnnxGraph, OnnxNode } from './onnx-read.ts';
 
 export const SUPPORTED_OPS = [
-  'Conv', 'Gemm', 'MatMul', 'Add (a bias)', 'BatchNormalization (float models)', 'Relu', 'MaxPool', 'Flatten', 'Reshape (to [N, -1])',
+  'Conv', 'Gemm', 'MatMul', 'AveragePool and GlobalAveragePool (power-of-two windows)', 'Add (a bias)', 'BatchNormalization (float models)', 'Relu', 'MaxPool', 'Flatten', 'Reshape (to [N, -1])',
   'Transpose (NHWC input, or before Flatten)', 'QuantizeLinear', 'DequantizeLinear', 'Quant (QONNX)', 'Identity', 'Dropout',
   'Softmax/LogSoftmax (last, dropped)',
 ];
@@ -32,8 +32,8 @@ export interface ActQuant {
 }
 
 export interface LayerDraft {
-  kind: 'conv' | 'fc';
-  /** The compute node (Conv, Gemm, MatMul). */
+  kind: 'conv' | 'fc' | 'avgpool';
+  /** The compute node (Conv, Gemm, MatMul, AveragePool). */
   node: string;
   nodes: string[];
   inShape: Shape3;
@@ -177,17 +177,35 @@ export function buildChain(g: OnnxGraph): Chain {
         flattened = true;
         break;
       }
+      case 'AveragePool':
+      case 'GlobalAveragePool': {
+        if (flattened) fail(n, 'pooling before the flatten', `an ${op} after it`);
+        const global = op === 'GlobalAveragePool';
+        const k = global ? [shape[1], shape[2]] : attrInts(n, 'kernel_shape', []);
+        const s = global ? [1, 1] : attrInts(n, 'strides', [1, 1]);
+        const pads = attrInts(n, 'pads', [0, 0, 0, 0]);
+        if (k.length !== 2 || k[0] !== k[1] || s[0] !== s[1]) fail(n, 'a square window with equal strides', `window [${k.join(', ')}], strides [${s.join(', ')}]`);
+        if (pads.some((p) => p !== 0) || attrInt(n, 'ceil_mode', 0) !== 0) fail(n, 'no pool padding and ceil_mode 0', `pads [${pads.join(', ')}], ceil_mode ${attrInt(n, 'ceil_mode', 0)}`);
+        if (!Number.isInteger(Math.log2(k[0] * k[0]))) fail(n, 'a window of power-of-two area (2x2, 4x4, 8x8...: its average is an exact shift)', `${k[0]}x${k[0]}`);
+        const outShape: Shape3 = [shape[0], Math.floor((shape[1] - k[0]) / s[0]) + 1, Math.floor((shape[2] - k[0]) / s[0]) + 1];
+        layers.push({
+          kind: 'avgpool', node: n.name, nodes: [n.name], inShape: shape, weight: { dims: [], values: new Float64Array() },
+          out: shape[0], kernel: k[0], stride: s[0], pad: 0, relu: false, flattenHwc: false, inQuant: lastQuant, outShape,
+        });
+        shape = outShape;
+        break;
+      }
       case 'Add': {
         const other = n.inputs[0] === tensor ? 1 : 0;
         const l = cur();
-        if (!l || l.bias || l.bn || l.relu || l.pool || l.outQuant) fail(n, 'a bias Add right after a Conv, Gemm or MatMul without bias', 'an Add elsewhere (residual adds are not supported yet)');
+        if (!l || l.kind === 'avgpool' || l.bias || l.bn || l.relu || l.pool || l.outQuant) fail(n, 'a bias Add right after a Conv, Gemm or MatMul without bias', 'an Add elsewhere (residual adds are not supported yet)');
         l.bias = vectorBias(constOf(other), l.out, n, fail);
         l.nodes.push(n.name);
         break;
       }
       case 'BatchNormalization': {
         const l = cur();
-        if (!l || l.bn || l.relu || l.pool || l.outQuant) fail(n, 'a BatchNormalization right after a Conv or Gemm (it is folded into its weights)', 'one elsewhere');
+        if (!l || l.kind === 'avgpool' || l.bn || l.relu || l.pool || l.outQuant) fail(n, 'a BatchNormalization right after a Conv or Gemm (it is folded into its weights)', 'one elsewhere');
         const [scale, b, mean, variance] = [1, 2, 3, 4].map((i) => constOf(i).values);
         const eps = typeof n.attrs.get('epsilon') === 'number' ? (n.attrs.get('epsilon') as number) : 1e-5;
         const mul = new Float64Array(l.out);

@@ -90,6 +90,24 @@ describe('import of ONNX models', () => {
     expect(goldenForward(r.model, r.weights, input)[0]).not.toEqual(goldenForward(halfUp, r.weights, input)[0]);
   });
 
+  it('maps average and global average pooling exactly', async () => {
+    const rng = new Rng(16);
+    const b = new OnnxBuilder();
+    let x = b.qdq('x', 2 ** -4);
+    x = b.node('Conv', [x, b.dequantized([6, 2, 3, 3], ints(rng, 108, -128, 127), 2 ** -6)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    x = b.qdq(b.node('Relu', [x]), 2 ** -2);
+    x = b.qdq(b.node('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), 2 ** -3);
+    x = b.qdq(b.node('Conv', [x, b.dequantized([8, 6, 3, 3], ints(rng, 432, -128, 127), 2 ** -7)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }), 2 ** -1);
+    x = b.qdq(b.node('GlobalAveragePool', [x]), 2 ** -1);
+    x = b.node('Gemm', [b.node('Flatten', [x], { axis: 1 }), b.dequantized([5, 8], ints(rng, 40, -128, 127), 2 ** -6)], { transB: 1 });
+    const y = b.qdq(x, 2 ** -2);
+    const onnxPath = save('avgpool.onnx', b.encode({ name: 'x', dims: ['N', 2, 8, 8] }, y));
+    const r = await importOnnx({ onnx: onnxPath, calibration: calibration(rng, [32, 2, 8, 8], 2 ** -4, 'cal-avg.npy') });
+    expect(r.model.layers.map((l) => [l.type, l.shift])).toEqual([['conv', 8], ['avgpool', 1], ['conv', 9], ['avgpool', 4], ['fc', 5]]);
+    expect(r.agreement).toMatchObject({ images: 32, exact: 32 });
+    expect([...r.files.keys()].filter((f) => f.includes('pool'))).toEqual([]);
+  });
+
   it('fixes the flatten order of a channels-last graph', async () => {
     const rng = new Rng(12);
     const onnxPath = save('nhwc.onnx', qdqModel(rng, { nhwc: true }));

@@ -4,7 +4,8 @@
 import { basename } from 'node:path';
 import { InputError } from '../errors.ts';
 import { goldenForward } from '../golden/golden.ts';
-import { parseModel, type Model } from '../model/model.ts';
+import { layerType } from '../layers/registry.ts';
+import { layerShapes, parseModel, type Model } from '../model/model.ts';
 import { encodeNpy, makeTensor, readNumericNpy, type NumericTensor } from '../model/npy.ts';
 import type { Weights } from '../model/weights.ts';
 import type { FileMap } from '../output-dir.ts';
@@ -56,8 +57,14 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
   const weights: Weights = new Map();
   const files: FileMap = new Map();
   const dtype = q.bits === 8 ? 'int8' : 'int16';
+  const shapes = layerShapes(model);
   q.layers.forEach((l, i) => {
     const layer = model.layers[i];
+    const synthetic = layerType(layer).syntheticWeights;
+    if (synthetic) {
+      weights.set(layer.name, synthetic(layer, shapes[i], model.bits));
+      return;
+    }
     const weight = makeTensor(dtype, l.weightShape, dtype === 'int8' ? Int8Array.from(l.weight) : Int16Array.from(l.weight));
     const bias = makeTensor('int32', [layer.out], l.bias);
     weights.set(layer.name, { weight, bias });

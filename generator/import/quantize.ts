@@ -41,6 +41,10 @@ export function mapQuantized(chain: Chain, file: string): Quantized {
   const bitsOf = (q: ActQuant) => (q.hi > 127 || q.lo < -128 ? 16 : 8);
   const bits = bitsOf(first.inQuant!) as 8 | 16;
   const layers = chain.layers.map((l, i) => {
+    if (l.kind === 'avgpool') {
+      if (!l.inQuant || !l.outQuant) fail(`node ${l.node}`, 'quantized input and output activations around the pool', 'a float one');
+      return avgPoolLayer(l, i, l.inQuant!.scale, l.outQuant!.scale, [], (e, f) => fail(`node ${l.node}`, e, f));
+    }
     if (!l.inQuant || !l.outQuant) fail(`node ${l.node}`, 'quantized input and output activations (QuantizeLinear or Quant around every layer)', `${l.inQuant ? 'no' : 'an unquantized'} ${l.inQuant ? 'quantized output' : 'input'}`);
     if (l.bn) fail(`node ${l.bn.node}`, 'no BatchNormalization in a quantized graph (fold it before quantizing)', 'BatchNormalization');
     const q = l.weight.quant ?? fail(`node ${l.node}`, 'quantized weights (a DequantizeLinear or Quant of an integer or float initializer)', 'float weights in a quantized graph');
@@ -91,6 +95,15 @@ export function mapFloat(chain: Chain, calibration: { input: Float64Array; batch
   const inputScale = inScale;
   const layers: IntLayer[] = [];
   chain.layers.forEach((l, i) => {
+    if (l.kind === 'avgpool') {
+      const y = floatLayer(l, new Float64Array(), new Float64Array(l.out), x, calibration.batch);
+      // The pool's output scale is its input's: an average stays in the range of its inputs.
+      layers.push(avgPoolLayer(l, i, inScale, inScale, [], (e, f) => {
+        throw new InputError([{ file, field: `node ${l.node}`, expected: e, found: f }]);
+      }));
+      x = y;
+      return;
+    }
     const { w, b } = foldedFloat(l);
     const sW = po2Above(maxAbs(w));
     const y = floatLayer(l, w, b, x, calibration.batch);
@@ -116,6 +129,15 @@ export function mapFloat(chain: Chain, calibration: { input: Float64Array; batch
     inScale = sOut;
   });
   return { layers, inputScale, outputScale: inScale, bits };
+}
+
+/** An average pool: its shift divides by the window's area and moves to the output scale. */
+function avgPoolLayer(l: LayerDraft, i: number, inScale: number, outScale: number, notes: string[], fail: (expected: string, found: string) => never): IntLayer {
+  const shift = Math.log2((l.kernel * l.kernel * outScale) / inScale);
+  if (!Number.isInteger(shift) || shift < 0 || shift > MAX_SHIFT) fail(`an output scale that makes the average a right shift of 0..${MAX_SHIFT}`, `output ${outScale}, input ${inScale}, window ${l.kernel}x${l.kernel}`);
+  const json: Record<string, unknown> = { name: `pool${i + 1}`, type: 'avgpool', out: l.out, kernel: l.kernel, stride: l.stride, shift, relu: l.relu, rounding: 'half-even' };
+  notes.push('runs on the engines as a conv with identity weights');
+  return { json, weightShape: [], weight: new Int32Array(), bias: new Int32Array(), inScale, weightScale: 1, outScale, notes };
 }
 
 function intLayer(l: LayerDraft, i: number, shift: number, weight: Int32Array, bias: Int32Array, inScale: number, weightScale: number, outScale: number, notes: string[]): IntLayer {
@@ -153,6 +175,20 @@ function maxAbs(v: ArrayLike<number>): number {
 /** One layer in float64 (conv or fc, bias, ReLU, max pool), NCHW. */
 export function floatLayer(l: LayerDraft, w: Float64Array, b: Float64Array, x: Float64Array, batch: number): Float64Array {
   const [C, H, W] = l.inShape;
+  if (l.kind === 'avgpool') {
+    const [, oh, ow] = l.outShape;
+    const y = new Float64Array(batch * C * oh * ow);
+    for (let p = 0; p < batch * C; p++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          let s = 0;
+          for (let ky = 0; ky < l.kernel; ky++) for (let kx = 0; kx < l.kernel; kx++) s += x[(p * H + oy * l.stride + ky) * W + ox * l.stride + kx];
+          y[(p * oh + oy) * ow + ox] = s / (l.kernel * l.kernel);
+        }
+      }
+    }
+    return y;
+  }
   if (l.kind === 'fc') {
     const fanIn = C * H * W;
     const y = new Float64Array(batch * l.out);

@@ -75,6 +75,8 @@ export interface LayerType<L extends LayerCommon & { type: string }> {
   /** Dimensions of one image's output in output files (the batch dimension comes first). */
   outputDims(layer: L, shape: LayerShape): number[];
 
+  /** Weights the type makes itself (the weights folder then has no files for the layer). */
+  syntheticWeights?(layer: L, shape: LayerShape, bits: Bits): LayerWeights;
   /** The layer for a batch, NCHW in and out, fast. */
   golden(layer: L, shape: LayerShape, bits: Bits, weights: LayerWeights, input: Int32Array, batch: number): Int32Array;
   /** The same, transcribed naively from the numerics spec, for tests. */

@@ -1,6 +1,7 @@
 // Deterministic random weights and inputs. Every layer draws from its own stream derived from
 // (seed, layer name), so editing one layer of a model leaves the others' weights unchanged.
 
+import { layerType } from '../layers/registry.ts';
 import { layerShapes, type Bits, type Model } from './model.ts';
 import { makeTensor, newArray, type IntArray, type Tensor } from './npy.ts';
 import type { Weights } from './weights.ts';
@@ -83,6 +84,11 @@ export function randomWeights(model: Model, seed: number): Weights {
   const dtype = model.bits === 8 ? 'int8' : 'int16';
   const shapes = layerShapes(model);
   model.layers.forEach((layer, i) => {
+    const synthetic = layerType(layer).syntheticWeights;
+    if (synthetic) {
+      weights.set(layer.name, synthetic(layer, shapes[i], model.bits));
+      return;
+    }
     const weight = makeTensor(dtype, shapes[i].weightShape);
     const wl = weightLimit(model.bits);
     fillUniform(weight.data, -wl, wl, streamSeed(seed, `${layer.name}.weight`));

@@ -41,7 +41,12 @@ export function loadWeights(dir: string, model: Model): Weights {
   const shapes = layerShapes(model);
   const weights: Weights = new Map();
   model.layers.forEach((layer, i) => {
-    const layout = layerType(layer).weightLayout;
+    const type = layerType(layer);
+    if (type.syntheticWeights) {
+      weights.set(layer.name, type.syntheticWeights(layer, shapes[i], model.bits));
+      return;
+    }
+    const layout = type.weightLayout;
     const weight = readChecked(list, weightFile(dir, layer.name), activationDtype(model), shapes[i].weightShape, `the ${layout} weights of layer ${layer.name}`);
     const bias = readChecked(list, biasFile(dir, layer.name), 'int32', [layer.out], `the biases of layer ${layer.name}`);
     if (weight && bias) weights.set(layer.name, { weight, bias });
@@ -53,6 +58,7 @@ export function loadWeights(dir: string, model: Model): Weights {
 export function saveWeights(dir: string, model: Model, weights: Weights): void {
   mkdirSync(dir, { recursive: true });
   for (const layer of model.layers) {
+    if (layerType(layer).syntheticWeights) continue;
     const w = weights.get(layer.name);
     if (!w) throw new Error(`no weights for layer ${layer.name}`);
     writeNpy(weightFile(dir, layer.name), w.weight);
