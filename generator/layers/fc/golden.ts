@@ -2,11 +2,11 @@
 import { postProcessor } from '../../golden/post-process.ts';
 import type { Bits, LayerShape } from '../../model/model.ts';
 import type { LayerWeights } from '../../model/weights.ts';
-import type { FcLayer } from './model.ts';
+import { chwWeights, type FcLayer } from './model.ts';
 
 export function fcGolden(layer: FcLayer, shape: LayerShape, bits: Bits, weights: LayerWeights, input: Int32Array, batch: number): Int32Array {
   const fanIn = shape.fanIn;
-  const w = weights.weight.data;
+  const w = chwWeights(layer, shape.inShape, weights.weight.data);
   const bias = weights.bias.data;
   const output = new Int32Array(batch * layer.out);
   const post = postProcessor(bits, layer.shift, layer.relu, layer.rounding);

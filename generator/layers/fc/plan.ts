@@ -10,7 +10,7 @@ import type { EngineGeometry } from '../../compiler/tiling.ts';
 import { MIN_PIXEL_SLOTS, type ResolvedConfig } from '../../config/resolve.ts';
 import { taskCost } from '../../estimate/cost.ts';
 import type { LayerShape } from '../../model/model.ts';
-import type { FcLayer } from './model.ts';
+import { chwWeights, type FcLayer } from './model.ts';
 
 export function fcGeometry(layer: FcLayer, shape: LayerShape, batch: number, cfg: ResolvedConfig): EngineGeometry {
   const [cin, h, w] = shape.inShape;
@@ -132,6 +132,7 @@ export function writeFcWeights(image: MemImage, base: number, layer: FcLayer, sh
   const { blockBytes, laneAt } = weightBlocks(g, cfg);
   const [cin, h, wd] = shape.inShape;
   const fanIn = cin * h * wd;
+  const wChw = chwWeights(layer, shape.inShape, w);
   for (let o = 0; o < layer.out; o++) {
     const mb = Math.floor(o / tm);
     for (let c = 0; c < cin; c++) {
@@ -141,7 +142,7 @@ export function writeFcWeights(image: MemImage, base: number, layer: FcLayer, sh
           const storedBlock = (cb * h + y) * wd + x;
           const fill = Math.floor(storedBlock / g.kernelW);
           const addr = base + (mb * g.cinBlocks + fill) * blockBytes + laneAt(o % tm, storedBlock % g.kernelW) + (c % tn) * image.laneBytes;
-          image.writeLane(addr, w[o * fanIn + c * h * wd + y * wd + x]);
+          image.writeLane(addr, wChw[o * fanIn + c * h * wd + y * wd + x]);
         }
       }
     }
