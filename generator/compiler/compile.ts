@@ -14,6 +14,7 @@ import { linkTasks, streamOrder } from './schedule.ts';
 import { simulate, type ModelResult, type ModelTask } from '../estimate/simulate.ts';
 import { hwParams } from '../arch/params.ts';
 import type { Policy } from '../arch/regmap.ts';
+import { offsetUnsignedInput } from './unsigned-input.ts';
 import { FC_GROUP_MAX, type LayerContext, type PlannedTask, type TaskInfo } from './tasks.ts';
 
 export type { TaskInfo } from './tasks.ts';
@@ -196,7 +197,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
       if (sharesWeightsWith[j] < 0) {
         if (fill) {
           layerType(eff.layer).writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
-          writeBiases(image, biasBase[j][l], lw.bias.data, g.mBlocks, tm);
+          writeBiases(image, biasBase[j][l], eff.bias ?? lw.bias.data, g.mBlocks, tm);
         }
         compulsoryBytes += g.mBlocks * tm * 4;
       }
@@ -291,16 +292,26 @@ interface EffectiveLayer {
   shape: LayerShape;
   /** Weights in the rewritten layout, when the layer was rewritten. */
   weight?: ArrayLike<number>;
+  /** Biases, when they were rewritten (unsigned inputs). */
+  bias?: ArrayLike<number>;
 }
 
 /** The layers as the engines run them: the first one may be rewritten to run better. */
 function effectiveLayers(job: Job, cfg: ResolvedConfig): { layers: EffectiveLayer[]; input: ArrayLike<number> } {
   const shapes = layerShapes(job.model);
   const layers: EffectiveLayer[] = job.model.layers.map((layer, l) => ({ layer, shape: shapes[l] }));
-  const first = job.model.layers[0];
-  const r = layerType(first).rewriteFirst?.(first, shapes[0].inShape, job.weights.get(first.name)!.weight.data, job.input.data, job.batch, cfg);
-  if (!r) return { layers, input: job.input.data };
-  layers[0] = { layer: r.layer, shape: { ...shapes[0], inShape: r.inShape }, weight: r.weight };
+  let first = job.model.layers[0];
+  let input: ArrayLike<number> = job.input.data;
+  const firstWeights = job.weights.get(first.name)!;
+  if (job.model.inputType === 'uint8') {
+    const u = offsetUnsignedInput(`job ${job.name} (model ${job.model.name})`, first, shapes[0], firstWeights.weight.data, firstWeights.bias.data, input, job.batch);
+    layers[0] = { layer: u.layer, shape: { ...shapes[0], inShape: u.inShape }, bias: u.bias };
+    first = u.layer;
+    input = u.input;
+  }
+  const r = layerType(first).rewriteFirst?.(first, layers[0].shape.inShape, firstWeights.weight.data, input, job.batch, cfg);
+  if (!r) return { layers, input };
+  layers[0] = { ...layers[0], layer: r.layer, shape: { ...layers[0].shape, inShape: r.inShape }, weight: r.weight };
   return { layers, input: r.input };
 }
 

@@ -92,6 +92,9 @@ export interface LayerType<L extends LayerCommon & { type: string }> {
   planTasks(ctx: LayerContext<L>, firstIndex: number, cfg: ResolvedConfig, split: boolean): PlannedTask[];
   /** Weights (in weightLayout) into the engines' [m-block][c-block][port][kernel][lane] blocks. */
   writeWeights(image: MemImage, base: number, layer: L, shape: LayerShape, g: EngineGeometry, w: ArrayLike<number>, cfg: ResolvedConfig): void;
+  /** The same layer without its zero padding, and the padding, for a host that writes the
+   * padding into the stored input itself (unsigned inputs, whose zero is not the stored zero). */
+  explicitPadding?(layer: L): { layer: L; pad: number };
   /**
    * A random valid layer of this type on an input of inShape, as model.json fields, or undefined
    * when none fits: what the registry's conformance test runs every type through.

@@ -240,4 +240,11 @@ describe('parseModel defaults', () => {
     const problems = problemsOf(() => parseModel({ ...specExample, scales: { input: 0, output: 1 } }, 'm.json'));
     expect(problemAt(problems, 'scales').expected).toBe('{"input": s, "output": s} with positive numbers');
   });
+
+  it('takes unsigned 8-bit inputs for 8-bit models only', () => {
+    expect(parseModel({ ...specExample, inputType: 'uint8' }, 'm.json').inputType).toBe('uint8');
+    expect(parseModel({ ...specExample, inputType: 'int8' }, 'm.json').inputType).toBeUndefined();
+    const problems = problemsOf(() => parseModel({ ...specExample, bits: 16, inputType: 'uint8' }, 'm.json'));
+    expect(problemAt(problems, 'inputType').expected).toBe('"int16" (a 16-bit model\'s input)');
+  });
 });

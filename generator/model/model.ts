@@ -26,6 +26,8 @@ export interface Model {
   bits: Bits;
   /** Optional: the scales of the input and the last layer's output. */
   scales?: ModelScales;
+  /** Unsigned 8-bit input images (0..255) of an 8-bit model; absent means signed, `bits` wide. */
+  inputType?: 'uint8';
   /** [channels, height, width] of one image. */
   input: Shape3;
   layers: Layer[];
@@ -46,7 +48,7 @@ export interface LayerShape {
 }
 
 export const MAX_SHIFT = 31;
-const MODEL_KEYS = ['name', 'bits', 'input', 'layers', 'scales'] as const;
+const MODEL_KEYS = ['name', 'bits', 'input', 'inputType', 'layers', 'scales'] as const;
 
 export function loadModelFile(path: string): Model {
   return parseModel(readJsonFile(path, 'model file'), path);
@@ -80,9 +82,14 @@ export function parseModel(json: unknown, file: string): Model {
     checkShapes(list, file, input, layers as Layer[]);
   }
   const scales = obj.scales === undefined ? undefined : readScales(list, file, obj.scales);
+  const signedType = bits === 16 ? 'int16' : 'int8';
+  if (obj.inputType !== undefined && obj.inputType !== signedType && !(obj.inputType === 'uint8' && bits === 8)) {
+    list.add(file, 'inputType', bits === 16 ? '"int16" (a 16-bit model\'s input)' : '"int8" or "uint8"', obj.inputType);
+  }
   list.throwIfAny();
   const model: Model = { name: name!, bits: bits!, input: input!, layers: layers as Layer[] };
   if (scales) model.scales = scales;
+  if (obj.inputType === 'uint8') model.inputType = 'uint8';
   return model;
 }
 

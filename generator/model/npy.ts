@@ -1,13 +1,13 @@
 // NumPy .npy reading and writing for the integer tensors we exchange with users (weights, inputs,
-// outputs). Only little-endian, C-order int8/int16/int32 are accepted; anything else is an
+// outputs). Only little-endian, C-order int8/int16/int32 (and uint8 inputs) are accepted; anything else is an
 // InputError naming the file, so users learn exactly what np.save call to change.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import { fileErrorText } from './validate.ts';
 
-export type DType = 'int8' | 'int16' | 'int32';
-export type IntArray = Int8Array | Int16Array | Int32Array;
+export type DType = 'int8' | 'int16' | 'int32' | 'uint8';
+export type IntArray = Int8Array | Int16Array | Int32Array | Uint8Array;
 
 export interface Tensor {
   dtype: DType;
@@ -19,9 +19,9 @@ const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // "\x93NUMPY"
 const ARRAY_ALIGN = 64;
 /** numpy leaves room in the header for the first axis to grow to this many digits. */
 const GROWTH_AXIS_MAX_DIGITS = 21;
-const WRITE_DESCR: Record<DType, string> = { int8: '|i1', int16: '<i2', int32: '<i4' };
-const READ_DESCR: Record<string, DType> = { '|i1': 'int8', '<i1': 'int8', '<i2': 'int16', '<i4': 'int32' };
-const ITEM_BYTES: Record<DType, number> = { int8: 1, int16: 2, int32: 4 };
+const WRITE_DESCR: Record<DType, string> = { int8: '|i1', int16: '<i2', int32: '<i4', uint8: '|u1' };
+const READ_DESCR: Record<string, DType> = { '|i1': 'int8', '<i1': 'int8', '<i2': 'int16', '<i4': 'int32', '|u1': 'uint8' };
+const ITEM_BYTES: Record<DType, number> = { int8: 1, int16: 2, int32: 4, uint8: 1 };
 
 export function makeTensor(dtype: DType, shape: number[], data?: IntArray): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -33,6 +33,7 @@ export function makeTensor(dtype: DType, shape: number[], data?: IntArray): Tens
 
 export function newArray(dtype: DType, length: number): IntArray {
   if (dtype === 'int8') return new Int8Array(length);
+  if (dtype === 'uint8') return new Uint8Array(length);
   if (dtype === 'int16') return new Int16Array(length);
   return new Int32Array(length);
 }
@@ -74,7 +75,7 @@ export function parseNpy(buf: Buffer, file: string): Tensor {
 
   const dtype = READ_DESCR[header.descr];
   if (dtype === undefined) {
-    fail('descr', "little-endian int8 ('|i1'), int16 ('<i2') or int32 ('<i4') data", `${JSON.stringify(header.descr)} (${describeDescr(header.descr)})`);
+    fail('descr', "little-endian int8 ('|i1'), int16 ('<i2'), int32 ('<i4') or uint8 ('|u1') data", `${JSON.stringify(header.descr)} (${describeDescr(header.descr)})`);
   }
   if (header.fortranOrder) fail('fortran_order', 'False (C order; save with np.ascontiguousarray)', 'True');
 

@@ -102,10 +102,11 @@ export function randomWeights(model: Model, seed: number): Weights {
 
 /** Input images uniform over the whole activation range, [batch, c, h, w]. */
 export function randomInput(model: Model, batch: number, seed: number): Tensor {
-  const dtype = model.bits === 8 ? 'int8' : 'int16';
+  const dtype = model.inputType ?? (model.bits === 8 ? 'int8' : 'int16');
   const shape = [batch, ...model.input];
   const data = newArray(dtype, shape.reduce((a, b) => a * b, 1));
   const half = 2 ** (model.bits - 1);
-  fillUniform(data, -half, half - 1, streamSeed(seed, 'input'));
+  if (model.inputType === 'uint8') fillUniform(data, 0, 255, streamSeed(seed, 'input'));
+  else fillUniform(data, -half, half - 1, streamSeed(seed, 'input'));
   return makeTensor(dtype, shape, data);
 }

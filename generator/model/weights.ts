@@ -24,6 +24,11 @@ export function activationDtype(model: Model): DType {
   return model.bits === 8 ? 'int8' : 'int16';
 }
 
+/** The type of the model's input images: its activations', or uint8. */
+export function inputDtype(model: Model): DType {
+  return model.inputType ?? activationDtype(model);
+}
+
 export function weightFile(dir: string, layerName: string): string {
   return join(dir, `${layerName}.weight.npy`);
 }
@@ -66,12 +71,12 @@ export function saveWeights(dir: string, model: Model, weights: Weights): void {
   }
 }
 
-/** Reads an input file: int8/int16 per the model's bits, shape [batch, c, h, w] with batch >= 1. */
+/** Reads an input file: int8/int16 per the model's bits (or uint8), shape [batch, c, h, w] with batch >= 1. */
 export function loadInput(path: string, model: Model): Tensor {
   const list = new ProblemList();
   const tensor = readNpyInto(list, path);
   if (tensor) {
-    checkDtype(list, path, tensor, activationDtype(model), `(the model ${model.name} has bits ${model.bits})`);
+    checkDtype(list, path, tensor, inputDtype(model), model.inputType ? `(the model ${model.name} has inputType ${model.inputType})` : `(the model ${model.name} has bits ${model.bits})`);
     const [c, h, w] = model.input;
     const s = tensor.shape;
     if (s.length !== 4 || s[0] < 1 || s[1] !== c || s[2] !== h || s[3] !== w) {

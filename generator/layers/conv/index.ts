@@ -27,6 +27,7 @@ export const conv: LayerType<ConvLayer> = {
   countTasks: countConvTasks,
   planTasks: planConvTasks,
   writeWeights: writeConvWeights,
+  explicitPadding: (layer) => ({ layer: { ...layer, pad: 0 }, pad: layer.pad }),
   rewriteFirst: convRewriteFirst,
   sample: sampleConv,
 };
