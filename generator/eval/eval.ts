@@ -68,7 +68,7 @@ export function loadEvalInputs(opts: EvalOptions): EvalInputs {
 
 /** Float data through the model's input scale (round half to even, saturate); integer data as it is. */
 function quantizeData(data: NumericTensor, model: Model, opts: EvalOptions, count: number): Tensor {
-  const hi = 2 ** (model.bits - 1) - 1;
+  const [lo, hi] = model.inputType === 'uint8' ? [0, 255] : [-(2 ** (model.bits - 1)), 2 ** (model.bits - 1) - 1];
   const isFloat = data.descr.includes('f') || opts.dataScale !== undefined;
   const values = data.data.subarray(0, count * elementCount(model.input));
   let ints: Int32Array;
@@ -78,13 +78,14 @@ function quantizeData(data: NumericTensor, model: Model, opts: EvalOptions, coun
       throw new InputError([{ file: resolve(opts.model), field: 'scales.input', expected: `the input scale to quantize the float data of ${opts.data} (import writes it), or integer data`, found: 'no scales' }]);
     }
     const k = opts.dataScale ?? 1;
-    ints = Int32Array.from(values, (v) => Math.max(-hi - 1, Math.min(hi, roundHalfEven(Math.fround(v * k) / scale))));
+    ints = Int32Array.from(values, (v) => Math.max(lo, Math.min(hi, roundHalfEven(Math.fround(v * k) / scale))));
   } else {
-    const bad = values.findIndex((v) => v < -hi - 1 || v > hi);
-    if (bad >= 0) throw new InputError([{ file: opts.data, field: 'data', expected: `integers in [${-hi - 1}, ${hi}] (the model's ${model.bits}-bit input), or float data with --data-scale`, found: `${values[bad]} at element ${bad}` }]);
+    const bad = values.findIndex((v) => v < lo || v > hi);
+    if (bad >= 0) throw new InputError([{ file: opts.data, field: 'data', expected: `integers in [${lo}, ${hi}] (the model's input), or float data with --data-scale`, found: `${values[bad]} at element ${bad}` }]);
     ints = Int32Array.from(values);
   }
   const shape = [count, ...model.input];
+  if (model.inputType === 'uint8') return makeTensor('uint8', shape, Uint8Array.from(ints));
   return model.bits === 8 ? makeTensor('int8', shape, Int8Array.from(ints)) : makeTensor('int16', shape, Int16Array.from(ints));
 }
 

@@ -109,7 +109,7 @@ export function buildChain(g: OnnxGraph): Chain {
       case 'QuantizeLinear':
       case 'Quant': {
         quantized = true;
-        const q = actQuant(n, op, constOf, fail);
+        const q = actQuant(n, op, constOf, fail, layers.length === 0);
         if (layers.length > 0 && cur().outQuant && cur().outQuant!.scale !== q.scale && lastQuant) {
           fail(n, `the scale of the layer's output (${cur().outQuant!.scale}) kept until the next layer`, `a requantization to ${q.scale}`);
         }
@@ -283,7 +283,7 @@ export function buildChain(g: OnnxGraph): Chain {
   return { layers, inputLayout, inputShape: layers[0].inShape, dropped, quantized };
 }
 
-function actQuant(n: OnnxNode, op: string, constOf: (i: number) => ConstValue, fail: (n: OnnxNode, e: string, f: string) => never): ActQuant {
+function actQuant(n: OnnxNode, op: string, constOf: (i: number) => ConstValue, fail: (n: OnnxNode, e: string, f: string) => never, isInput: boolean): ActQuant {
   const scale = constOf(1).values;
   if (scale.length !== 1) fail(n, 'one scale for the whole activation tensor', `${scale.length} scales`);
   const zp = n.inputs[2] ? constOf(2) : undefined;
@@ -293,7 +293,9 @@ function actQuant(n: OnnxNode, op: string, constOf: (i: number) => ConstValue, f
     const type = zp ? zp.type ?? 'INT8' : 'UINT8';
     if (type === 'INT8') return { node: n.name, scale: scale[0], lo: -128, hi: 127 };
     if (type === 'INT16') return { node: n.name, scale: scale[0], lo: -32768, hi: 32767 };
-    return fail(n, 'int8 or int16 activations (a zero point of type INT8 or INT16)', `${type} (unsigned activations are not supported yet)`);
+    // Unsigned 8-bit images (raw pixels) are taken as they are: the model's inputType uint8.
+    if (type === 'UINT8' && isInput) return { node: n.name, scale: scale[0], lo: 0, hi: 255 };
+    return fail(n, 'int8 or int16 activations (a zero point of type INT8 or INT16; UINT8 only for the input)', `${type} (unsigned activations inside the network are not supported yet)`);
   }
   const bits = constOf(3).values[0];
   const signed = attrInt(n, 'signed', 1) === 1;

@@ -28,6 +28,7 @@ function calibration(rng: Rng, dims: number[], scale: number, name = 'cal.npy'):
 
 interface QdqOptions {
   nhwc?: boolean;
+  unsignedInput?: boolean;
   perChannel?: boolean;
   weightScale?: number;
   op?: string;
@@ -40,7 +41,7 @@ interface QdqOptions {
 function qdqModel(rng: Rng, opts: QdqOptions = {}): Uint8Array {
   const b = new OnnxBuilder();
   const [C, H, W] = [3, 8, 8];
-  let x = b.qdq('x', 2 ** -4);
+  let x = b.qdq('x', 2 ** -4, opts.unsignedInput ? 'UINT8' : 'INT8');
   if (opts.nhwc) x = b.node('Transpose', [x], { perm: [0, 3, 1, 2] });
   const w1 = b.dequantized([6, C, 3, 3], ints(rng, 6 * C * 9, -128, 127), opts.perChannel ? [2 ** -6, 2 ** -6, 2 ** -5, 2 ** -6, 2 ** -6, 2 ** -6] : opts.weightScale ?? 2 ** -6);
   const b1 = b.dequantized([6], ints(rng, 6, -3000, 3000), 2 ** -10, 'INT32');
@@ -106,6 +107,15 @@ describe('import of ONNX models', () => {
     expect(r.model.layers.map((l) => [l.type, l.shift])).toEqual([['conv', 8], ['avgpool', 1], ['conv', 9], ['avgpool', 4], ['fc', 5]]);
     expect(r.agreement).toMatchObject({ images: 32, exact: 32 });
     expect([...r.files.keys()].filter((f) => f.includes('pool'))).toEqual([]);
+  });
+
+  it('takes unsigned 8-bit input images (raw pixels) as they are', async () => {
+    const rng = new Rng(17);
+    const onnxPath = save('uint8.onnx', qdqModel(rng, { unsignedInput: true }));
+    const cal = save('cal-u8.npy', encodeFloat32Npy([24, 3, 8, 8], ints(rng, 24 * 192, 0, 255).map((v) => v * 2 ** -4)));
+    const r = await importOnnx({ onnx: onnxPath, calibration: cal });
+    expect(r.model.inputType).toBe('uint8');
+    expect(r.agreement).toMatchObject({ images: 24, exact: 24 });
   });
 
   it('fixes the flatten order of a channels-last graph', async () => {

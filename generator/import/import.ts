@@ -49,7 +49,7 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
   const q = chain.quantized ? mapQuantized(chain, opts.onnx) : mapFloat(chain, calibration && { input: calibration.nchw, batch: calibration.batch }, opts.bits ?? 8, opts.onnx);
   const name = safeName(basename(opts.onnx).replace(/\.onnx$/i, ''));
   const modelJson = {
-    name, bits: q.bits, input: chain.inputShape,
+    name, bits: q.bits, input: chain.inputShape, ...(q.inputUnsigned ? { inputType: 'uint8' } : {}),
     scales: { input: q.inputScale, output: q.outputScale },
     layers: q.layers.map((l) => l.json),
   };
@@ -75,14 +75,16 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
 
   let agreement: Agreement | undefined;
   if (calibration) {
-    const xq = quantizeInput(calibration.nchw, q.inputScale, q.bits);
-    const input = makeTensor(dtype, [calibration.batch, ...chain.inputShape], dtype === 'int8' ? Int8Array.from(xq) : Int16Array.from(xq));
+    const xq = quantizeInput(calibration.nchw, q.inputScale, q.bits, q.inputUnsigned);
+    const inputShape = [calibration.batch, ...chain.inputShape];
+    const input = q.inputUnsigned ? makeTensor('uint8', inputShape, Uint8Array.from(xq))
+      : makeTensor(dtype, inputShape, dtype === 'int8' ? Int8Array.from(xq) : Int16Array.from(xq));
     const outputs = goldenForward(model, weights, input);
     // onnxruntime has no kernel for QONNX's Quant: such a model is checked by its QDQ twin.
     if (format !== 'QONNX') agreement = await compareWithOnnxruntime(opts.onnx, graph, calibration, outputs[outputs.length - 1], q, format);
     const sample = Math.min(opts.sample ?? 4, calibration.batch);
     const per = input.data.length / calibration.batch;
-    files.set('sample-input.npy', encodeNpy(makeTensor(dtype, [sample, ...chain.inputShape], input.data.slice(0, sample * per) as Int8Array | Int16Array)));
+    files.set('sample-input.npy', encodeNpy(makeTensor(input.dtype, [sample, ...chain.inputShape], input.data.slice(0, sample * per))));
     files.set('workload.json', `${JSON.stringify({ jobs: [{ name, model: 'model.json', weights: 'weights', input: 'sample-input.npy' }] }, null, 2)}\n`);
   }
   const report = reportText(opts, graph, chain, q, model, format, agreement);
@@ -120,9 +122,9 @@ function readCalibration(path: string, graph: OnnxGraph, chain: Chain): Calibrat
 }
 
 /** Float input to integers as QuantizeLinear does: round half to even, then saturate. */
-export function quantizeInput(x: ArrayLike<number>, scale: number, bits: number): Int32Array {
-  const hi = 2 ** (bits - 1) - 1;
-  return Int32Array.from(x as ArrayLike<number>, (v) => Math.max(-hi - 1, Math.min(hi, roundHalfEven(Math.fround(v) / scale))));
+export function quantizeInput(x: ArrayLike<number>, scale: number, bits: number, unsigned = false): Int32Array {
+  const [lo, hi] = unsigned ? [0, 255] : [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1];
+  return Int32Array.from(x as ArrayLike<number>, (v) => Math.max(lo, Math.min(hi, roundHalfEven(Math.fround(v) / scale))));
 }
 
 async function compareWithOnnxruntime(path: string, graph: OnnxGraph, cal: Calibration, out: Int32Array, q: Quantized, format: string): Promise<Agreement> {
@@ -166,7 +168,7 @@ function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quan
     '',
     `- Source: ${format} model, opset ${graph.opset}${graph.producer ? `, made by ${graph.producer}` : ''}.`,
     `- Model: ${model.layers.length} layers, ${q.bits}-bit, input [${chain.inputShape.join(', ')}] (NCHW).`,
-    `- Input: quantize each float value x as round_half_even(x / ${q.inputScale}), saturated to ${q.bits} bits${chain.inputLayout === 'NHWC' ? ', after transposing the graph\'s NHWC images to NCHW' : ''}.`,
+    `- Input: quantize each float value x as round_half_even(x / ${q.inputScale}), saturated to ${q.inputUnsigned ? 'unsigned 8 bits (0..255)' : `${q.bits} bits`}${chain.inputLayout === 'NHWC' ? ', after transposing the graph\'s NHWC images to NCHW' : ''}.`,
     `- Output: the last layer's integers times ${q.outputScale} are the graph's output${chain.dropped.length ? ' before the dropped nodes' : ''}.`,
     `- Rounding: half to even, as onnxruntime's QuantizeLinear and QONNX's ROUND do.`,
     '',

@@ -20,6 +20,8 @@ export interface IntLayer {
 
 export interface Quantized {
   layers: IntLayer[];
+  /** The input images are unsigned 8-bit. */
+  inputUnsigned: boolean;
   inputScale: number;
   outputScale: number;
   bits: 8 | 16;
@@ -38,7 +40,8 @@ export function mapQuantized(chain: Chain, file: string): Quantized {
   };
   const first = chain.layers[0];
   if (!first.inQuant) fail(`node ${first.node}`, 'a quantized input (a QuantizeLinear or Quant before the first layer)', 'a float input');
-  const bitsOf = (q: ActQuant) => (q.hi > 127 || q.lo < -128 ? 16 : 8);
+  const inputUnsigned = first.inQuant!.lo === 0 && first.inQuant!.hi === 255;
+  const bitsOf = (q: ActQuant) => (q === first.inQuant && inputUnsigned ? 8 : q.hi > 127 || q.lo < -128 ? 16 : 8);
   const bits = bitsOf(first.inQuant!) as 8 | 16;
   const layers = chain.layers.map((l, i) => {
     if (l.kind === 'avgpool') {
@@ -80,7 +83,7 @@ export function mapQuantized(chain: Chain, file: string): Quantized {
     }
     return intLayer(l, i, shift, Int32Array.from(q.ints), bias, sIn, sW, sOut, notes);
   });
-  return { layers, inputScale: first.inQuant!.scale, outputScale: chain.layers[chain.layers.length - 1].outQuant!.scale, bits };
+  return { layers, inputUnsigned, inputScale: first.inQuant!.scale, outputScale: chain.layers[chain.layers.length - 1].outQuant!.scale, bits };
 }
 
 /** Post-training quantization of a float graph from calibration activations. */
@@ -128,7 +131,7 @@ export function mapFloat(chain: Chain, calibration: { input: Float64Array; batch
     x = y;
     inScale = sOut;
   });
-  return { layers, inputScale, outputScale: inScale, bits };
+  return { layers, inputUnsigned: false, inputScale, outputScale: inScale, bits };
 }
 
 /** An average pool: its shift divides by the window's area and moves to the output scale. */
