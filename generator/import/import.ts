@@ -90,7 +90,9 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
   const report = reportText(opts, graph, chain, q, model, format, agreement);
   files.set('import-report.md', report);
   const summary = `imported ${opts.onnx} (${format}): ${model.layers.length} layers, ${q.bits}-bit, input scale ${q.inputScale}` +
-    (agreement ? `; on ${agreement.images} calibration images: ${agreement.exact} bit-exact with onnxruntime, ${agreement.sameClass} with its class` : '');
+    (!agreement ? '' : format === 'float'
+      ? `; on ${agreement.images} calibration images, ${agreement.sameClass} predict the class onnxruntime's float model predicts`
+      : `; on ${agreement.images} calibration images, ${agreement.exact} give every output integer onnxruntime gives`);
   return { files, model, weights, format, agreement, summary };
 }
 
