@@ -1,6 +1,7 @@
 // The arithmetic of shared/spec/numerics.md spelt out with BigInt, for the naive references of
 // every layer type (tests only): the 32-bit wrap, the exact bias addition and the floor division
 // are written out rather than borrowed from JS numbers.
+import type { Rounding } from '../layers/layer-type.ts';
 import type { Bits } from '../model/model.ts';
 
 /** Lets tests check that they really exercised the 32-bit wrap. */
@@ -21,14 +22,29 @@ function wrapInt32(v: bigint): bigint {
   return r >= 2147483648n ? r - 4294967296n : r;
 }
 
+/**
+ * Step 3: t / 2^shift rounded to the nearest integer. Half up adds the half and floors; half to
+ * even splits t into quotient and remainder and compares the remainder with the half, a tie
+ * going to the even one of the two neighbours.
+ */
+export function naiveRound(t: bigint, shift: number, rounding: Rounding = 'half-up'): bigint {
+  if (shift === 0) return t;
+  const scale = 2n ** BigInt(shift);
+  if (rounding === 'half-up') return floorDiv(t + scale / 2n, scale);
+  const q = floorDiv(t, scale);
+  const r = t - q * scale; // 0 <= r < scale
+  if (2n * r < scale) return q;
+  if (2n * r > scale) return q + 1n;
+  return q % 2n === 0n ? q : q + 1n;
+}
+
 /** Steps 1-5 for one output value: wrap the exact sum, add the bias, shift, saturate, ReLU. */
 export function naiveFinish(
-  acc: bigint, bias: bigint, layer: { shift: number; relu: boolean }, bits: Bits, stats?: NaiveStats,
+  acc: bigint, bias: bigint, layer: { shift: number; relu: boolean; rounding?: Rounding }, bits: Bits, stats?: NaiveStats,
 ): number {
   const wrapped = wrapInt32(acc);
   if (stats && wrapped !== acc) stats.wraps++;
-  let t = wrapped + bias;
-  if (layer.shift > 0) t = floorDiv(t + 2n ** BigInt(layer.shift - 1), 2n ** BigInt(layer.shift));
+  const t = naiveRound(wrapped + bias, layer.shift, layer.rounding);
   const lo = -(2n ** BigInt(bits - 1));
   const hi = 2n ** BigInt(bits - 1) - 1n;
   let y = t < lo ? lo : t > hi ? hi : t;

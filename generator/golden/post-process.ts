@@ -1,5 +1,6 @@
-// Steps 2-5 of shared/spec/numerics.md (bias, rounding shift, saturation, ReLU) and max pooling:
-// the fast versions every layer type's golden model shares.
+// Steps 2-5 of docs/numerics.md (bias, rounding shift half up or half to even, saturation, ReLU)
+// and max pooling: the fast versions every layer type's golden model shares.
+import type { Rounding } from '../layers/layer-type.ts';
 import type { Bits } from '../model/model.ts';
 
 export function saturate(v: number, bits: Bits): number {
@@ -12,22 +13,41 @@ export function saturate(v: number, bits: Bits): number {
  * Steps 2-5 of numerics.md for one accumulator value (already wrapped to int32). Plain JS numbers
  * are exact here: |acc + bias| < 2^33, and dividing by a power of two is exact in a double.
  */
-export function postProcess(acc: number, bias: number, shift: number, bits: Bits, relu: boolean): number {
-  const t = Math.floor((acc + bias + roundingHalf(shift)) / 2 ** shift);
-  const y = saturate(t, bits);
+export function postProcess(acc: number, bias: number, shift: number, bits: Bits, relu: boolean, rounding: Rounding = 'half-up'): number {
+  const y = saturate(roundShift(acc + bias, shift, rounding), bits);
   return relu && y < 0 ? 0 : y;
 }
 
-function roundingHalf(shift: number): number {
-  return shift > 0 ? 2 ** (shift - 1) : 0;
+/**
+ * Step 3: t / 2^shift rounded to an integer, ties up or to even. Half to even is written as the
+ * hardware's identity floor((t + 2^(shift-1) - 1 + lsb) / 2^shift), lsb the parity of
+ * floor(t / 2^shift): a tie then rounds up exactly when that quotient is odd. (The naive
+ * reference, naive-numerics.ts, compares the remainder with the half instead.)
+ */
+function roundShift(t: number, shift: number, rounding: Rounding): number {
+  if (shift === 0) return t;
+  const scale = 2 ** shift;
+  const half = scale / 2;
+  if (rounding === 'half-up') return Math.floor((t + half) / scale);
+  const odd = Math.floor(t / scale) % 2 !== 0 ? 1 : 0;
+  return Math.floor((t + half - 1 + odd) / scale);
 }
 
 /** postProcess with the per-layer constants computed once. */
-export function postProcessor(bits: Bits, shift: number, relu: boolean): (acc: number, bias: number) => number {
+export function postProcessor(bits: Bits, shift: number, relu: boolean, rounding: Rounding = 'half-up'): (acc: number, bias: number) => number {
   const hi = 2 ** (bits - 1) - 1;
   const lo = relu ? 0 : -hi - 1; // ReLU after saturation is a raised lower bound
-  const half = roundingHalf(shift);
   const scale = 2 ** shift;
+  if (shift > 0 && rounding === 'half-even') {
+    const halfLess = scale / 2 - 1;
+    return (acc, bias) => {
+      const t = acc + bias;
+      const odd = Math.floor(t / scale) % 2 !== 0 ? 1 : 0;
+      const y = Math.floor((t + halfLess + odd) / scale);
+      return y < lo ? lo : y > hi ? hi : y;
+    };
+  }
+  const half = shift > 0 ? scale / 2 : 0;
   return (acc, bias) => {
     const t = Math.floor((acc + bias + half) / scale);
     return t < lo ? lo : t > hi ? hi : t;

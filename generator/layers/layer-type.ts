@@ -12,12 +12,21 @@ import type { LayerWeights } from '../model/weights.ts';
 import type { NaiveStats } from '../golden/naive-numerics.ts';
 import type { Rng } from '../model/random.ts';
 
+/**
+ * How step 3 of numerics.md rounds t / 2^shift: half up (the default), or half to even (as
+ * onnxruntime's requantization does).
+ */
+export const ROUNDING_MODES = ['half-up', 'half-even'] as const;
+export type Rounding = (typeof ROUNDING_MODES)[number];
+
 /** Fields every layer has, whatever its type (model-format.md). */
 export interface LayerCommon {
   name: string;
   out: number;
   shift: number;
   relu: boolean;
+  /** Absent means half-up: models without the field stay what they were, to the byte. */
+  rounding?: Rounding;
 }
 
 /** Where a layer's raw fields are and where their problems go. */

@@ -44,6 +44,36 @@ describe('parseModel', () => {
     expect('pool' in model.layers[0]).toBe(false);
   });
 
+  it('carries rounding only when given, on every layer type', () => {
+    const model = parseModel(withLayers(
+      { name: 'c', type: 'conv', out: 4, kernel: 3, shift: 5, rounding: 'half-even', pool: { kernel: 2 } },
+      { name: 'd', type: 'conv', out: 4, kernel: 1, rounding: 'half-up' },
+      { name: 'e', type: 'conv', out: 4, kernel: 1 },
+      { name: 'f', type: 'fc', out: 3, shift: 2, rounding: 'half-even' },
+      { name: 'g', type: 'fc', out: 3 },
+    ), 'm.json');
+    expect(model.layers.map((l) => l.rounding)).toEqual(['half-even', 'half-up', undefined, 'half-even', undefined]);
+    // Absent means half-up and adds no property: built-in and existing models stay byte-identical.
+    expect('rounding' in model.layers[2]).toBe(false);
+    expect('rounding' in model.layers[4]).toBe(false);
+    expect(model.layers[0]).toEqual({ name: 'c', type: 'conv', out: 4, kernel: 3, stride: 1, pad: 0, shift: 5, relu: false, rounding: 'half-even', pool: { kernel: 2, stride: 2 } });
+  });
+
+  it('refuses a rounding mode other than half-up and half-even, naming file, field, expected and found', () => {
+    expect(() => parseModel(withLayers({ name: 'c', type: 'conv', out: 4, kernel: 3, rounding: 'half-down' }), 'm.json'))
+      .toThrow('m.json: layers[0].rounding: expected "half-up" or "half-even", found "half-down"');
+    const problems = problemsOf(() => parseModel(withLayers(
+      { name: 'c', type: 'conv', out: 4, kernel: 3, rounding: 'even' },
+      { name: 'f', type: 'fc', out: 3, rounding: true },
+      { name: 'g', type: 'fc', out: 3, rounding: null },
+    ), 'm.json'));
+    expect(problems.map((q) => [q.file, q.field, q.expected, q.found])).toEqual([
+      ['m.json', 'layers[0].rounding', '"half-up" or "half-even"', '"even"'],
+      ['m.json', 'layers[1].rounding', '"half-up" or "half-even"', 'true'],
+      ['m.json', 'layers[2].rounding', '"half-up" or "half-even"', 'null'],
+    ]);
+  });
+
   it('accepts bits 16', () => {
     expect(parseModel({ ...specExample, bits: 16 }, 'm.json').bits).toBe(16);
   });
@@ -91,7 +121,7 @@ describe('parseModel', () => {
     ), 'm.json'));
     expect(problemAt(problems, 'layers[0].strid').found).toBe('unknown field "strid"');
     expect(problemAt(problems, 'layers[0].pool.stide').found).toBe('unknown field "stide"');
-    expect(problemAt(problems, 'layers[1].kernel').expected).toContain('name, type, out, shift, relu');
+    expect(problemAt(problems, 'layers[1].kernel').expected).toContain('name, type, out, shift, relu, rounding');
   });
 
   it('rejects names that are unsafe as file names, duplicate or missing', () => {

@@ -2,7 +2,7 @@
 // filled in, validation that reports all problems at once, and the per-layer shapes derived from it.
 
 import { InputError, ProblemList } from '../errors.ts';
-import type { ActivationKind } from '../layers/layer-type.ts';
+import { ROUNDING_MODES, type ActivationKind, type LayerCommon, type Rounding } from '../layers/layer-type.ts';
 import { isLayerTypeName, layerType, layerTypeNames, type Layer } from '../layers/registry.ts';
 import {
   addText, checkKnownKeys, checkUniqueNames, isPlainObject, readBool, readInt, readJsonFile, readSafeName,
@@ -100,14 +100,25 @@ function readLayer(list: ProblemList, file: string, at: string, raw: unknown): L
   const out = readInt(list, file, `${at}.out`, raw.out, { min: 1 });
   const shift = readInt(list, file, `${at}.shift`, raw.shift, { min: 0, max: MAX_SHIFT }, 0);
   const relu = readBool(list, file, `${at}.relu`, raw.relu, false);
+  const rounding = readRounding(list, file, `${at}.rounding`, raw.rounding);
   if (!isLayerTypeName(raw.type)) {
     list.add(file, `${at}.type`, layerTypeNames().map((t) => JSON.stringify(t)).join(' or '), raw.type);
     checkKnownKeys(list, file, at, raw, [...new Set(layerTypeNames().flatMap((t) => layerType(t).keys))]);
     return undefined;
   }
-  const common = { name: name!, out: out!, shift: shift!, relu: relu! };
+  const common: LayerCommon = { name: name!, out: out!, shift: shift!, relu: relu! };
+  // Carried only when given: a model without it parses to the same layer objects as before.
+  if (rounding !== undefined) common.rounding = rounding;
   const layer = layerType(raw.type).parse({ list, file, at, raw }, common);
   return list.items.length > before ? undefined : layer;
+}
+
+/** The optional rounding mode of step 3 (numerics.md); undefined when absent or wrong. */
+function readRounding(list: ProblemList, file: string, field: string, value: unknown): Rounding | undefined {
+  if (value === undefined) return undefined;
+  if ((ROUNDING_MODES as readonly unknown[]).includes(value)) return value as Rounding;
+  list.add(file, field, ROUNDING_MODES.map((m) => JSON.stringify(m)).join(' or '), value);
+  return undefined;
 }
 
 function defaultModelName(file: string): string {

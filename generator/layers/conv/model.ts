@@ -17,7 +17,7 @@ export interface ConvLayer extends LayerCommon {
   pool?: PoolSpec;
 }
 
-export const CONV_KEYS = ['name', 'type', 'out', 'kernel', 'stride', 'pad', 'shift', 'relu', 'pool'] as const;
+export const CONV_KEYS = ['name', 'type', 'out', 'kernel', 'stride', 'pad', 'shift', 'relu', 'rounding', 'pool'] as const;
 const POOL_KEYS = ['kernel', 'stride'] as const;
 
 export function convOutSize(size: number, kernel: number, stride: number, pad: number): number {
@@ -41,6 +41,7 @@ export function parseConv({ list, file, at, raw }: LayerSource, common: LayerCom
   const pool = raw.pool === undefined ? undefined : readPool({ list, file, at: `${at}.pool`, raw: raw.pool });
   if (list.items.length > before) return undefined;
   const layer: ConvLayer = { name: common.name, type: 'conv', out: common.out, kernel: kernel!, stride: stride!, pad: pad!, shift: common.shift, relu: common.relu };
+  if (common.rounding) layer.rounding = common.rounding;
   if (pool) layer.pool = pool;
   return layer;
 }

@@ -9,7 +9,7 @@ export interface FcLayer extends LayerCommon {
   type: 'fc';
 }
 
-export const FC_KEYS = ['name', 'type', 'out', 'shift', 'relu'] as const;
+export const FC_KEYS = ['name', 'type', 'out', 'shift', 'relu', 'rounding'] as const;
 
 export function parseFc({ list, file, at, raw }: LayerSource, common: LayerCommon): FcLayer | undefined {
   const before = list.items.length;
@@ -19,7 +19,9 @@ export function parseFc({ list, file, at, raw }: LayerSource, common: LayerCommo
   const { pool: _pool, ...rest } = raw;
   checkKnownKeys(list, file, at, rest, FC_KEYS);
   if (list.items.length > before) return undefined;
-  return { name: common.name, type: 'fc', out: common.out, shift: common.shift, relu: common.relu };
+  const layer: FcLayer = { name: common.name, type: 'fc', out: common.out, shift: common.shift, relu: common.relu };
+  if (common.rounding) layer.rounding = common.rounding;
+  return layer;
 }
 
 export function fcShape(layer: FcLayer, inShape: Shape3): LayerShape {
