@@ -3,7 +3,7 @@
 import type { LayerShape, Shape3 } from '../../model/model.ts';
 import type { Rng } from '../../model/random.ts';
 import { addText, checkKnownKeys } from '../../model/validate.ts';
-import type { LayerCommon, LayerSource } from '../layer-type.ts';
+import { sampleRounding, type LayerCommon, type LayerSource } from '../layer-type.ts';
 
 export interface FcLayer extends LayerCommon {
   type: 'fc';
@@ -32,5 +32,5 @@ export function fcShape(layer: FcLayer, inShape: Shape3): LayerShape {
 }
 
 export function sampleFc(rng: Rng, _inShape: Shape3, name: string): Record<string, unknown> {
-  return { name, type: 'fc', out: rng.int(1, 40), shift: rng.int(0, 10), relu: rng.int(0, 1) === 1 };
+  return { name, type: 'fc', out: rng.int(1, 40), shift: rng.int(0, 10), relu: rng.int(0, 1) === 1, ...sampleRounding(rng) };
 }
