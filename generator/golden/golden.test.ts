@@ -50,6 +50,13 @@ describe('postProcess (numerics.md steps 2-5)', () => {
 describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () => {
   const even = (t: number, shift: number, bits: Bits = 16, relu = false) => postProcess(t, 0, shift, bits, relu, 'half-even');
 
+  it('follows the worked example', () => {
+    expect(postProcess(1234, -100, 4, 8, true, 'half-even')).toBe(71);
+    expect([postProcess(1228, -100, 4, 8, false), postProcess(1228, -100, 4, 8, false, 'half-even')]).toEqual([71, 70]);
+    expect([postProcess(-1236, -100, 4, 8, false), postProcess(-1236, -100, 4, 8, false, 'half-even')]).toEqual([-83, -84]);
+    expect(postProcess(-1236, -100, 4, 8, true, 'half-even')).toBe(0);
+  });
+
   it('rounds ties to the even quotient, for both signs and both parities', () => {
     // shift 1: t / 2
     expect([-5, -3, -1, 1, 3, 5].map((t) => even(t, 1))).toEqual([-2, -2, 0, 0, 2, 2]);
