@@ -150,8 +150,8 @@ describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () 
 
   it('is the identity the hardware builds on, for negative t too', () => {
     // numerics.md: half even = floor((t + 2^(s-1) - 1 + ((t >> s) & 1)) / 2^s) for s > 0, with an
-    // arithmetic shift; and the writer's form: half up, its lsb cleared when the s bits shifted
-    // out of t + 2^(s-1) are all zero (an exact tie).
+    // arithmetic shift; and half up with its lsb cleared on an exact tie, the tie found either as
+    // the s bits of t + 2^(s-1) all zero or as the writer finds it.
     for (const s of [1, 2, 3, 7, 31]) {
       const unit = 1n << BigInt(s);
       const half = unit / 2n;
@@ -165,6 +165,13 @@ describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () 
         const up = t + half;
         const tie = (up & (unit - 1n)) === 0n;
         expect(tie ? floorOf(up) & ~1n : floorOf(up), `t = ${t}, shift ${s}`).toBe(want);
+        // The writer's: v = floor(2t / 2^s); half up is floor((v + 1) / 2); a tie is v odd with
+        // t's bits below s - 1 all zero, and clears the lowest bit.
+        const v = (2n * t) >> BigInt(s);
+        const writerTie = (v & 1n) === 1n && (t & (half - 1n)) === 0n;
+        expect(writerTie, `t = ${t}, shift ${s}`).toBe(tie);
+        expect(writerTie ? ((v + 1n) >> 1n) & ~1n : (v + 1n) >> 1n, `t = ${t}, shift ${s}`).toBe(want);
+        expect((v + 1n) >> 1n).toBe(naiveRound(t, s, 'half-up'));
       }
     }
   });
