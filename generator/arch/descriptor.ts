@@ -26,7 +26,8 @@ function field(name: string, word: number, lsb: number, width: number, doc: stri
 
 field('opcode', 0, 0, 4, '0: end of the task list, 1: layer task');
 field('relu', 0, 4, 1, 'apply ReLU after saturation');
-field('shift', 0, 8, 5, 'arithmetic right shift with round-half-up');
+field('round_even', 0, 5, 1, 'the shift rounds half to even (else half up; numerics.md step 3)');
+field('shift', 0, 8, 5, 'arithmetic right shift with rounding, half up or (round_even) half to even');
 field('sat_bits', 0, 16, 5, 'saturate to this many bits (the model\'s bits)');
 field('task_id', 1, 0, 32, 'task index in the task list (written to the trace)');
 field('in_addr', 2, 0, 32, 'byte address of the first loaded input vector (c-block 0)');

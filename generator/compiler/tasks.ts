@@ -4,6 +4,7 @@
 import { OPCODE_LAYER, type DescriptorValues } from '../arch/descriptor.ts';
 import { loadPorts } from '../arch/params.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
+import type { Rounding } from '../layers/layer-type.ts';
 import type { LayerShape } from '../model/model.ts';
 import type { ActLayout } from './layout.ts';
 import type { EngineGeometry } from './tiling.ts';
@@ -52,13 +53,14 @@ export function producersOf(prev: TaskInfo[], first: number, count: number): num
 }
 
 /** The descriptor fields of a layer's task that do not depend on which part of it the task is. */
-export function baseDescriptor(ctx: LayerContext<{ out: number; shift: number; relu: boolean }>, index: number, cfg: ResolvedConfig): DescriptorValues {
+export function baseDescriptor(ctx: LayerContext<{ out: number; shift: number; relu: boolean; rounding?: Rounding }>, index: number, cfg: ResolvedConfig): DescriptorValues {
   const { g, layer } = ctx;
   const { tn, tm } = cfg.pe;
   const busBytes = cfg.busBytes;
   return {
     opcode: OPCODE_LAYER,
     relu: layer.relu ? 1 : 0,
+    round_even: layer.rounding === 'half-even' ? 1 : 0,
     shift: layer.shift,
     sat_bits: ctx.bits,
     task_id: index,

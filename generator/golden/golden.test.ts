@@ -50,6 +50,13 @@ describe('postProcess (numerics.md steps 2-5)', () => {
 describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () => {
   const even = (t: number, shift: number, bits: Bits = 16, relu = false) => postProcess(t, 0, shift, bits, relu, 'half-even');
 
+  it('follows the worked example', () => {
+    expect(postProcess(1234, -100, 4, 8, true, 'half-even')).toBe(71);
+    expect([postProcess(1228, -100, 4, 8, false), postProcess(1228, -100, 4, 8, false, 'half-even')]).toEqual([71, 70]);
+    expect([postProcess(-1236, -100, 4, 8, false), postProcess(-1236, -100, 4, 8, false, 'half-even')]).toEqual([-83, -84]);
+    expect(postProcess(-1236, -100, 4, 8, true, 'half-even')).toBe(0);
+  });
+
   it('rounds ties to the even quotient, for both signs and both parities', () => {
     // shift 1: t / 2
     expect([-5, -3, -1, 1, 3, 5].map((t) => even(t, 1))).toEqual([-2, -2, 0, 0, 2, 2]);
@@ -143,8 +150,8 @@ describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () 
 
   it('is the identity the hardware builds on, for negative t too', () => {
     // numerics.md: half even = floor((t + 2^(s-1) - 1 + ((t >> s) & 1)) / 2^s) for s > 0, with an
-    // arithmetic shift; and the writer's form: half up, its lsb cleared when the s bits shifted
-    // out of t + 2^(s-1) are all zero (an exact tie).
+    // arithmetic shift; and half up with its lsb cleared on an exact tie, the tie found either as
+    // the s bits of t + 2^(s-1) all zero or as the writer finds it.
     for (const s of [1, 2, 3, 7, 31]) {
       const unit = 1n << BigInt(s);
       const half = unit / 2n;
@@ -158,6 +165,13 @@ describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () 
         const up = t + half;
         const tie = (up & (unit - 1n)) === 0n;
         expect(tie ? floorOf(up) & ~1n : floorOf(up), `t = ${t}, shift ${s}`).toBe(want);
+        // The writer's: v = floor(2t / 2^s); half up is floor((v + 1) / 2); a tie is v odd with
+        // t's bits below s - 1 all zero, and clears the lowest bit.
+        const v = (2n * t) >> BigInt(s);
+        const writerTie = (v & 1n) === 1n && (t & (half - 1n)) === 0n;
+        expect(writerTie, `t = ${t}, shift ${s}`).toBe(tie);
+        expect(writerTie ? ((v + 1n) >> 1n) & ~1n : (v + 1n) >> 1n, `t = ${t}, shift ${s}`).toBe(want);
+        expect((v + 1n) >> 1n).toBe(naiveRound(t, s, 'half-up'));
       }
     }
   });

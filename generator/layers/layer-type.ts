@@ -19,6 +19,12 @@ import type { Rng } from '../model/random.ts';
 export const ROUNDING_MODES = ['half-up', 'half-even'] as const;
 export type Rounding = (typeof ROUNDING_MODES)[number];
 
+/** A random rounding field for a type's `sample`: absent, half up or half to even. */
+export function sampleRounding(rng: Rng): { rounding?: Rounding } {
+  const draw = rng.int(0, 2);
+  return draw === 0 ? {} : { rounding: draw === 1 ? 'half-up' : 'half-even' };
+}
+
 /** Fields every layer has, whatever its type (model-format.md). */
 export interface LayerCommon {
   name: string;

@@ -16,7 +16,7 @@ describe('layer type registry', () => {
   it('lists each type under its own name with the fields every layer has', () => {
     for (const [name, type] of Object.entries(LAYER_TYPES)) {
       expect(type.type).toBe(name);
-      for (const key of ['name', 'type', 'out', 'shift', 'relu']) expect(type.keys).toContain(key);
+      for (const key of ['name', 'type', 'out', 'shift', 'relu', 'rounding']) expect(type.keys).toContain(key);
       expect(type.accepts.length).toBeGreaterThan(0);
     }
   });
@@ -26,7 +26,10 @@ describe('layer type registry', () => {
       const type = layerType(name);
       const rng = new Rng(0x5eed + name.length);
       let checked = 0;
-      for (let trial = 0; trial < 30; trial++) {
+      // Layers sampled half to even, and those whose outputs half up would have changed.
+      let halfEven = 0;
+      let roundingMatters = 0;
+      for (let trial = 0; trial < 40; trial++) {
         const input: Shape3 = [rng.int(1, 6), rng.int(1, 9), rng.int(1, 9)];
         const first = type.sample(rng, input, 'a');
         if (!first) continue;
@@ -44,6 +47,12 @@ describe('layer type registry', () => {
         const x = randomInput(model, batch, trial);
         const golden = goldenForward(model, weights, x);
         expect(golden).toEqual(naiveForward(model, weights, x));
+        const halfUp = goldenForward({ ...model, layers: model.layers.map(({ rounding: _r, ...l }) => l) }, weights, x);
+        model.layers.forEach((layer, l) => {
+          if (layer.rounding !== 'half-even') return;
+          halfEven++;
+          if (golden[l].some((v, i) => v !== halfUp[l][i])) roundingMatters++;
+        });
         const shapes = layerShapes(model);
         model.layers.forEach((layer, l) => {
           expect(golden[l].length).toBe(batch * elementCount(type.outputDims(layer, shapes[l])));
@@ -53,10 +62,14 @@ describe('layer type registry', () => {
           const program = compileWorkload([{ name: 'j', model, weights, input: x, batch }], cfg);
           expect(program.totalMacs).toBe(shapes.reduce((s, sh) => s + sh.macsPerImage, 0) * batch);
           expect(new Set(program.tasks.map((t) => t.layer)).size).toBe(layers.length);
+          // Each task's descriptor says how its layer rounds.
+          program.tasks.forEach((t, i) => expect(program.descriptors[i].round_even).toBe(model.layers[t.layer].rounding === 'half-even' ? 1 : 0));
         }
         checked++;
       }
       expect(checked).toBeGreaterThanOrEqual(20);
+      expect(halfEven).toBeGreaterThanOrEqual(5);
+      expect(roundingMatters).toBeGreaterThanOrEqual(2);
     });
   }
 });

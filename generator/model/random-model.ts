@@ -1,6 +1,7 @@
 // Random small models and workload folders for fuzzing the whole flow: odd channel counts,
-// kernels 1/3/5, strides 1/2, padding, pooling, fc layers, batches 1-3, written in the formats of
-// model-format.md so that the file loaders are exercised as a user's files would be.
+// kernels 1/3/5, strides 1/2, padding, pooling, fc layers, batches 1-3, half the layers rounding
+// half to even, written in the formats of model-format.md so that the file loaders are exercised
+// as a user's files would be.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convOutSize, parseModel, poolOutSize, type Model } from './model.ts';
@@ -51,6 +52,14 @@ export function randomModelJson(seed: number, opts: RandomModelOptions = {}): Re
     const out = rng.int(1, 20);
     layers.push({ name: `fc${i + 1}`, type: 'fc', out, shift: shiftFor(c * h * w), relu: rng.int(0, 1) === 1 });
     [c, h, w] = [out, 1, 1];
+  }
+  // Rounding modes from a stream of their own, so the shapes and weights stay what they were:
+  // half to even for half the layers, half up written out for a sixth, absent otherwise.
+  const roundRng = new Rng(streamSeed(seed, 'random-model-rounding'));
+  for (const layer of layers) {
+    const draw = roundRng.int(0, 5);
+    if (draw < 3) layer.rounding = 'half-even';
+    else if (draw === 3) layer.rounding = 'half-up';
   }
   return { name: `random${seed}`, ...(opts.bits === 16 ? { bits: 16 } : {}), input, layers };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinModel } from './builtin.ts';
 import { parseModel } from './model.ts';
+import { randomModelJson } from './random-model.ts';
 import { Rng, biasLimit, randomInput, randomWeights, weightLimit } from './random.ts';
 
 const small = parseModel({
@@ -66,4 +67,34 @@ describe('random weights and inputs', () => {
     expect(w.get('fc6')!.weight.data.length).toBe(4096 * 25088);
     expect(seconds).toBeLessThan(10);
   }, 30_000);
+});
+
+describe('random models', () => {
+  it('round half to even in about half their layers, half up (written out or not) in the rest, and parse', () => {
+    const modes = new Map<string, number>();
+    for (let seed = 0; seed < 60; seed++) {
+      const json = randomModelJson(seed);
+      const model = parseModel(json, `random${seed}.json`);
+      for (const layer of model.layers) modes.set(layer.rounding ?? 'absent', (modes.get(layer.rounding ?? 'absent') ?? 0) + 1);
+    }
+    const total = [...modes.values()].reduce((a, b) => a + b, 0);
+    expect(modes.get('half-even')!).toBeGreaterThan(total * 0.35);
+    expect(modes.get('half-up')!).toBeGreaterThan(total * 0.08);
+    expect(modes.get('absent')!).toBeGreaterThan(total * 0.2);
+  });
+
+  it('draw the rounding modes from a stream of their own: without them a model is what it was', () => {
+    // randomModelJson(977) before the rounding field existed (commit 109da0b).
+    const before = {
+      name: 'random977', input: [5, 4, 10], layers: [
+        { name: 'conv1', type: 'conv', out: 13, kernel: 1, stride: 2, pad: 0, relu: false, shift: 5 },
+        { name: 'fc1', type: 'fc', out: 6, shift: 7, relu: false },
+        { name: 'fc2', type: 'fc', out: 14, shift: 5, relu: true },
+      ],
+    };
+    const json = randomModelJson(977) as { layers: Record<string, unknown>[] };
+    expect(json.layers.map((l) => l.rounding)).toContain('half-even');
+    for (const layer of json.layers) delete layer.rounding;
+    expect(json).toEqual(before);
+  });
 });

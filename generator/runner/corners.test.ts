@@ -1,7 +1,7 @@
 // Post-processing corners in RTL, on both simulators: weights, inputs and biases at the ends of
 // their ranges (-128, 127, the 32-bit bias limits) with shifts of 0, 1 and 31, ReLU on and off,
-// max-pooling, so that outputs saturate both ways, 33-bit bias sums and rounding ties occur, and
-// the hardware must still agree bit for bit with the golden model.
+// max-pooling, so that outputs saturate both ways, 33-bit bias sums and rounding ties (half up and
+// half to even) occur, and the hardware must still agree bit for bit with the golden model.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,21 @@ const MODELS: CornerModel[] = [
     weights: [0, 1, 127],
     biases: () => [INT32_MAX, INT32_MIN, 0, 2 ** 30, -(2 ** 30), INT32_MAX - 5],
   },
+  {
+    // The rounding model's ties rounded half to even (onnxruntime's requantization), ReLU after
+    // the conv layer (-0.5 and -1.5 both to zero, then).
+    json: {
+      name: 'rounding_even',
+      input: [6, 3, 3],
+      layers: [
+        { name: 'conv1', type: 'conv', out: 7, kernel: 3, stride: 1, pad: 1, relu: true, shift: 1, rounding: 'half-even' },
+        { name: 'fc1', type: 'fc', out: 8, relu: false, shift: 2, rounding: 'half-even' },
+      ],
+    },
+    acts: [-3, -2, -1, 0, 1, 2, 3],
+    weights: [-1, 0, 0, 1],
+    biases: (shift) => [0, 1, -1, 2 ** (shift - 1), -(2 ** (shift - 1)), 3],
+  },
 ];
 
 function extremeWeights(model: Model, corner: CornerModel, rng: Rng): Weights {
@@ -88,10 +103,12 @@ function extremeWeights(model: Model, corner: CornerModel, rng: Rng): Weights {
   return weights;
 }
 
-function writeCornerWorkload(dir: string, seed: number): { path: string; outputs: Int32Array[] } {
+/** The last layers' outputs by the golden model, and as they would be if every layer rounded half up. */
+function writeCornerWorkload(dir: string, seed: number): { path: string; outputs: Int32Array[]; halfUpOutputs: Int32Array[] } {
   const rng = new Rng(seed);
   const jobs = [];
   const outputs: Int32Array[] = [];
+  const halfUpOutputs: Int32Array[] = [];
   for (const corner of MODELS) {
     const json = corner.json;
     const model = parseModel(json, `${json.name}/model.json`);
@@ -105,17 +122,19 @@ function writeCornerWorkload(dir: string, seed: number): { path: string; outputs
     writeNpy(join(jobDir, 'input.npy'), input);
     const golden = goldenForward(model, weights, input);
     outputs.push(Int32Array.from(golden[golden.length - 1]));
+    const halfUp = goldenForward({ ...model, layers: model.layers.map(({ rounding: _r, ...l }) => l) }, weights, input);
+    halfUpOutputs.push(Int32Array.from(halfUp[halfUp.length - 1]));
     jobs.push({ name: json.name, model: `${json.name}/model.json`, weights: `${json.name}/weights`, input: `${json.name}/input.npy` });
   }
   const path = join(dir, 'workload.json');
   writeFileSync(path, JSON.stringify({ jobs }, null, 2) + '\n');
-  return { path, outputs };
+  return { path, outputs, halfUpOutputs };
 }
 
 describe('post-processing corners in RTL', () => {
   it.each(['verilator', 'icarus'] as const)('%s agrees with the golden model on saturation, 33-bit bias sums and shifts of 0, 1 and 31', async (sim) => {
     const dir = join(scratch, sim);
-    const { path, outputs } = writeCornerWorkload(dir, 5);
+    const { path, outputs, halfUpOutputs } = writeCornerWorkload(dir, 5);
     // The corners are really there: the saturating model's outputs hit both ends.
     const saturating = Array.from(outputs[0]);
     expect(saturating).toContain(127);
@@ -126,8 +145,12 @@ describe('post-processing corners in RTL', () => {
     expect(rounding.every((v) => Math.abs(v) < 100)).toBe(true);
     // Biases of INT32_MAX on positive sums: t >= 2^31, which rounds to 1 at shift 31.
     expect(Array.from(outputs[2]).filter((_, i) => i % 9 === 0)).toEqual([1, 1]);
+    // Half to even changes many of the last layer's outputs (a hardware rounding half up fails).
+    const even = Array.from(outputs[3]);
+    expect(even.filter((v, i) => v !== halfUpOutputs[3][i]).length).toBeGreaterThan(even.length / 4);
+    expect(even.some((v) => v > 0) && even.some((v) => v < 0)).toBe(true);
     const r = await runWorkload({ preset: 'tiny', workload: path, sim, out: join(dir, 'out'), stallPercent: 10, seed: 3 });
     expect(r.status, r.message).toBe('ok');
-    expect(r.jobs.map((j) => j.mismatches)).toEqual([0, 0, 0]);
+    expect(r.jobs.map((j) => j.mismatches)).toEqual([0, 0, 0, 0]);
   }, 180_000);
 });

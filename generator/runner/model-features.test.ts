@@ -1,7 +1,7 @@
 // The model features added for real networks, run on the RTL and checked bit for bit against the
 // golden model: unsigned 8-bit inputs (offset by the host, padding written into the image, also
 // under the space-to-depth rewrite), average and global average pooling (identity-weight convs),
-// and fc weights in channels-last order.
+// fc weights in channels-last order, and half-to-even rounding.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +22,8 @@ const MODELS = [
     inputType: 'uint8',
     input: [3, 8, 8],
     layers: [
-      { name: 'conv1', type: 'conv', out: 6, kernel: 3, pad: 1, shift: 7, relu: true },
-      { name: 'pool1', type: 'avgpool', out: 6, kernel: 2, shift: 2 },
+      { name: 'conv1', type: 'conv', out: 6, kernel: 3, pad: 1, shift: 7, relu: true, rounding: 'half-even' },
+      { name: 'pool1', type: 'avgpool', out: 6, kernel: 2, shift: 2, rounding: 'half-even' },
       { name: 'conv2', type: 'conv', out: 5, kernel: 3, pad: 1, shift: 6 },
       { name: 'gap', type: 'avgpool', out: 5, kernel: 4, stride: 1, shift: 4 },
       { name: 'fc1', type: 'fc', out: 7, shift: 4, flatten: 'hwc' },
@@ -36,13 +36,13 @@ const MODELS = [
     input: [1, 11, 11],
     layers: [
       { name: 'conv1', type: 'conv', out: 4, kernel: 5, stride: 2, pad: 2, shift: 8, relu: true },
-      { name: 'fc1', type: 'fc', out: 6, shift: 5, flatten: 'hwc' },
+      { name: 'fc1', type: 'fc', out: 6, shift: 5, flatten: 'hwc', rounding: 'half-even' },
     ],
   },
 ];
 
 describe('model features in RTL', () => {
-  it('uint8 inputs, average pools and channels-last fc weights match the golden model', async () => {
+  it('uint8 inputs, average pools, channels-last fc weights and half-even rounding match the golden model', async () => {
     const jobs = [];
     for (const json of MODELS) {
       const model = parseModel(json, `${json.name}.json`);

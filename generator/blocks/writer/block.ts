@@ -1,6 +1,6 @@
-// The writer: post-processing (bias, rounding shift, saturation, ReLU), max-pooling and AXI4
-// write bursts of one m-block of outputs (sf_writer), with its FIFOs of burst lengths and of
-// output vectors (the latter in block RAM).
+// The writer: post-processing (bias, rounding shift half up or half to even, saturation, ReLU),
+// max-pooling and AXI4 write bursts of one m-block of outputs (sf_writer), with its FIFOs of burst
+// lengths and of output vectors (the latter in block RAM).
 import { inp, out, writePorts, type LeafModule } from '../../arch/leaves.ts';
 import { clog2, type HwParams } from '../../arch/params.ts';
 import { siblingTemplate } from '../../emit/templates.ts';
@@ -56,6 +56,7 @@ export function writerLeaves(p: HwParams) {
       inp('shift_i', 5),
       inp('sat_bits_i', 5),
       inp('relu_i'),
+      inp('round_even_i'),
       inp('bias_i', p.tm * 32),
       out('acc_re_o'),
       out('acc_raddr_o', p.accAddrBits),

@@ -7,8 +7,8 @@
 //
 // Three designs: tiny (one post-processing phase: postLanes = tn), micro (postLanes 1: tn phases
 // a vector, 20-bit addresses) and a 16-bit one of four output c-blocks per m-block and two phases.
-// Cases: rounding ties, shift 0 and 31, saturation at both ends (8 and 16 bits, and 8 bits in
-// 16-bit lanes), the INT32 extremes of accumulator + bias, ReLU on and off, pooling 1 x 1,
+// Cases: rounding ties half up and half to even (a one shifted out at every bit position), shift 0
+// and 31, saturation at both ends (8 and 16 bits, and 8 bits in 16-bit lanes), the INT32 extremes of accumulator + bias, ReLU on and off, pooling 1 x 1,
 // 2 x 2 / 2 and 3 x 3 / 2 with a ragged edge, strided output planes and rows, the fc layout, rows
 // split at maxBurst and at 4 KiB, jobs back to back, back-pressure on every channel, a bus error,
 // and an m-block of fewer c-blocks than TM / TN (a layer's last).
@@ -22,6 +22,7 @@ import { presets } from '../../config/presets.ts';
 import { loadConfig, resolveConfig, type ResolvedConfig } from '../../config/resolve.ts';
 import { generateFiles } from '../../emit/generate.ts';
 import { maxPool, postProcess } from '../../golden/golden.ts';
+import type { Rounding } from '../../layers/layer-type.ts';
 import type { Bits } from '../../model/model.ts';
 import { Rng } from '../../model/random.ts';
 import { buildBlockSim } from '../../tools/block-sim.ts';
@@ -56,6 +57,8 @@ interface Job {
   shift: number;
   satBits?: Bits;
   relu?: boolean;
+  /** round_even_i: half to even; default half up. */
+  rounding?: Rounding;
   outAddr?: number;
   /** Bytes between output c-block planes and rows; default the natural layout of the pooled tile. */
   cstride?: number;
@@ -111,6 +114,7 @@ function resolveJob(job: Job, p: HwParams) {
     ystride: job.ystride ?? natural.ystride,
     satBits: job.satBits ?? (8 as Bits),
     relu: job.relu ?? false,
+    rounding: job.rounding ?? ('half-up' as Rounding),
     jobs: job.jobs ?? 1,
     jobStep: job.jobStep ?? 0,
   };
@@ -127,7 +131,7 @@ function expectedImage(job: Job, p: HwParams): Map<number, number[]> {
       for (let n = 0; n < p.tn; n++) {
         const lane = j * p.tn + n;
         const plane = new Int32Array(pixels);
-        for (let px = 0; px < pixels; px++) plane[px] = postProcess(job.acc(px, lane), job.bias(lane), job.shift, f.satBits, f.relu);
+        for (let px = 0; px < pixels; px++) plane[px] = postProcess(job.acc(px, lane), job.bias(lane), job.shift, f.satBits, f.relu, f.rounding);
         const out = maxPool(plane, 1, job.tileRows, job.tileCols, f.k, f.s);
         for (let y = 0; y < f.pr; y++) {
           for (let x = 0; x < f.pc; x++) {
@@ -202,6 +206,7 @@ describe.each((['icarus', 'verilator'] as const).flatMap((sim) => CONFIGS.map((c
       `+out_addr=${f.outAddr}`, `+nj=${f.nj}`, `+pool_rows=${f.pr}`, `+pool_cols=${f.pc}`, `+pool_kernel=${f.k}`,
       `+pool_stride=${f.s}`, `+pool_row_step=${f.s * job.tileCols}`, `+tile_cols=${job.tileCols}`,
       `+cstride=${f.cstride}`, `+ystride=${f.ystride}`, `+shift=${job.shift}`, `+sat_bits=${f.satBits}`, `+relu=${Number(f.relu)}`,
+      `+round_even=${Number(f.rounding === 'half-even')}`,
       `+jobs=${f.jobs}`, `+job_step=${f.jobStep}`, `+aw_ready=${job.awReady ?? 100}`, `+w_ready=${job.wReady ?? 100}`,
       `+b_delay=${job.bDelay ?? 0}`, `+err_burst=${job.errBurst ?? -1}`, `+seed=${job.seed ?? 1}`, `+timeout=100000`,
     ]);
@@ -271,6 +276,74 @@ describe.each((['icarus', 'verilator'] as const).flatMap((sim) => CONFIGS.map((c
       // The image holds both halves rounded up: -x.5 to -x, +x.5 to x + 1.
       const values = new Set([...r.want.values()].flat());
       for (const v of [-9, -1, 0, 1, 9, 10]) expect(values.has(v)).toBe(true);
+    }
+  });
+
+  /**
+   * Runs values of t = acc + bias (up to 33 bits) through the writer, each in a lane whose bias
+   * lets the accumulator hold it: lanes m % 3 = 0, 1, 2 have biases INT32_MIN, 0, INT32_MAX. As
+   * many jobs as it takes to pass every value. Returns how many values the two modes round apart.
+   */
+  async function runSums(sums: number[], job: Omit<Job, 'acc' | 'bias' | 'tileRows' | 'tileCols'>): Promise<number> {
+    const biases = [INT32_MIN, 0, INT32_MAX];
+    const classOf = (t: number) => (t < INT32_MIN ? 0 : t > INT32_MAX ? 2 : 1);
+    const byClass = [0, 1, 2].map((c) => sums.filter((t) => classOf(t) === c));
+    const lanes = [0, 1, 2].map((c) => Array.from({ length: p.tm }, (_, m) => m).filter((m) => m % 3 === c));
+    const rows = Math.min(8, Math.floor(p.accDepth / 8));
+    const pixels = rows * 8;
+    const jobs = Math.max(...byClass.map((v, c) => Math.ceil(v.length / (pixels * lanes[c].length))));
+    for (let r = 0; r < jobs; r++) {
+      const acc = (px: number, m: number) => {
+        const c = m % 3;
+        const values = byClass[c].length > 0 ? byClass[c] : [biases[c]];
+        return values[(r * pixels * lanes[c].length + px * lanes[c].length + lanes[c].indexOf(m)) % values.length] - biases[c];
+      };
+      await run({ ...job, tileRows: rows, tileCols: 8, acc, bias: (m) => biases[m % 3] });
+    }
+    const f = resolveJob({ ...job, tileRows: 1, tileCols: 1, acc: () => 0, bias: () => 0 }, p);
+    return sums.filter((t) => {
+      const acc = t - biases[classOf(t)];
+      return postProcess(acc, biases[classOf(t)], job.shift, f.satBits, f.relu, 'half-even') !== postProcess(acc, biases[classOf(t)], job.shift, f.satBits, f.relu);
+    }).length;
+  }
+
+  it('rounds half to even at ties, both signs, even and odd quotients, at shifts 1 to 31', async () => {
+    for (const shift of [1, 2, 5, 16, 31]) {
+      const unit = 2 ** shift;
+      const half = unit / 2;
+      // Quotients of both signs and parities; remainders at the tie, either side of it, zero,
+      // and the half plus each lower power of two (one bit shifted out, at every position).
+      // At shift 31 the quotients of an int32 + int32 sum are -2..1.
+      const inRange = (t: number) => t >= 2 * INT32_MIN && t <= 2 * INT32_MAX;
+      const quotients = [-3, -2, -1, 0, 1, 2].filter((q) => inRange(q * unit) && inRange(q * unit + half + 1));
+      const sums: number[] = [];
+      for (const q of quotients) {
+        for (const r of [half, half - 1, half + 1, 0, ...Array.from({ length: shift - 1 }, (_, j) => half + 2 ** j)]) sums.push(q * unit + r);
+      }
+      const differ = await runSums([...new Set(sums.filter(inRange))], { shift, rounding: 'half-even', satBits: p.dataBits as Bits });
+      // Exactly the ties above an even quotient come out differently from half up.
+      expect(differ).toBe(quotients.filter((q) => q % 2 === 0).length);
+      expect(quotients.length).toBeGreaterThanOrEqual(4);
+    }
+  });
+
+  it('passes values through at shift 0 when rounding half to even', async () => {
+    const sums = [-130, -129, -128, -127, -3, -2, -1, 0, 1, 2, 3, 126, 127, 128, 129];
+    expect(await runSums(sums, { shift: 0, rounding: 'half-even' })).toBe(0);
+  });
+
+  it('rounds half to even before it saturates and applies ReLU', async () => {
+    // t / 2 at 127.5 (-> 128, saturated 127), 126.5 (-> 126), -127.5 and -128.5 (-> -128),
+    // and the half to even values around zero with and without ReLU.
+    // Half up differs on 253, -255, -7, -3, 1 and 5; with ReLU on 253, 1 and 5.
+    const sums = [255, 253, 257, -255, -257, -253, -1, -3, -5, -7, 1, 3, 5, 0, 2, -2, 4000, -4000];
+    for (const relu of [false, true]) {
+      expect(await runSums(sums, { shift: 1, relu, rounding: 'half-even' })).toBe(relu ? 3 : 6);
+    }
+    // 16 bits in the 16-bit design: 32767.5 (-> 32767), 32766.5, -32767.5 (-> -32768, half up
+    // -32767) and -32768.5.
+    if (p.dataBits === 16) {
+      expect(await runSums([65535, 65533, -65535, -65537, -65533], { shift: 1, satBits: 16, rounding: 'half-even' })).toBe(2);
     }
   });
 

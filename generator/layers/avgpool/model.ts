@@ -7,7 +7,7 @@ import { makeTensor } from '../../model/npy.ts';
 import type { Rng } from '../../model/random.ts';
 import { checkKnownKeys, readInt } from '../../model/validate.ts';
 import type { LayerWeights } from '../../model/weights.ts';
-import type { LayerCommon, LayerSource, ShapeProblem } from '../layer-type.ts';
+import { sampleRounding, type LayerCommon, type LayerSource, type ShapeProblem } from '../layer-type.ts';
 import { poolOutSize } from '../conv/model.ts';
 
 export interface AvgPoolLayer extends LayerCommon {
@@ -58,5 +58,5 @@ export function sampleAvgPool(rng: Rng, [c, h, w]: Shape3, name: string): Record
   const kernel = rng.int(1, Math.min(4, h, w));
   const area = kernel * kernel;
   const shift = Number.isInteger(Math.log2(area)) ? Math.log2(area) : rng.int(0, 4);
-  return { name, type: 'avgpool', out: c, kernel, stride: rng.int(1, kernel), shift, relu: rng.int(0, 1) === 1 };
+  return { name, type: 'avgpool', out: c, kernel, stride: rng.int(1, kernel), shift, relu: rng.int(0, 1) === 1, ...sampleRounding(rng) };
 }

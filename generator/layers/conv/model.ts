@@ -2,7 +2,7 @@
 import type { LayerShape, Shape3 } from '../../model/model.ts';
 import type { Rng } from '../../model/random.ts';
 import { addText, checkKnownKeys, isPlainObject, joinField, readInt } from '../../model/validate.ts';
-import type { LayerCommon, LayerSource, ShapeProblem } from '../layer-type.ts';
+import { sampleRounding, type LayerCommon, type LayerSource, type ShapeProblem } from '../layer-type.ts';
 
 export interface PoolSpec {
   kernel: number;
@@ -102,7 +102,7 @@ export function sampleConv(rng: Rng, [, h, w]: Shape3, name: string): Record<str
   const kernel = rng.int(1, Math.min(5, h + 2, w + 2));
   const pad = rng.int(0, Math.min(kernel - 1, 2));
   const stride = rng.int(1, 3);
-  const layer: Record<string, unknown> = { name, type: 'conv', out: rng.int(1, 20), kernel, stride, pad, shift: rng.int(0, 10), relu: rng.int(0, 1) === 1 };
+  const layer: Record<string, unknown> = { name, type: 'conv', out: rng.int(1, 20), kernel, stride, pad, shift: rng.int(0, 10), relu: rng.int(0, 1) === 1, ...sampleRounding(rng) };
   const oh = convOutSize(h, kernel, stride, pad);
   const ow = convOutSize(w, kernel, stride, pad);
   if (oh < 1 || ow < 1) return undefined;
