@@ -145,7 +145,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const build = await buildSimulation({
     simulator: opts.sim,
     files: simSources(files),
-    params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
+    params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
     cacheDir,
     log,
   });
@@ -164,6 +164,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       build,
       {
         image: imagePath,
+        mem_words: memWords,
         dump: dumpPath,
         dump_lo: dumpLo,
         dump_hi: dumpHi,
