@@ -1,6 +1,6 @@
 // Simulation tier: small random workloads on the tiny preset, on both simulators, checked bit for
 // bit; plus the failure paths (mismatch detection, cycle budget, bad inputs) through the CLI.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -108,6 +108,25 @@ describe('simulation on the tiny preset', () => {
     expect(r.status, r.message).toBe('ok');
     expect(r.trace).toEqual([]);
     expect(r.jobs.map((j) => j.cycles)).toEqual([r.cycles, r.cycles]);
+  });
+
+  it('serves workloads of different memory sizes from one Verilator build, both bit-exact', async () => {
+    // A cache of its own, so that the first run builds and the second can only reuse that build.
+    const cacheDir = mkdtempSync(join(scratch, 'cache-'));
+    const small = writeRandomWorkload(join(scratch, 'mem-small'), 11, 1);
+    const large = writeRandomWorkload(join(scratch, 'mem-large'), 94, 4);
+    const a = await runWorkload({ preset: 'tiny', workload: small, sim: 'verilator', out: join(scratch, 'mem-small/out'), cacheDir });
+    const b = await runWorkload({ preset: 'tiny', workload: large, sim: 'verilator', out: join(scratch, 'mem-large/out'), cacheDir });
+    expect(a.status, a.message).toBe('ok');
+    expect(b.status, b.message).toBe('ok');
+    // The images need memories of different sizes (8 Ki and 32 Ki words of 4 bytes).
+    expect(b.memory.words).toBeGreaterThanOrEqual(4 * a.memory.words);
+    expect(a.timing.buildCached).toBe(false);
+    expect(b.timing.buildCached).toBe(true);
+    expect(b.timing.buildSeconds).toBe(0);
+    expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(/^verilator-[0-9a-f]+$/)]);
+    expectOutputsMatchGolden(small, join(scratch, 'mem-small/out'));
+    expectOutputsMatchGolden(large, join(scratch, 'mem-large/out'));
   });
 
   it('reports a run that exceeds its cycle budget as hung, writes results.json and no outputs', async () => {
