@@ -144,7 +144,11 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const policy = opts.policy ?? 'elastic';
   const program = compileForPolicy(jobs, cfg, policy, { maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
   opts.alterProgram?.(program);
-  const { design, files } = opts.generated ?? generateFiles(cfg);
+  // The simulator builds from files whose header names no config file (see simConfig).
+  const simCfg = simConfig(cfg);
+  const generated = opts.generated ?? generateFiles(simCfg);
+  const { design } = generated;
+  const files = generated.design.cfg.source === simCfg.source ? generated.files : generateFiles(simCfg).files;
   const compileSeconds = (Date.now() - t0) / 1000;
   log(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(1)} MiB of memory`);
 
@@ -247,6 +251,15 @@ export function memorySettings(opts: Pick<RunOptions, 'latency' | 'bytesPerCycle
 export function cycleBudget(program: Program, boundCycles: number, budget?: number): number {
   const estimate = program.tasks.reduce((s, t) => s + t.estimatedCycles, 0);
   return budget ?? Math.ceil(20 * Math.max(boundCycles, estimate) + 200_000);
+}
+
+/**
+ * The config the simulator's sources are generated from: a config file's path, which every
+ * generated file's header names, replaced by the config's hash. The header is a comment, so the
+ * same config at another path (a copy, a test's scratch folder) reuses the cached build.
+ */
+function simConfig(cfg: ResolvedConfig): ResolvedConfig {
+  return cfg.source.startsWith('preset ') ? cfg : { ...cfg, source: `config ${cfg.hash}` };
 }
 
 /** The generated files the simulator compiles: RTL and the register header. */
