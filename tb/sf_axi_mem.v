@@ -8,13 +8,22 @@
 //   wait, they take turns (reads first would starve writes while a long read stream runs).
 // - Every channel stalls at random (STALL_PERCENT of cycles) from a seeded generator, so a failing
 //   run can be replayed with the same +seed: AR, AW and W ready, R and B valid.
-// - Accesses outside the memory return DECERR (reads return zero data, writes are dropped).
+// - The memory holds +mem_words=N words (default 1024), a run-time setting: one build of the
+//   testbench serves memory images of every size. Accesses outside it return DECERR (reads
+//   return zero data, writes are dropped).
 // - Fault injection: +faults=FILE lists up to MAX_FAULTS address ranges whose reads or writes
 //   are answered with SLVERR or DECERR, one per line: "r|w LO HI RESP" (decimal byte addresses,
 //   LO inclusive, HI exclusive; RESP 2 for SLVERR, 3 for DECERR); +rd_fault_permille and
 //   +wr_fault_permille answer that share of read or write bursts with SLVERR, at random from the
 //   seed. A faulted read beat returns zero data; a faulted write beat is not written (every beat
 //   of a burst failed at random).
+//
+// The memory is a dynamic array (sized by `new` from the plusarg). Icarus 11 takes a dynamic
+// array only in procedural code, neither in a continuous assignment or an @* sensitivity list nor
+// as the target of a nonblocking assignment or of $fread / $writememh: so each port's read data
+// is registered at the falling clock edge (the model's state only changes at the rising edge, so
+// this is the value a combinational read would give at the next rising edge), writes are
+// blocking, and the image is read and the dump written a word at a time.
 
 `default_nettype none
 
@@ -22,7 +31,6 @@ module sf_axi_mem #(
   parameter integer BUS_BITS = 32,
   parameter integer IDW = 1,
   parameter integer PORTS = 1,
-  parameter integer MEM_WORDS = 1024,
   parameter integer QUEUE_DEPTH = 16
 ) (
   input  wire                        clk_i,
@@ -73,25 +81,49 @@ module sf_axi_mem #(
   localparam [1:0] RespSlvErr = 2'b10;
   localparam [1:0] RespDecErr = 2'b11;
 
-  reg [BUS_BITS-1:0] mem [0:MEM_WORDS-1];
+  reg [BUS_BITS-1:0] mem [];
+  reg [31:0] mem_words = 32'd1024;
 
   // The image file (+image=) holds the memory's first words as raw bytes, each word's bytes in
-  // big-endian order, which is how $fread fills a memory.
+  // big-endian order, which is how $fread fills a word.
   reg [8*1024-1:0] image_path;
   reg [8*1024-1:0] dump_path;
-  integer fd, nread, i;
+  reg [BUS_BITS-1:0] image_word;
+  integer fd, nread, i, got;
+  reg have_image;
   initial begin
-    for (i = 0; i < MEM_WORDS; i = i + 1) mem[i] = {BUS_BITS{1'b0}};
-    if ($value$plusargs("image=%s", image_path)) begin
+    if (!$value$plusargs("mem_words=%d", mem_words)) mem_words = 32'd1024;
+    mem = new[mem_words];
+    fd = 0;
+    have_image = $value$plusargs("image=%s", image_path) != 0;
+    if (have_image) begin
       fd = $fopen(image_path, "rb");
       if (fd == 0) begin
         $display("SF_FATAL cannot open image file %0s", image_path);
         $finish;
       end
-      nread = $fread(mem, fd);
-      $fclose(fd);
-      $display("SF_INFO image_bytes %0d", nread);
     end
+    nread = 0;
+    for (i = 0; i < mem_words; i = i + 1) begin
+      image_word = {BUS_BITS{1'b0}};
+      if (fd != 0) begin
+        got = $fread(image_word, fd);
+        nread = nread + got;
+        if (got < BUS_BYTES) begin
+          $fclose(fd);
+          fd = 0;
+        end
+      end
+      mem[i] = image_word;
+    end
+    if (fd != 0) begin
+      if ($fgetc(fd) != -1) begin
+        $display("SF_FATAL the image file %0s is larger than the memory (+mem_words=%0d words of %0d bytes)", image_path, mem_words, BUS_BYTES);
+        $finish;
+      end
+      $fclose(fd);
+    end
+    if (have_image) $display("SF_INFO image_bytes %0d", nread);
   end
 
   // Fault ranges (+faults=FILE) and random fault rates.
@@ -142,9 +174,18 @@ module sf_axi_mem #(
     end
   endfunction
 
+  integer dfd, di;
   always @(posedge clk_i) begin
     if (dump_i) begin
-      if ($value$plusargs("dump=%s", dump_path)) $writememh(dump_path, mem, dump_lo_i, dump_hi_i - 1);
+      if ($value$plusargs("dump=%s", dump_path)) begin
+        dfd = $fopen(dump_path, "w");
+        if (dfd == 0) begin
+          $display("SF_FATAL cannot open dump file %0s", dump_path);
+          $finish;
+        end
+        for (di = dump_lo_i; di < dump_hi_i && di < mem_words; di = di + 1) $fdisplay(dfd, "%h", mem[di]);
+        $fclose(dfd);
+      end
     end
   end
 
@@ -232,10 +273,17 @@ module sf_axi_mem #(
     assign arready_o[g_p] = !stall_ar && (rq_count < QUEUE_DEPTH);
     wire ar_fire = arvalid_i[g_p] && arready_o[g_p];
     wire [31:0] r_addr = rq_addr[rq_head] + r_beat * BUS_BYTES;
-    wire r_in_range = word_index(r_addr) < MEM_WORDS;
+    wire r_in_range = word_index(r_addr) < mem_words;
     wire [1:0] r_fault = !r_in_range ? RespDecErr : rq_fail[rq_head] ? RespSlvErr : range_fault(r_addr, 1'b0);
 
-    assign rdata_o[g_p*BUS_BITS +: BUS_BITS]  = (r_fault == RespOkay) ? mem[word_index(r_addr)] : {BUS_BITS{1'b0}};
+    // The read data, registered at the falling edge (see the top of the file).
+    reg [BUS_BITS-1:0] rdata_q;
+    // (An if, not ?:, which Icarus cannot blend when the address is still unknown before the first request.)
+    always @(negedge clk_i) begin
+      if (r_fault == RespOkay) rdata_q <= mem[word_index(r_addr)];
+      else rdata_q <= {BUS_BITS{1'b0}};
+    end
+    assign rdata_o[g_p*BUS_BITS +: BUS_BITS]  = rdata_q;
     assign rresp_o[g_p*2 +: 2]  = r_fault;
     assign rlast_o[g_p]  = r_beat == rq_len[rq_head];
     assign rid_o[g_p*IDW +: IDW]    = rq_id[rq_head];
@@ -284,6 +332,7 @@ module sf_axi_mem #(
     reg [QAW:0]   bq_count;
     reg [QAW-1:0] bq_head, bq_tail;
     integer       lane;
+    reg [BUS_BITS-1:0] w_word;
 
     assign awready_o[g_p] = !stall_aw && !w_active && (bq_count < QUEUE_DEPTH);
     wire aw_fire = awvalid_i[g_p] && awready_o[g_p];
@@ -304,7 +353,7 @@ module sf_axi_mem #(
     wire b_fire = bvalid_o[g_p] && bready_i[g_p];
     wire b_push = w_fire && (w_beat == w_len);
     wire [31:0] w_beat_addr = w_addr + w_beat * BUS_BYTES;
-    wire [1:0]  w_fault = (word_index(w_beat_addr) >= MEM_WORDS) ? RespDecErr : range_fault(w_beat_addr, 1'b1);
+    wire [1:0]  w_fault = (word_index(w_beat_addr) >= mem_words) ? RespDecErr : range_fault(w_beat_addr, 1'b1);
     wire [1:0]  w_resp_now = (w_fault > w_resp) ? w_fault : w_resp;
 
     always @(posedge clk_i) begin
@@ -326,9 +375,15 @@ module sf_axi_mem #(
         end
         if (w_fire) begin
           if (w_fault == RespOkay && !w_fail) begin
+            // Blocking (Icarus 11 cannot assign a dynamic array's word nonblocking): nothing reads
+            // the memory at the rising edge (the read data is taken at the falling edge).
+            /* verilator lint_off BLKSEQ */
+            w_word = mem[word_index(w_beat_addr)];
             for (lane = 0; lane < BUS_BYTES; lane = lane + 1) begin
-              if (wstrb_i[g_p*BUS_BYTES + lane]) mem[word_index(w_beat_addr)][lane*8 +: 8] <= wdata_i[g_p*BUS_BITS + lane*8 +: 8];
+              if (wstrb_i[g_p*BUS_BYTES + lane]) w_word[lane*8 +: 8] = wdata_i[g_p*BUS_BITS + lane*8 +: 8];
             end
+            mem[word_index(w_beat_addr)] = w_word;
+            /* verilator lint_on BLKSEQ */
           end
           w_resp <= w_resp_now;
           w_beat <= w_beat + 1'b1;

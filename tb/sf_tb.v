@@ -11,7 +11,8 @@
 //           +budget=CYCLES +seed=N +latency=CYCLES +bytes_per_cycle=N +stall_percent=N
 //           +ctrl=N (the CTRL word that starts the run: START, IRQ_EN, POLICY, STATIC_LOG, as the
 //           host encodes it from the register map table)
-//           +faults=FILE +rd_fault_permille=N +wr_fault_permille=N (see sf_axi_mem.v)
+//           +mem_words=N (the memory's size in bus words) +faults=FILE +rd_fault_permille=N
+//           +wr_fault_permille=N (see sf_axi_mem.v)
 
 `default_nettype none
 `timescale 1ns / 1ps
@@ -19,7 +20,6 @@
 module sf_tb;
   parameter integer BUS_BITS = 32;
   parameter integer IDW = 1;
-  parameter integer MEM_WORDS = 1024;
   parameter integer ENGINES = 1;
   parameter integer CHANNELS = 1;
   parameter integer ADDR_BITS = 32;   // the accelerator's memory address width (memory.addressBits)
@@ -133,8 +133,7 @@ module sf_tb;
   sf_axi_mem #(
     .BUS_BITS (BUS_BITS),
     .IDW      (IDW),
-    .PORTS    (NC),
-    .MEM_WORDS(MEM_WORDS)
+    .PORTS    (NC)
   ) u_mem (
     .clk_i            (clk),
     .rst_ni           (rst_n),

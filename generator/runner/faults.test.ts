@@ -12,7 +12,7 @@ import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { loadConfig } from '../config/resolve.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import { loadWorkload } from '../model/workload.ts';
-import { runWorkload, type RunOptions } from './run.ts';
+import { memoryWords, runWorkload, type RunOptions } from './run.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-faults-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -122,6 +122,20 @@ describe('hardware faults end the run with an error code', () => {
   it('a trace write past the end of memory is a bus error, not a host crash', async () => {
     const r = await runTiny('trace-past', 89, 1, { alterProgram: (p) => { p.traceBase = 0xfff0_0000; } });
     expectFault(r, 'BUS_ERROR');
+  });
+
+  it('the memory ends where the run sized it: a trace written just past its end is a bus error, just inside it is not', async () => {
+    // The memory's size is a run-time setting of the testbench (+mem_words), not of its build.
+    const { busBytes } = loadConfig({ preset: 'tiny' });
+    const memBytes = memoryWords(programOf('trace-edge', 91, 1).image.bytes.length, busBytes) * busBytes;
+    const past = await runTiny('trace-edge-past', 91, 1, { alterProgram: (q) => { q.traceBase = memBytes; } });
+    expectFault(past, 'BUS_ERROR');
+    expect(past.memory.words * busBytes).toBe(memBytes);
+    // Inside, the hardware finishes without an error; only the host cannot read the trace back
+    // (it dumps the image's range).
+    const inside = await runTiny('trace-edge-inside', 91, 1, { alterProgram: (q) => { q.traceBase = memBytes - q.tasks.length * q.traceBytes; } });
+    expect(inside.status).toBe('hardware-error');
+    expect(inside.message).toMatch(/^bad trace: record \d+ lies outside the memory read back$/);
   });
 
   it('a trace record naming a task that does not exist is reported as a hardware error', async () => {

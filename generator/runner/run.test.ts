@@ -1,6 +1,6 @@
 // Simulation tier: small random workloads on the tiny preset, on both simulators, checked bit for
 // bit; plus the failure paths (mismatch detection, cycle budget, bad inputs) through the CLI.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -108,6 +108,35 @@ describe('simulation on the tiny preset', () => {
     expect(r.status, r.message).toBe('ok');
     expect(r.trace).toEqual([]);
     expect(r.jobs.map((j) => j.cycles)).toEqual([r.cycles, r.cycles]);
+  });
+
+  it('serves workloads of different memory sizes, and the same config at another path, from one Verilator build, bit-exactly', async () => {
+    // A cache of its own, so that the first run builds and the others can only reuse that build.
+    const cacheDir = mkdtempSync(join(scratch, 'cache-'));
+    const tinyJson = JSON.stringify({ name: 'tinycopy', engines: 2, pe: { tn: 4, tm: 4 }, buffers: { inputWords: 1024, weightWords: 64, accWords: 256 } });
+    const configs = [join(scratch, 'mem-config-a.json'), join(scratch, 'mem-other/config-b.json')];
+    mkdirSync(join(scratch, 'mem-other'));
+    for (const c of configs) writeFileSync(c, tinyJson);
+    const small = writeRandomWorkload(join(scratch, 'mem-small'), 11, 1);
+    const large = writeRandomWorkload(join(scratch, 'mem-large'), 94, 4);
+    const run = (config: string, workload: string, out: string) => runWorkload({ config, workload, sim: 'verilator', out: join(scratch, out), cacheDir });
+    const a = await run(configs[0], small, 'mem-small/out');
+    const b = await run(configs[0], large, 'mem-large/out');
+    for (const r of [a, b]) expect(r.status, r.message).toBe('ok');
+    // The images need memories of different sizes (8 Ki and 32 Ki words of 4 bytes).
+    expect(b.memory.words).toBeGreaterThanOrEqual(4 * a.memory.words);
+    expect(a.timing.buildCached).toBe(false);
+    expect(b.timing.buildCached).toBe(true);
+    expect(b.timing.buildSeconds).toBe(0);
+    expectOutputsMatchGolden(small, join(scratch, 'mem-small/out'));
+    expectOutputsMatchGolden(large, join(scratch, 'mem-large/out'));
+    // The same config from another file: its generated files' headers name that file.
+    const c = await run(configs[1], small, 'mem-small/out-b');
+    expect(c.status, c.message).toBe('ok');
+    expect(c.config.source).toBe(configs[1]);
+    expect(c.timing.buildCached).toBe(true);
+    expect(c.cycles).toBe(a.cycles);
+    expect(readdirSync(cacheDir)).toEqual([expect.stringMatching(/^verilator-[0-9a-f]+$/)]);
   });
 
   it('reports a run that exceeds its cycle budget as hung, writes results.json and no outputs', async () => {

@@ -79,6 +79,15 @@ export interface TraceEntry {
   end: number;
 }
 
+/** The memory model's timing, seed and faults, as the options and the config set them. */
+export interface MemorySettings {
+  latency: number;
+  bytesPerCycle: number;
+  stallPercent: number;
+  seed: number;
+  faults: FaultInjection;
+}
+
 export interface RunResults {
   status: 'ok' | 'mismatch' | 'timeout' | 'hardware-error';
   message: string;
@@ -87,7 +96,8 @@ export interface RunResults {
   simulator: Simulator;
   policy: Policy;
   staticGroup: number;
-  memory: { latency: number; bytesPerCycle: number; stallPercent: number; seed: number; faults: FaultInjection };
+  /** The memory model's settings, and its size in bus words (from the image: see memoryWords). */
+  memory: MemorySettings & { words: number };
   /** Cycles the run was allowed before it was declared hung. */
   budget: number;
   cycles: number;
@@ -134,18 +144,22 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const policy = opts.policy ?? 'elastic';
   const program = compileForPolicy(jobs, cfg, policy, { maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
   opts.alterProgram?.(program);
-  const { design, files } = opts.generated ?? generateFiles(cfg);
+  // The simulator builds from files whose header names no config file (see simConfig).
+  const simCfg = simConfig(cfg);
+  const generated = opts.generated ?? generateFiles(simCfg);
+  const { design } = generated;
+  const files = generated.design.cfg.source === simCfg.source ? generated.files : generateFiles(simCfg).files;
   const compileSeconds = (Date.now() - t0) / 1000;
   log(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(1)} MiB of memory`);
 
   const boundCycles = physicalBound(program, cfg, memory.bytesPerCycle);
   const budget = cycleBudget(program, boundCycles, opts.budget);
 
-  const memWords = nextPow2(Math.max(1024, program.image.bytes.length / cfg.busBytes));
+  const memWords = memoryWords(program.image.bytes.length, cfg.busBytes);
   const build = await buildSimulation({
     simulator: opts.sim,
     files: simSources(files),
-    params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, MEM_WORDS: memWords, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
+    params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
     cacheDir,
     log,
   });
@@ -164,6 +178,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       build,
       {
         image: imagePath,
+        mem_words: memWords,
         dump: dumpPath,
         dump_lo: dumpLo,
         dump_hi: dumpHi,
@@ -193,7 +208,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       if (!(err instanceof DumpError)) throw err;
       dumpProblem = err.message;
     }
-    const results = evaluate(cfg, jobs, program, report, { region, dumpProblem }, { simulator: opts.sim, policy, staticGroup, memory, budget }, boundCycles);
+    const results = evaluate(cfg, jobs, program, report, { region, dumpProblem }, { simulator: opts.sim, policy, staticGroup, memory: { ...memory, words: memWords }, budget }, boundCycles);
     results.timing = {
       compileSeconds,
       buildSeconds: build.buildSeconds,
@@ -222,7 +237,7 @@ export function compileForPolicy(jobs: Job[], cfg: ResolvedConfig, policy: Polic
 }
 
 /** The memory model's settings of a run: the options, else the config's testbench defaults. */
-export function memorySettings(opts: Pick<RunOptions, 'latency' | 'bytesPerCycle' | 'stallPercent' | 'seed' | 'faults'>, cfg: ResolvedConfig): RunResults['memory'] {
+export function memorySettings(opts: Pick<RunOptions, 'latency' | 'bytesPerCycle' | 'stallPercent' | 'seed' | 'faults'>, cfg: ResolvedConfig): MemorySettings {
   return {
     latency: opts.latency ?? cfg.testbench.latency,
     bytesPerCycle: opts.bytesPerCycle ?? cfg.testbench.bytesPerCycle ?? cfg.busBytes,
@@ -238,17 +253,31 @@ export function cycleBudget(program: Program, boundCycles: number, budget?: numb
   return budget ?? Math.ceil(20 * Math.max(boundCycles, estimate) + 200_000);
 }
 
+/**
+ * The config the simulator's sources are generated from: a config file's path, which every
+ * generated file's header names, replaced by the config's hash. The header is a comment, so the
+ * same config at another path (a copy, a test's scratch folder) reuses the cached build.
+ */
+function simConfig(cfg: ResolvedConfig): ResolvedConfig {
+  return cfg.source.startsWith('preset ') ? cfg : { ...cfg, source: `config ${cfg.hash}` };
+}
+
 /** The generated files the simulator compiles: RTL and the register header. */
 function simSources(files: FileMap): FileMap {
   return new Map([...files].filter(([path]) => path.startsWith('rtl/') || path === 'sf_regs.vh'));
 }
 
-function nextPow2(n: number): number {
-  return 2 ** Math.ceil(Math.log2(n));
+/**
+ * The simulated memory's size in bus words for an image of `imageBytes`: the next power of two of
+ * at least 1024 words. A run-time setting of the testbench (+mem_words), so it is not part of the
+ * simulator build; accesses beyond it answer DECERR.
+ */
+export function memoryWords(imageBytes: number, busBytes: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1024, imageBytes / busBytes)));
 }
 
 /** The options whose ranges depend on the config. */
-function checkRunOptions(staticGroup: number, memory: RunResults['memory'], cfg: ResolvedConfig): void {
+function checkRunOptions(staticGroup: number, memory: MemorySettings, cfg: ResolvedConfig): void {
   const problems = new ProblemList();
   if (!Number.isInteger(Math.log2(staticGroup)) || staticGroup > cfg.engines) {
     problems.addText('command line', '--static-group', `a power of two at most the engine count (${cfg.engines})`, String(staticGroup));

@@ -22,7 +22,10 @@ export interface SimBuildInput {
   simulator: Simulator;
   /** Generated files (relative path -> text): the RTL, sf_top.f and sf_regs.vh. */
   files: Map<string, string | Uint8Array>;
-  params: { BUS_BITS: number; IDW: number; MEM_WORDS: number; ENGINES: number; CHANNELS: number; ADDR_BITS: number };
+  /** The testbench's parameters: the design's alone. Everything a workload or run sets (the memory's
+   * size and timing, faults, seed, budget) is a plusarg of runSimulation, so one build serves
+   * every workload on the design. */
+  params: { BUS_BITS: number; IDW: number; ENGINES: number; CHANNELS: number; ADDR_BITS: number };
   cacheDir: string;
   /** Told when a build (not found in the cache) starts. */
   log?: (message: string) => void;
