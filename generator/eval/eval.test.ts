@@ -73,3 +73,18 @@ describe('eval', () => {
     expect(text).toMatch(/^\r\[#{15}\.{15}\] x 50\/100 \(50%\)/);
   });
 });
+
+describe('eval --sim on the accelerator', () => {
+  it('runs the first images on the RTL and finds every output equal to the golden model', async () => {
+    const { runCli } = await import('../cli/program.ts');
+    const { folder, input, predicted } = setup(6);
+    writeFileSync(join(dir, 'xs.npy'), encodeNpy(input));
+    writeFileSync(join(dir, 'ys.npy'), encodeNpy(makeTensor('int32', [6], Int32Array.from(predicted))));
+    let out = '';
+    const code = await runCli(['node', 'synergyflow', 'eval', '--model', folder, '--data', join(dir, 'xs.npy'), '--labels', join(dir, 'ys.npy'),
+      '--sim', '3', '--preset', 'tiny', '--out', join(dir, 'sim-out'), '--quiet'], { out: (t) => (out += t), err: () => {} });
+    expect(out).toContain('m: 100.00% (6 of 6 images) with the golden model');
+    expect(out).toMatch(/accelerator \(preset tiny, verilator\): 3 images, [\d,]+ cycles, every output equal to the golden model; 3 of 3 correct/);
+    expect(code).toBe(0);
+  }, 300_000);
+});
