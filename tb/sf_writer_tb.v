@@ -17,7 +17,7 @@
 // +acc=FILE       accumulator buffer: one TM*32-bit word a line in hex (pixel 0 first), $readmemh
 // +bias=FILE      one TM*32-bit word in hex: lane m's bias in bits [32m+31:32m]
 // +out_addr=N +nj=N +pool_rows=N +pool_cols=N +pool_kernel=N +pool_stride=N +pool_row_step=N
-// +tile_cols=N +cstride=N +ystride=N +shift=N +sat_bits=N +relu=N +round_even=N
+// +tile_cols=N +cstride=N +ystride=N +shift=N +sat_bits=N +relu=N +round_even=N +leak=N
 //                 the job's fields (decimal)
 // +jobs=N         jobs run one after the other (default 1), job k at out_addr + k * job_step
 // +job_step=N     bytes between the jobs' output addresses
@@ -63,6 +63,7 @@ module sf_writer_tb #(
   reg  [LOOP_BITS-1:0] pool_rows = '0, pool_cols = '0, pool_row_step = '0, tile_cols = '0;
   reg  [4:0]          shift = '0, sat_bits = 5'd8;
   reg                 relu = 1'b0, round_even = 1'b0;
+  reg  [4:0]          leak = 5'd0;
   reg  [ACC_BITS-1:0] bias_word [0:0];
   reg  [ACC_BITS-1:0] bias = '0;
 
@@ -103,6 +104,7 @@ module sf_writer_tb #(
     .sat_bits_i     (sat_bits),
     .relu_i         (relu),
     .round_even_i   (round_even),
+    .leak_i         (leak),
     .bias_i         (bias),
     .acc_re_o       (acc_re),
     .acc_raddr_o    (acc_raddr),
@@ -251,6 +253,7 @@ module sf_writer_tb #(
     if (!$value$plusargs("sat_bits=%d", value)) value = 8;      sat_bits = 5'(value);
     if (!$value$plusargs("relu=%d", value)) value = 0;          relu = value != 0;
     if (!$value$plusargs("round_even=%d", value)) value = 0;    round_even = value != 0;
+    if (!$value$plusargs("leak=%d", value)) value = 0;          leak = value[4:0];
     if (!$value$plusargs("jobs=%d", jobs)) jobs = 1;
     if (!$value$plusargs("job_step=%d", job_step)) job_step = 0;
     if (!$value$plusargs("aw_ready=%d", aw_pct)) aw_pct = 100;

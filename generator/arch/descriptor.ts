@@ -29,6 +29,7 @@ field('relu', 0, 4, 1, 'apply ReLU after saturation');
 field('round_even', 0, 5, 1, 'the shift rounds half to even (else half up; numerics.md step 3)');
 field('shift', 0, 8, 5, 'arithmetic right shift with rounding, half up or (round_even) half to even');
 field('sat_bits', 0, 16, 5, 'saturate to this many bits (the model\'s bits)');
+field('leak', 0, 24, 5, 'LeakyReLU: negative sums shift this many bits further (0: none)');
 field('task_id', 1, 0, 32, 'task index in the task list (written to the trace)');
 field('in_addr', 2, 0, 32, 'byte address of the first loaded input vector (c-block 0)');
 field('in_cstride', 3, 0, 32, 'bytes between input c-block planes');

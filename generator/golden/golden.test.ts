@@ -129,7 +129,7 @@ describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () 
             for (const relu of [false, true]) {
               const want = naiveFinish(BigInt(acc), BigInt(bias), { shift, relu, rounding }, bits);
               expect(postProcess(acc, bias, shift, bits, relu, rounding), `${acc} + ${bias} >> ${shift} ${rounding} ${bits} ${relu}`).toBe(want);
-              expect(postProcessor(bits, shift, relu, rounding)(acc, bias)).toBe(want);
+              expect(postProcessor(bits, { shift, relu, rounding })(acc, bias)).toBe(want);
             }
           }
         }

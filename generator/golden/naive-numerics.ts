@@ -40,11 +40,13 @@ export function naiveRound(t: bigint, shift: number, rounding: Rounding = 'half-
 
 /** Steps 1-5 for one output value: wrap the exact sum, add the bias, shift, saturate, ReLU. */
 export function naiveFinish(
-  acc: bigint, bias: bigint, layer: { shift: number; relu: boolean; rounding?: Rounding }, bits: Bits, stats?: NaiveStats,
+  acc: bigint, bias: bigint, layer: { shift: number; relu: boolean; rounding?: Rounding; leak?: number }, bits: Bits, stats?: NaiveStats,
 ): number {
   const wrapped = wrapInt32(acc);
   if (stats && wrapped !== acc) stats.wraps++;
-  const t = naiveRound(wrapped + bias, layer.shift, layer.rounding);
+  // LeakyReLU: a negative sum is scaled by a further 2^-leak, in the same rounding.
+  const sum = wrapped + bias;
+  const t = naiveRound(sum, sum < 0n ? layer.shift + (layer.leak ?? 0) : layer.shift, layer.rounding);
   const lo = -(2n ** BigInt(bits - 1));
   const hi = 2n ** BigInt(bits - 1) - 1n;
   let y = t < lo ? lo : t > hi ? hi : t;

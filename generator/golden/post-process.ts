@@ -13,8 +13,9 @@ export function saturate(v: number, bits: Bits): number {
  * Steps 2-5 of numerics.md for one accumulator value (already wrapped to int32). Plain JS numbers
  * are exact here: |acc + bias| < 2^33, and dividing by a power of two is exact in a double.
  */
-export function postProcess(acc: number, bias: number, shift: number, bits: Bits, relu: boolean, rounding: Rounding = 'half-up'): number {
-  const y = saturate(roundShift(acc + bias, shift, rounding), bits);
+export function postProcess(acc: number, bias: number, shift: number, bits: Bits, relu: boolean, rounding: Rounding = 'half-up', leak = 0): number {
+  const t = acc + bias;
+  const y = saturate(roundShift(t, t < 0 ? shift + leak : shift, rounding), bits);
   return relu && y < 0 ? 0 : y;
 }
 
@@ -33,8 +34,24 @@ function roundShift(t: number, shift: number, rounding: Rounding): number {
   return Math.floor((t + half - 1 + odd) / scale);
 }
 
+/** What step 3-5 of a layer need: its shift, ReLU, rounding and leak. */
+export interface PostSpec {
+  shift: number;
+  relu: boolean;
+  rounding?: Rounding;
+  /** LeakyReLU: negative sums are shifted this much further (a slope of 2^-leak). */
+  leak?: number;
+}
+
 /** postProcess with the per-layer constants computed once. */
-export function postProcessor(bits: Bits, shift: number, relu: boolean, rounding: Rounding = 'half-up'): (acc: number, bias: number) => number {
+export function postProcessor(bits: Bits, spec: PostSpec): (acc: number, bias: number) => number {
+  const positive = scaler(bits, spec.shift, spec.relu, spec.rounding ?? 'half-up');
+  if (!spec.leak) return positive;
+  const negative = scaler(bits, spec.shift + spec.leak, spec.relu, spec.rounding ?? 'half-up');
+  return (acc, bias) => (acc + bias < 0 ? negative(acc, bias) : positive(acc, bias));
+}
+
+function scaler(bits: Bits, shift: number, relu: boolean, rounding: Rounding): (acc: number, bias: number) => number {
   const hi = 2 ** (bits - 1) - 1;
   const lo = relu ? 0 : -hi - 1; // ReLU after saturation is a raised lower bound
   const scale = 2 ** shift;

@@ -7,7 +7,8 @@ import type { Shape3 } from '../model/model.ts';
 import type { AttrValue, OnnxGraph, OnnxNode } from './onnx-read.ts';
 
 export const SUPPORTED_OPS = [
-  'Conv', 'Gemm', 'MatMul', 'AveragePool and GlobalAveragePool (power-of-two windows)', 'Add (a bias)', 'BatchNormalization (float models)', 'Relu', 'MaxPool', 'Flatten', 'Reshape (to [N, -1])',
+  'Conv', 'Gemm', 'MatMul', 'AveragePool and GlobalAveragePool (power-of-two windows)', 'Add (a bias)', 'BatchNormalization (float models)', 'Relu',
+  'LeakyRelu (alpha a power of two)', 'MaxPool', 'Flatten', 'Reshape (to [N, -1])',
   'Transpose (NHWC input, or before Flatten)', 'QuantizeLinear', 'DequantizeLinear', 'Quant (QONNX)', 'Identity', 'Dropout',
   'Softmax/LogSoftmax (last, dropped)',
 ];
@@ -47,6 +48,8 @@ export interface LayerDraft {
   stride: number;
   pad: number;
   relu: boolean;
+  /** LeakyRelu with alpha = 2^-leak. */
+  leak?: number;
   pool?: { kernel: number; stride: number; node: string };
   /** The graph flattened the input in H, W, C order (a Transpose before Flatten): the weights
    * were permuted to C, H, W. */
@@ -221,6 +224,15 @@ export function buildChain(g: OnnxGraph): Chain {
       case 'Relu': {
         if (!cur()) fail(n, 'a Relu after a layer', 'a Relu on the input');
         cur().relu = true;
+        cur().nodes.push(n.name);
+        break;
+      }
+      case 'LeakyRelu': {
+        const alpha = typeof n.attrs.get('alpha') === 'number' ? (n.attrs.get('alpha') as number) : 0.01;
+        const leak = -Math.log2(alpha);
+        if (!cur() || cur().relu || cur().leak) fail(n, 'one activation after a layer', 'a LeakyRelu elsewhere');
+        if (!Number.isInteger(leak) || leak < 1 || leak > 31) fail(n, 'alpha a power of two from 2^-1 to 2^-31 (negative values are then an exact shift)', `alpha ${alpha}`);
+        cur().leak = leak;
         cur().nodes.push(n.name);
         break;
       }

@@ -32,6 +32,7 @@ interface QdqOptions {
   perChannel?: boolean;
   weightScale?: number;
   op?: string;
+  opAttrs?: Record<string, number>;
 }
 
 /**
@@ -46,7 +47,7 @@ function qdqModel(rng: Rng, opts: QdqOptions = {}): Uint8Array {
   const w1 = b.dequantized([6, C, 3, 3], ints(rng, 6 * C * 9, -128, 127), opts.perChannel ? [2 ** -6, 2 ** -6, 2 ** -5, 2 ** -6, 2 ** -6, 2 ** -6] : opts.weightScale ?? 2 ** -6);
   const b1 = b.dequantized([6], ints(rng, 6, -3000, 3000), 2 ** -10, 'INT32');
   x = b.node('Conv', [x, w1, b1], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-  x = b.node(opts.op ?? 'Relu', [x]);
+  x = b.node(opts.op ?? 'Relu', [x], opts.opAttrs);
   x = b.qdq(x, 2 ** -1);
   x = b.qdq(b.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), 2 ** -1);
   const w2 = b.dequantized([5, 6, 3, 3], ints(rng, 5 * 6 * 9, -128, 127), 2 ** -7);
@@ -107,6 +108,16 @@ describe('import of ONNX models', () => {
     expect(r.model.layers.map((l) => [l.type, l.shift])).toEqual([['conv', 8], ['avgpool', 1], ['conv', 9], ['avgpool', 4], ['fc', 5]]);
     expect(r.agreement).toMatchObject({ images: 32, exact: 32 });
     expect([...r.files.keys()].filter((f) => f.includes('pool'))).toEqual([]);
+  });
+
+  it('maps LeakyRelu with a power-of-two slope exactly, and refuses other slopes', async () => {
+    const rng = new Rng(18);
+    const r = await importOnnx({ onnx: save('leaky.onnx', qdqModel(rng, { op: 'LeakyRelu', opAttrs: { alpha: 0.125 } })), calibration: calibration(rng, [32, 3, 8, 8], 2 ** -4, 'cal-leaky.npy') });
+    expect(r.model.layers[0]).toMatchObject({ relu: false, leak: 3 });
+    expect(r.agreement).toMatchObject({ images: 32, exact: 32 });
+    const err = await importOnnx({ onnx: save('leaky-odd.onnx', qdqModel(rng, { op: 'LeakyRelu', opAttrs: { alpha: 0.1 } })) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).problems[0]).toMatchObject({ expected: expect.stringContaining('alpha a power of two'), found: 'alpha 0.10000000149011612' });
   });
 
   it('takes unsigned 8-bit input images (raw pixels) as they are', async () => {

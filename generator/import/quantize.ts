@@ -139,6 +139,10 @@ function avgPoolLayer(l: LayerDraft, i: number, inScale: number, outScale: numbe
   const shift = Math.log2((l.kernel * l.kernel * outScale) / inScale);
   if (!Number.isInteger(shift) || shift < 0 || shift > MAX_SHIFT) fail(`an output scale that makes the average a right shift of 0..${MAX_SHIFT}`, `output ${outScale}, input ${inScale}, window ${l.kernel}x${l.kernel}`);
   const json: Record<string, unknown> = { name: `pool${i + 1}`, type: 'avgpool', out: l.out, kernel: l.kernel, stride: l.stride, shift, relu: l.relu, rounding: 'half-even' };
+  if (l.leak) {
+    if (shift + l.leak > MAX_SHIFT) fail(`shift + leak at most ${MAX_SHIFT}`, String(shift + l.leak));
+    json.leak = l.leak;
+  }
   notes.push('runs on the engines as a conv with identity weights');
   return { json, weightShape: [], weight: new Int32Array(), bias: new Int32Array(), inScale, weightScale: 1, outScale, notes };
 }
@@ -150,6 +154,12 @@ function intLayer(l: LayerDraft, i: number, shift: number, weight: Int32Array, b
     : { name, type: 'fc', out: l.out, shift, relu: l.relu };
   if (l.pool) json.pool = { kernel: l.pool.kernel, stride: l.pool.stride };
   json.rounding = 'half-even';
+  if (l.leak) {
+    if (shift + l.leak > MAX_SHIFT) {
+      throw new InputError([{ file: 'graph', field: `node ${l.node}`, expected: `shift + leak at most ${MAX_SHIFT} (LeakyRelu's alpha 2^-${l.leak} on a shift of ${shift})`, found: String(shift + l.leak) }]);
+    }
+    json.leak = l.leak;
+  }
   if (l.flattenHwc) notes.push('the graph flattened its input in H, W, C order: the weights were permuted to C, H, W');
   const weightShape = l.kind === 'conv' ? [l.out, l.inShape[0], l.kernel, l.kernel] : [l.out, l.inShape[0] * l.inShape[1] * l.inShape[2]];
   return { json, weightShape, weight, bias, inScale, weightScale, outScale, notes };
@@ -175,6 +185,11 @@ function maxAbs(v: ArrayLike<number>): number {
   return m;
 }
 
+function activate(l: LayerDraft, s: number): number {
+  if (l.relu) return Math.max(0, s);
+  return l.leak && s < 0 ? s * 2 ** -l.leak : s;
+}
+
 /** One layer in float64 (conv or fc, bias, ReLU, max pool), NCHW. */
 export function floatLayer(l: LayerDraft, w: Float64Array, b: Float64Array, x: Float64Array, batch: number): Float64Array {
   const [C, H, W] = l.inShape;
@@ -186,7 +201,7 @@ export function floatLayer(l: LayerDraft, w: Float64Array, b: Float64Array, x: F
         for (let ox = 0; ox < ow; ox++) {
           let s = 0;
           for (let ky = 0; ky < l.kernel; ky++) for (let kx = 0; kx < l.kernel; kx++) s += x[(p * H + oy * l.stride + ky) * W + ox * l.stride + kx];
-          y[(p * oh + oy) * ow + ox] = s / (l.kernel * l.kernel);
+          y[(p * oh + oy) * ow + ox] = activate(l, s / (l.kernel * l.kernel));
         }
       }
     }
@@ -199,7 +214,7 @@ export function floatLayer(l: LayerDraft, w: Float64Array, b: Float64Array, x: F
       for (let o = 0; o < l.out; o++) {
         let s = b[o];
         for (let i = 0; i < fanIn; i++) s += w[o * fanIn + i] * x[n * fanIn + i];
-        y[n * l.out + o] = l.relu ? Math.max(0, s) : s;
+        y[n * l.out + o] = activate(l, s);
       }
     }
     return y;
@@ -224,7 +239,7 @@ export function floatLayer(l: LayerDraft, w: Float64Array, b: Float64Array, x: F
               }
             }
           }
-          conv[((n * l.out + o) * oh + oy) * ow + ox] = l.relu ? Math.max(0, s) : s;
+          conv[((n * l.out + o) * oh + oy) * ow + ox] = activate(l, s);
         }
       }
     }

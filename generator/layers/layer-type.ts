@@ -25,6 +25,12 @@ export function sampleRounding(rng: Rng): { rounding?: Rounding } {
   return draw === 0 ? {} : { rounding: draw === 1 ? 'half-up' : 'half-even' };
 }
 
+/** A random leak for a type's `sample`: on a third of the layers without ReLU. */
+export function sampleLeak(rng: Rng, shift: number, relu: boolean): { leak?: number } {
+  const leak = rng.int(1, 4);
+  return !relu && shift + leak <= 31 && rng.int(0, 2) === 0 ? { leak } : {};
+}
+
 /** Fields every layer has, whatever its type (model-format.md). */
 export interface LayerCommon {
   name: string;
@@ -33,6 +39,19 @@ export interface LayerCommon {
   relu: boolean;
   /** Absent means half-up: models without the field stay what they were, to the byte. */
   rounding?: Rounding;
+  /** LeakyReLU with a slope of 2^-leak: negative sums are shifted leak bits further. */
+  leak?: number;
+}
+
+/** model.json fields of every layer type. */
+export const COMMON_KEYS = ['name', 'type', 'out', 'shift', 'relu', 'rounding', 'leak'] as const;
+
+/** A type's new layer with the optional common fields that were given (absent ones stay absent,
+ * so a model without them parses to the same objects as before they existed). */
+export function withCommon<L extends LayerCommon>(layer: L, common: LayerCommon): L {
+  if (common.rounding) layer.rounding = common.rounding;
+  if (common.leak) layer.leak = common.leak;
+  return layer;
 }
 
 /** Where a layer's raw fields are and where their problems go. */

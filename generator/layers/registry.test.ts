@@ -64,6 +64,7 @@ describe('layer type registry', () => {
           expect(new Set(program.tasks.map((t) => t.layer)).size).toBe(layers.length);
           // Each task's descriptor says how its layer rounds.
           program.tasks.forEach((t, i) => expect(program.descriptors[i].round_even).toBe(model.layers[t.layer].rounding === 'half-even' ? 1 : 0));
+          program.tasks.forEach((t, i) => expect(program.descriptors[i].leak).toBe(model.layers[t.layer].leak ?? 0));
         }
         checked++;
       }

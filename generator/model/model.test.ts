@@ -247,4 +247,12 @@ describe('parseModel defaults', () => {
     const problems = problemsOf(() => parseModel({ ...specExample, bits: 16, inputType: 'uint8' }, 'm.json'));
     expect(problemAt(problems, 'inputType').expected).toBe('"int16" (a 16-bit model\'s input)');
   });
+
+  it('takes a LeakyReLU leak, not with relu and not beyond a total shift of 31', () => {
+    const fc = (extra: Record<string, unknown>) => ({ ...specExample, layers: [specExample.layers[0], { ...specExample.layers[1], ...extra }] });
+    expect(parseModel(fc({ leak: 3 }), 'm.json').layers[1].leak).toBe(3);
+    expect(parseModel(specExample, 'm.json').layers[1].leak).toBeUndefined();
+    expect(problemAt(problemsOf(() => parseModel(fc({ leak: 3, relu: true }), 'm.json')), 'layers[1].leak').expected).toContain('not both');
+    expect(problemAt(problemsOf(() => parseModel(fc({ leak: 26 }), 'm.json')), 'layers[1].leak').expected).toBe('shift + leak at most 31 (shift is 6)');
+  });
 });

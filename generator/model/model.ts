@@ -128,6 +128,11 @@ function readLayer(list: ProblemList, file: string, at: string, raw: unknown): L
   const shift = readInt(list, file, `${at}.shift`, raw.shift, { min: 0, max: MAX_SHIFT }, 0);
   const relu = readBool(list, file, `${at}.relu`, raw.relu, false);
   const rounding = readRounding(list, file, `${at}.rounding`, raw.rounding);
+  const leak = raw.leak === undefined ? undefined : readInt(list, file, `${at}.leak`, raw.leak, { min: 1, max: MAX_SHIFT });
+  if (leak !== undefined && relu) addText(list, file, `${at}.leak`, 'no leak on a layer with relu (LeakyReLU or ReLU, not both)', String(leak));
+  if (leak !== undefined && shift !== undefined && shift + leak > MAX_SHIFT) {
+    addText(list, file, `${at}.leak`, `shift + leak at most ${MAX_SHIFT} (shift is ${shift})`, String(leak));
+  }
   if (!isLayerTypeName(raw.type)) {
     list.add(file, `${at}.type`, layerTypeNames().map((t) => JSON.stringify(t)).join(' or '), raw.type);
     checkKnownKeys(list, file, at, raw, [...new Set(layerTypeNames().flatMap((t) => layerType(t).keys))]);
@@ -136,6 +141,7 @@ function readLayer(list: ProblemList, file: string, at: string, raw: unknown): L
   const common: LayerCommon = { name: name!, out: out!, shift: shift!, relu: relu! };
   // Carried only when given: a model without it parses to the same layer objects as before.
   if (rounding !== undefined) common.rounding = rounding;
+  if (leak !== undefined) common.leak = leak;
   const layer = layerType(raw.type).parse({ list, file, at, raw }, common);
   return list.items.length > before ? undefined : layer;
 }

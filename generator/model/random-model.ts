@@ -61,6 +61,12 @@ export function randomModelJson(seed: number, opts: RandomModelOptions = {}): Re
     if (draw < 3) layer.rounding = 'half-even';
     else if (draw === 3) layer.rounding = 'half-up';
   }
+  // LeakyReLU on a quarter of the layers without ReLU, also from a stream of its own.
+  const leakRng = new Rng(streamSeed(seed, 'random-model-leak'));
+  for (const layer of layers) {
+    const leak = leakRng.int(1, 3);
+    if (leakRng.int(0, 3) === 0 && !layer.relu && (layer.shift as number) + leak <= 31) layer.leak = leak;
+  }
   return { name: `random${seed}`, ...(opts.bits === 16 ? { bits: 16 } : {}), input, layers };
 }
 

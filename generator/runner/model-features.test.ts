@@ -1,7 +1,7 @@
 // The model features added for real networks, run on the RTL and checked bit for bit against the
 // golden model: unsigned 8-bit inputs (offset by the host, padding written into the image, also
 // under the space-to-depth rewrite), average and global average pooling (identity-weight convs),
-// fc weights in channels-last order, and half-to-even rounding.
+// fc weights in channels-last order, half-to-even rounding and LeakyReLU.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ const MODELS = [
     layers: [
       { name: 'conv1', type: 'conv', out: 6, kernel: 3, pad: 1, shift: 7, relu: true, rounding: 'half-even' },
       { name: 'pool1', type: 'avgpool', out: 6, kernel: 2, shift: 2, rounding: 'half-even' },
-      { name: 'conv2', type: 'conv', out: 5, kernel: 3, pad: 1, shift: 6 },
+      { name: 'conv2', type: 'conv', out: 5, kernel: 3, pad: 1, shift: 6, leak: 2 },
       { name: 'gap', type: 'avgpool', out: 5, kernel: 4, stride: 1, shift: 4 },
       { name: 'fc1', type: 'fc', out: 7, shift: 4, flatten: 'hwc' },
     ],

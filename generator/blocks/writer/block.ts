@@ -57,6 +57,7 @@ export function writerLeaves(p: HwParams) {
       inp('sat_bits_i', 5),
       inp('relu_i'),
       inp('round_even_i'),
+      inp('leak_i', 5),
       inp('bias_i', p.tm * 32),
       out('acc_re_o'),
       out('acc_raddr_o', p.accAddrBits),

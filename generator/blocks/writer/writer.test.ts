@@ -59,6 +59,8 @@ interface Job {
   relu?: boolean;
   /** round_even_i: half to even; default half up. */
   rounding?: Rounding;
+  /** leak_i: LeakyReLU, negative sums shifted this much further; default 0. */
+  leak?: number;
   outAddr?: number;
   /** Bytes between output c-block planes and rows; default the natural layout of the pooled tile. */
   cstride?: number;
@@ -115,6 +117,7 @@ function resolveJob(job: Job, p: HwParams) {
     satBits: job.satBits ?? (8 as Bits),
     relu: job.relu ?? false,
     rounding: job.rounding ?? ('half-up' as Rounding),
+    leak: job.leak ?? 0,
     jobs: job.jobs ?? 1,
     jobStep: job.jobStep ?? 0,
   };
@@ -131,7 +134,7 @@ function expectedImage(job: Job, p: HwParams): Map<number, number[]> {
       for (let n = 0; n < p.tn; n++) {
         const lane = j * p.tn + n;
         const plane = new Int32Array(pixels);
-        for (let px = 0; px < pixels; px++) plane[px] = postProcess(job.acc(px, lane), job.bias(lane), job.shift, f.satBits, f.relu, f.rounding);
+        for (let px = 0; px < pixels; px++) plane[px] = postProcess(job.acc(px, lane), job.bias(lane), job.shift, f.satBits, f.relu, f.rounding, f.leak);
         const out = maxPool(plane, 1, job.tileRows, job.tileCols, f.k, f.s);
         for (let y = 0; y < f.pr; y++) {
           for (let x = 0; x < f.pc; x++) {
@@ -206,7 +209,7 @@ describe.each((['icarus', 'verilator'] as const).flatMap((sim) => CONFIGS.map((c
       `+out_addr=${f.outAddr}`, `+nj=${f.nj}`, `+pool_rows=${f.pr}`, `+pool_cols=${f.pc}`, `+pool_kernel=${f.k}`,
       `+pool_stride=${f.s}`, `+pool_row_step=${f.s * job.tileCols}`, `+tile_cols=${job.tileCols}`,
       `+cstride=${f.cstride}`, `+ystride=${f.ystride}`, `+shift=${job.shift}`, `+sat_bits=${f.satBits}`, `+relu=${Number(f.relu)}`,
-      `+round_even=${Number(f.rounding === 'half-even')}`,
+      `+round_even=${Number(f.rounding === 'half-even')}`, `+leak=${f.leak}`,
       `+jobs=${f.jobs}`, `+job_step=${f.jobStep}`, `+aw_ready=${job.awReady ?? 100}`, `+w_ready=${job.wReady ?? 100}`,
       `+b_delay=${job.bDelay ?? 0}`, `+err_burst=${job.errBurst ?? -1}`, `+seed=${job.seed ?? 1}`, `+timeout=100000`,
     ]);
@@ -344,6 +347,22 @@ describe.each((['icarus', 'verilator'] as const).flatMap((sim) => CONFIGS.map((c
     // -32767) and -32768.5.
     if (p.dataBits === 16) {
       expect(await runSums([65535, 65533, -65535, -65537, -65533], { shift: 1, satBits: 16, rounding: 'half-even' })).toBe(2);
+    }
+  });
+
+  it('shifts negative sums leak bits further (LeakyReLU), in both rounding modes, before saturating', async () => {
+    for (const [shift, leak] of [[0, 1], [2, 3], [4, 27]]) {
+      const unit = 2 ** (shift + leak);
+      // Negative ties at the leaky scale (-0.5, -1.5, -2.5 steps), values either side of them,
+      // the positive side at the plain shift, and sums that saturate at both ends.
+      const sums = [-unit / 2, -1.5 * unit, -2.5 * unit, -unit / 2 - 1, -unit / 2 + 1, -1, 0, 1, 3 * 2 ** shift, 2 ** shift / 2, -(2 ** 31), 2 ** 31 - 1, 500 * 2 ** shift]
+        .filter((t) => Number.isInteger(t) && t >= INT32_MIN && t <= INT32_MAX);
+      for (const rounding of ['half-up', 'half-even'] as const) {
+        const r = await run({ tileRows: 3, tileCols: 5, shift, leak, rounding, acc: cycle(sums), bias: () => 0 });
+        // Negative sums came out leak bits smaller than without the leak: the leak was applied.
+        const values = [...r.want.values()].flat();
+        expect(values.some((v) => v < 0 && v > -128)).toBe(true);
+      }
     }
   });
 

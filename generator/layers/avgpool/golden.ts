@@ -8,7 +8,7 @@ export function avgPoolGolden(layer: AvgPoolLayer, shape: LayerShape, bits: Bits
   const [c, h, w] = shape.inShape;
   const [, oh, ow] = shape.outShape;
   const { kernel: k, stride: s } = layer;
-  const post = postProcessor(bits, layer.shift, layer.relu, layer.rounding);
+  const post = postProcessor(bits, layer);
   const output = new Int32Array(batch * c * oh * ow);
   for (let p = 0, o = 0; p < batch * c; p++) {
     const base = p * h * w;

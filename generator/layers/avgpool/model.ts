@@ -7,7 +7,7 @@ import { makeTensor } from '../../model/npy.ts';
 import type { Rng } from '../../model/random.ts';
 import { checkKnownKeys, readInt } from '../../model/validate.ts';
 import type { LayerWeights } from '../../model/weights.ts';
-import { sampleRounding, type LayerCommon, type LayerSource, type ShapeProblem } from '../layer-type.ts';
+import { COMMON_KEYS, sampleLeak, sampleRounding, withCommon, type LayerCommon, type LayerSource, type ShapeProblem } from '../layer-type.ts';
 import { poolOutSize } from '../conv/model.ts';
 
 export interface AvgPoolLayer extends LayerCommon {
@@ -16,7 +16,7 @@ export interface AvgPoolLayer extends LayerCommon {
   stride: number;
 }
 
-export const AVGPOOL_KEYS = ['name', 'type', 'out', 'kernel', 'stride', 'shift', 'relu', 'rounding'] as const;
+export const AVGPOOL_KEYS = [...COMMON_KEYS, 'kernel', 'stride'] as const;
 
 export function parseAvgPool({ list, file, at, raw }: LayerSource, common: LayerCommon): AvgPoolLayer | undefined {
   const before = list.items.length;
@@ -26,7 +26,7 @@ export function parseAvgPool({ list, file, at, raw }: LayerSource, common: Layer
   const stride = readInt(list, file, `${at}.stride`, raw.stride, { min: 1 }, typeof raw.kernel === 'number' ? raw.kernel : undefined);
   if (list.items.length > before) return undefined;
   const layer: AvgPoolLayer = { name: common.name, type: 'avgpool', out: common.out, kernel: kernel!, stride: stride!, shift: common.shift, relu: common.relu };
-  if (common.rounding) layer.rounding = common.rounding;
+  withCommon(layer, common);
   return layer;
 }
 
@@ -58,5 +58,6 @@ export function sampleAvgPool(rng: Rng, [c, h, w]: Shape3, name: string): Record
   const kernel = rng.int(1, Math.min(4, h, w));
   const area = kernel * kernel;
   const shift = Number.isInteger(Math.log2(area)) ? Math.log2(area) : rng.int(0, 4);
-  return { name, type: 'avgpool', out: c, kernel, stride: rng.int(1, kernel), shift, relu: rng.int(0, 1) === 1, ...sampleRounding(rng) };
+  const relu = rng.int(0, 1) === 1;
+  return { name, type: 'avgpool', out: c, kernel, stride: rng.int(1, kernel), shift, relu, ...sampleRounding(rng), ...sampleLeak(rng, shift, relu) };
 }

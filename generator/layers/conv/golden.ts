@@ -21,7 +21,7 @@ function convPlanes(layer: ConvLayer, shape: LayerShape, bits: Bits, weights: La
   const plane = outH * outW;
   const output = new Int32Array(batch * outC * plane);
   const acc = new Int32Array(plane);
-  const post = postProcessor(bits, layer.shift, layer.relu, layer.rounding);
+  const post = postProcessor(bits, layer);
 
   const padH = inH + 2 * pad;
   const padW = inW + 2 * pad;

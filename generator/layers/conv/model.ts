@@ -2,7 +2,7 @@
 import type { LayerShape, Shape3 } from '../../model/model.ts';
 import type { Rng } from '../../model/random.ts';
 import { addText, checkKnownKeys, isPlainObject, joinField, readInt } from '../../model/validate.ts';
-import { sampleRounding, type LayerCommon, type LayerSource, type ShapeProblem } from '../layer-type.ts';
+import { COMMON_KEYS, sampleLeak, sampleRounding, withCommon, type LayerCommon, type LayerSource, type ShapeProblem } from '../layer-type.ts';
 
 export interface PoolSpec {
   kernel: number;
@@ -17,7 +17,7 @@ export interface ConvLayer extends LayerCommon {
   pool?: PoolSpec;
 }
 
-export const CONV_KEYS = ['name', 'type', 'out', 'kernel', 'stride', 'pad', 'shift', 'relu', 'rounding', 'pool'] as const;
+export const CONV_KEYS = [...COMMON_KEYS, 'kernel', 'stride', 'pad', 'pool'] as const;
 const POOL_KEYS = ['kernel', 'stride'] as const;
 
 export function convOutSize(size: number, kernel: number, stride: number, pad: number): number {
@@ -41,7 +41,7 @@ export function parseConv({ list, file, at, raw }: LayerSource, common: LayerCom
   const pool = raw.pool === undefined ? undefined : readPool({ list, file, at: `${at}.pool`, raw: raw.pool });
   if (list.items.length > before) return undefined;
   const layer: ConvLayer = { name: common.name, type: 'conv', out: common.out, kernel: kernel!, stride: stride!, pad: pad!, shift: common.shift, relu: common.relu };
-  if (common.rounding) layer.rounding = common.rounding;
+  withCommon(layer, common);
   if (pool) layer.pool = pool;
   return layer;
 }
@@ -103,6 +103,7 @@ export function sampleConv(rng: Rng, [, h, w]: Shape3, name: string): Record<str
   const pad = rng.int(0, Math.min(kernel - 1, 2));
   const stride = rng.int(1, 3);
   const layer: Record<string, unknown> = { name, type: 'conv', out: rng.int(1, 20), kernel, stride, pad, shift: rng.int(0, 10), relu: rng.int(0, 1) === 1, ...sampleRounding(rng) };
+  Object.assign(layer, sampleLeak(rng, layer.shift as number, layer.relu as boolean));
   const oh = convOutSize(h, kernel, stride, pad);
   const ow = convOutSize(w, kernel, stride, pad);
   if (oh < 1 || ow < 1) return undefined;

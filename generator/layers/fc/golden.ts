@@ -9,7 +9,7 @@ export function fcGolden(layer: FcLayer, shape: LayerShape, bits: Bits, weights:
   const w = chwWeights(layer, shape.inShape, weights.weight.data);
   const bias = weights.bias.data;
   const output = new Int32Array(batch * layer.out);
-  const post = postProcessor(bits, layer.shift, layer.relu, layer.rounding);
+  const post = postProcessor(bits, layer);
   for (let n = 0; n < batch; n++) {
     const xBase = n * fanIn;
     for (let o = 0; o < layer.out; o++) {

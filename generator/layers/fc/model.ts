@@ -4,7 +4,7 @@
 import type { LayerShape, Shape3 } from '../../model/model.ts';
 import type { Rng } from '../../model/random.ts';
 import { addText, checkKnownKeys } from '../../model/validate.ts';
-import { sampleRounding, type LayerCommon, type LayerSource } from '../layer-type.ts';
+import { COMMON_KEYS, sampleLeak, sampleRounding, withCommon, type LayerCommon, type LayerSource } from '../layer-type.ts';
 
 export interface FcLayer extends LayerCommon {
   type: 'fc';
@@ -12,7 +12,7 @@ export interface FcLayer extends LayerCommon {
   flatten?: 'hwc';
 }
 
-export const FC_KEYS = ['name', 'type', 'out', 'shift', 'relu', 'rounding', 'flatten'] as const;
+export const FC_KEYS = [...COMMON_KEYS, 'flatten'] as const;
 const FLATTEN_ORDERS = ['chw', 'hwc'];
 
 export function parseFc({ list, file, at, raw }: LayerSource, common: LayerCommon): FcLayer | undefined {
@@ -27,7 +27,7 @@ export function parseFc({ list, file, at, raw }: LayerSource, common: LayerCommo
   }
   if (list.items.length > before) return undefined;
   const layer: FcLayer = { name: common.name, type: 'fc', out: common.out, shift: common.shift, relu: common.relu };
-  if (common.rounding) layer.rounding = common.rounding;
+  withCommon(layer, common);
   if (raw.flatten === 'hwc') layer.flatten = 'hwc';
   return layer;
 }
@@ -54,6 +54,7 @@ export function fcShape(layer: FcLayer, inShape: Shape3): LayerShape {
 
 export function sampleFc(rng: Rng, _inShape: Shape3, name: string): Record<string, unknown> {
   const layer: Record<string, unknown> = { name, type: 'fc', out: rng.int(1, 40), shift: rng.int(0, 10), relu: rng.int(0, 1) === 1, ...sampleRounding(rng) };
+  Object.assign(layer, sampleLeak(rng, layer.shift as number, layer.relu as boolean));
   if (rng.int(0, 2) === 0) layer.flatten = 'hwc';
   return layer;
 }
