@@ -25,7 +25,7 @@ const MODELS = [
       { name: 'conv1', type: 'conv', out: 6, kernel: 3, pad: 1, shift: 7, relu: true, rounding: 'half-even' },
       { name: 'pool1', type: 'avgpool', out: 6, kernel: 2, shift: 2, rounding: 'half-even' },
       { name: 'conv2', type: 'conv', out: 5, kernel: 3, pad: 1, shift: 6, leak: 2 },
-      { name: 'gap', type: 'avgpool', out: 5, kernel: 4, stride: 1, shift: 4 },
+      { name: 'gap', type: 'avgpool', out: 5, kernel: 4, stride: 1, shift: 4, leak: 1 },
       { name: 'fc1', type: 'fc', out: 7, shift: 4, flatten: 'hwc' },
     ],
   },

@@ -3,7 +3,7 @@
 // multiplies over every input channel (c times the additions a pooling unit would need).
 import type { ConvLayer } from '../conv/model.ts';
 import { convGeometry, convWeightBeats, countConvTasks, planConvTasks, writeConvWeights, convFitProblem } from '../conv/plan.ts';
-import type { LayerType } from '../layer-type.ts';
+import { withCommon, type LayerType } from '../layer-type.ts';
 import { avgPoolGolden } from './golden.ts';
 import { AVGPOOL_KEYS, avgPoolShape, avgPoolShapeProblem, avgPoolWeights, parseAvgPool, sampleAvgPool, type AvgPoolLayer } from './model.ts';
 import { avgPoolNaive } from './naive.ts';
@@ -12,9 +12,7 @@ export type { AvgPoolLayer } from './model.ts';
 
 /** The conv the engines run: k x k, stride s, no padding, identity weights. */
 function asConv(layer: AvgPoolLayer): ConvLayer {
-  const conv: ConvLayer = { name: layer.name, type: 'conv', out: layer.out, kernel: layer.kernel, stride: layer.stride, pad: 0, shift: layer.shift, relu: layer.relu };
-  if (layer.rounding) conv.rounding = layer.rounding;
-  return conv;
+  return withCommon<ConvLayer>({ name: layer.name, type: 'conv', out: layer.out, kernel: layer.kernel, stride: layer.stride, pad: 0, shift: layer.shift, relu: layer.relu }, layer);
 }
 
 export const avgpool: LayerType<AvgPoolLayer> = {
