@@ -39,13 +39,15 @@ export function newArray(dtype: DType, length: number): IntArray {
 }
 
 export function readNpy(path: string): Tensor {
-  let buf: Buffer;
+  return parseNpy(readNpyFile(path), path);
+}
+
+function readNpyFile(path: string): Buffer {
   try {
-    buf = readFileSync(path);
+    return readFileSync(path);
   } catch (err) {
     throw new InputError([{ file: path, field: '', expected: 'a readable .npy file', found: fileErrorText(err) }]);
   }
-  return parseNpy(buf, path);
 }
 
 export function writeNpy(path: string, tensor: Tensor): void {
@@ -53,7 +55,30 @@ export function writeNpy(path: string, tensor: Tensor): void {
 }
 
 export function parseNpy(buf: Buffer, file: string): Tensor {
-  const fail = (field: string, expected: string, found: string): never => {
+  const { header, dataStart, fail } = parseFrame(buf, file);
+  const dtype = READ_DESCR[header.descr];
+  if (dtype === undefined) {
+    fail('descr', "little-endian int8 ('|i1'), int16 ('<i2'), int32 ('<i4') or uint8 ('|u1') data", `${JSON.stringify(header.descr)} (${describeDescr(header.descr)})`);
+  }
+  checkOrder(header, fail);
+
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  const byteLength = count * ITEM_BYTES[dtype];
+  const found = buf.length - dataStart;
+  if (found !== byteLength) {
+    fail('data', `${byteLength} bytes of ${dtype} data for shape [${header.shape.join(',')}]`, String(found));
+  }
+  const data = newArray(dtype, count);
+  // Copy (rather than view) so the array is aligned; assumes a little-endian host like numpy's files.
+  new Uint8Array(data.buffer).set(buf.subarray(dataStart, dataStart + byteLength));
+  return { dtype, shape: header.shape, data };
+}
+
+type Fail = (field: string, expected: string, found: string) => never;
+
+/** The magic, version and header of a .npy file, and where its data starts. */
+function parseFrame(buf: Buffer, file: string): { header: NpyHeader; dataStart: number; fail: Fail } {
+  const fail: Fail = (field, expected, found) => {
     throw new InputError([{ file, field, expected, found }]);
   };
   if (buf.length < 6 || !buf.subarray(0, 6).equals(MAGIC)) {
@@ -69,26 +94,11 @@ export function parseNpy(buf: Buffer, file: string): Tensor {
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const dataStart = 8 + lenBytes + headerLen;
   if (buf.length < dataStart) fail('header', `a header of ${headerLen} bytes`, `only ${buf.length - 8 - lenBytes} bytes`);
+  return { header: parseHeader(buf.subarray(8 + lenBytes, dataStart).toString('latin1'), fail), dataStart, fail };
+}
 
-  const headerText = buf.subarray(8 + lenBytes, dataStart).toString('latin1');
-  const header = parseHeader(headerText, fail);
-
-  const dtype = READ_DESCR[header.descr];
-  if (dtype === undefined) {
-    fail('descr', "little-endian int8 ('|i1'), int16 ('<i2'), int32 ('<i4') or uint8 ('|u1') data", `${JSON.stringify(header.descr)} (${describeDescr(header.descr)})`);
-  }
+function checkOrder(header: NpyHeader, fail: Fail): void {
   if (header.fortranOrder) fail('fortran_order', 'False (C order; save with np.ascontiguousarray)', 'True');
-
-  const count = header.shape.reduce((a, b) => a * b, 1);
-  const byteLength = count * ITEM_BYTES[dtype];
-  const found = buf.length - dataStart;
-  if (found !== byteLength) {
-    fail('data', `${byteLength} bytes of ${dtype} data for shape [${header.shape.join(',')}]`, String(found));
-  }
-  const data = newArray(dtype, count);
-  // Copy (rather than view) so the array is aligned; assumes a little-endian host like numpy's files.
-  new Uint8Array(data.buffer).set(buf.subarray(dataStart, dataStart + byteLength));
-  return { dtype, shape: header.shape, data };
 }
 
 /** Element types readNumericNpy accepts (calibration and evaluation data sets). */
@@ -115,30 +125,14 @@ export interface NumericTensor {
  * and labels). Integers beyond 2^53 (int64) are not exact, which labels never need.
  */
 export function readNumericNpy(path: string): NumericTensor {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    throw new InputError([{ file: path, field: '', expected: 'a readable .npy file', found: fileErrorText(err) }]);
-  }
-  return parseNumericNpy(buf, path);
+  return parseNumericNpy(readNpyFile(path), path);
 }
 
 export function parseNumericNpy(buf: Buffer, file: string): NumericTensor {
-  const fail = (field: string, expected: string, found: string): never => {
-    throw new InputError([{ file, field, expected, found }]);
-  };
-  if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) fail('magic', 'a NumPy .npy file (starting with "\\x93NUMPY")', `a file of ${buf.length} bytes`);
-  const major = buf[6];
-  if ((major !== 1 && major !== 2) || buf[7] !== 0) fail('version', '.npy format version 1.0 or 2.0', `${major}.${buf[7]}`);
-  const lenBytes = major === 1 ? 2 : 4;
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const dataStart = 8 + lenBytes + headerLen;
-  if (buf.length < dataStart) fail('header', `a header of ${headerLen} bytes`, `only ${buf.length - 8 - lenBytes} bytes`);
-  const header = parseHeader(buf.subarray(8 + lenBytes, dataStart).toString('latin1'), fail);
+  const { header, dataStart, fail } = parseFrame(buf, file);
   const kind = NUMERIC_DESCR[header.descr];
   if (!kind) fail('descr', `one of ${Object.keys(NUMERIC_DESCR).join(', ')} (float32/64 or little-endian integers)`, `${JSON.stringify(header.descr)} (${describeDescr(header.descr)})`);
-  if (header.fortranOrder) fail('fortran_order', 'False (C order; save with np.ascontiguousarray)', 'True');
+  checkOrder(header, fail);
   const count = header.shape.reduce((a, b) => a * b, 1);
   const found = buf.length - dataStart;
   if (found !== count * kind.bytes) fail('data', `${count * kind.bytes} bytes for shape [${header.shape.join(',')}]`, String(found));
