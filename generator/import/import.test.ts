@@ -206,4 +206,27 @@ describe('import of ONNX models', () => {
     const garbage = await refused(new Uint8Array([1, 2, 3, 4, 5]), 'garbage.onnx');
     expect(garbage.problems[0].expected).toContain('an ONNX model');
   });
+
+  it('works from the command line, and refuses a bad file or an unsafe --out with exit 2 before writing', async () => {
+    const { runCli } = await import('../cli/program.ts');
+    const cli = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runCli(['node', 'synergyflow', 'import', ...args], { out: (t) => (out += t), err: (t) => (err += t) });
+      return { code, out, err };
+    };
+    const rng = new Rng(19);
+    const onnxPath = save('cli.onnx', qdqModel(rng));
+    const cal = calibration(rng, [8, 3, 8, 8], 2 ** -4, 'cal-cli.npy');
+    const ok = await cli([onnxPath, '--out', join(dir, 'cli-out'), '--calibration', cal]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/imported .*cli\.onnx \(QDQ\): 3 layers, 8-bit.*8 give every output integer onnxruntime gives/);
+    const missing = await cli([join(dir, 'nope.onnx'), '--out', join(dir, 'cli-out2')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('nope.onnx');
+    writeFileSync(join(dir, 'mine.txt'), 'not the tool\'s');
+    const unsafe = await cli([onnxPath, '--out', dir]);
+    expect(unsafe.code).toBe(2);
+    expect(unsafe.err).not.toMatch(/\n\s+at /);
+  });
 });

@@ -74,6 +74,7 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
   files.set('model.json', `${JSON.stringify(modelJson, null, 2)}\n`);
 
   let agreement: Agreement | undefined;
+  let notCompared: string | undefined;
   if (calibration) {
     const xq = quantizeInput(calibration.nchw, q.inputScale, q.bits, q.inputUnsigned);
     const inputShape = [calibration.batch, ...chain.inputShape];
@@ -81,18 +82,29 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
       : makeTensor(dtype, inputShape, dtype === 'int8' ? Int8Array.from(xq) : Int16Array.from(xq));
     const outputs = goldenForward(model, weights, input);
     // onnxruntime has no kernel for QONNX's Quant: such a model is checked by its QDQ twin.
-    if (format !== 'QONNX') agreement = await compareWithOnnxruntime(opts.onnx, graph, calibration, outputs[outputs.length - 1], q, format);
+    if (format !== 'QONNX') {
+      try {
+        agreement = await compareWithOnnxruntime(opts.onnx, graph, calibration, outputs[outputs.length - 1], q, format);
+      } catch (err) {
+        if (err instanceof InputError) throw err;
+        // The import stands without the check; the report says why it is missing.
+        notCompared = `onnxruntime could not run the model: ${(err as Error).message.split('\n')[0]}`;
+      }
+    } else {
+      notCompared = 'onnxruntime has no kernel for QONNX\'s Quant nodes';
+    }
     const sample = Math.min(opts.sample ?? 4, calibration.batch);
     const per = input.data.length / calibration.batch;
     files.set('sample-input.npy', encodeNpy(makeTensor(input.dtype, [sample, ...chain.inputShape], input.data.slice(0, sample * per))));
     files.set('workload.json', `${JSON.stringify({ jobs: [{ name, model: 'model.json', weights: 'weights', input: 'sample-input.npy' }] }, null, 2)}\n`);
   }
-  const report = reportText(opts, graph, chain, q, model, format, agreement);
+  const report = reportText(opts, graph, chain, q, model, format, agreement, notCompared);
   files.set('import-report.md', report);
   const summary = `imported ${opts.onnx} (${format}): ${model.layers.length} layers, ${q.bits}-bit, input scale ${q.inputScale}` +
     (!agreement ? '' : format === 'float'
       ? `; on ${agreement.images} calibration images, ${agreement.sameClass} predict the class onnxruntime's float model predicts`
-      : `; on ${agreement.images} calibration images, ${agreement.exact} give every output integer onnxruntime gives`);
+      : `; on ${agreement.images} calibration images, ${agreement.exact} give every output integer onnxruntime gives`) +
+    (notCompared ? `; not compared with onnxruntime (${notCompared})` : '');
   return { files, model, weights, format, agreement, summary };
 }
 
@@ -164,7 +176,7 @@ async function compareWithOnnxruntime(path: string, graph: OnnxGraph, cal: Calib
   return { images: cal.batch, exact, sameClass, maxError };
 }
 
-function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quantized, model: Model, format: string, agreement?: Agreement): string {
+function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quantized, model: Model, format: string, agreement?: Agreement, notCompared?: string): string {
   const lines = [
     `# Import of ${basename(opts.onnx)}`,
     '',
@@ -182,7 +194,7 @@ function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quan
     lines.push(`| ${model.layers[i].name} (${l.kind}) | ${l.nodes.join(', ')} | ${il.inScale} | ${il.weightScale} | ${il.outScale} | ${il.json.shift} | ${il.notes.join('; ')} |`);
   });
   if (chain.dropped.length) lines.push('', ...chain.dropped.map((d) => `- ${d}`));
-  if (opts.calibration && !agreement) lines.push('', '- Not compared with onnxruntime: it has no kernel for QONNX\'s Quant nodes.');
+  if (notCompared) lines.push('', `- Not compared with onnxruntime: ${notCompared}.`);
   if (agreement) {
     lines.push('', `## Against onnxruntime on ${opts.calibration} (${agreement.images} images)`, '');
     if (format !== 'float') lines.push(`- Every output integer equal: ${agreement.exact} of ${agreement.images} images.`);
