@@ -120,6 +120,16 @@ describe('import of ONNX models', () => {
     expect((err as InputError).problems[0]).toMatchObject({ expected: expect.stringContaining('alpha a power of two'), found: 'alpha 0.10000000149011612' });
   });
 
+  it('warns where onnxruntime\'s float32 requantization may round large sums', async () => {
+    const rng = new Rng(20);
+    const b = new OnnxBuilder();
+    const x = b.node('Gemm', [b.qdq('x', 2 ** -4), b.dequantized([3, 1100], ints(rng, 3300, -127, 127), 2 ** -7)], { transB: 1 });
+    const r = await importOnnx({ onnx: save('wide.onnx', b.encode({ name: 'x', dims: ['N', 1100] }, b.qdq(x, 2 ** 2))) });
+    expect(String(r.files.get('import-report.md'))).toContain('sums can reach 2^24 (1100 inputs up to 128 times weights up to 127)');
+    const small = await importOnnx({ onnx: save('qdq3.onnx', qdqModel(rng)) });
+    expect(String(small.files.get('import-report.md'))).not.toContain('2^24');
+  });
+
   it('takes unsigned 8-bit input images (raw pixels) as they are', async () => {
     const rng = new Rng(17);
     const onnxPath = save('uint8.onnx', qdqModel(rng, { unsignedInput: true }));

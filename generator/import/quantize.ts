@@ -68,6 +68,14 @@ export function mapQuantized(chain: Chain, file: string): Quantized {
     if (shift < 0 || shift > MAX_SHIFT) fail(`node ${l.outQuant!.node}`, `an output scale between input scale * weight scale and 2^${MAX_SHIFT} times it`, `output ${sOut}, input ${sIn}, weight ${sW} (shift ${shift})`);
     const accScale = sIn * sW;
     const notes: string[] = [];
+    // onnxruntime requantizes through float32: sums beyond 2^24 are rounded there first.
+    const maxInput = Math.max(Math.abs(l.inQuant!.lo), Math.abs(l.inQuant!.hi));
+    const fanIn = q.ints.length / l.out;
+    let maxWeight = 0;
+    for (const v of q.ints) maxWeight = Math.max(maxWeight, Math.abs(v));
+    if (fanIn * maxInput * maxWeight >= 2 ** 24) {
+      notes.push(`sums can reach 2^24 (${fanIn} inputs up to ${maxInput} times weights up to ${maxWeight}): onnxruntime rounds such sums to float32 before it requantizes, so it may differ by one from these exact integers on rare outputs`);
+    }
     const bias = new Int32Array(l.out);
     if (l.bias?.quant) {
       const bq = l.bias.quant;
