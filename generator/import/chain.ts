@@ -3,7 +3,7 @@
 // folded BatchNormalization, Relu, MaxPool, quantization points, Flatten). The graph must be a
 // chain; anything it cannot map is refused naming the node, its op and what is supported.
 import { InputError } from '../errors.ts';
-import type { Shape3 } from '../model/model.ts';
+import { convOutSize, poolOutSize, type Shape3 } from '../model/model.ts';
 import type { AttrValue, OnnxGraph, OnnxNode } from './onnx-read.ts';
 
 export const SUPPORTED_OPS = [
@@ -106,8 +106,12 @@ export function buildChain(g: OnnxGraph): Chain {
     if (next.length > 1) fail(next[1], 'a chain of layers (each tensor used by one node: no branches, residual adds or concats yet)', `tensor ${tensor} used by ${next.map((n) => n.name).join(', ')}`);
     const n = next[0];
     const input = (i: number) => n.inputs[i];
-    const constOf = (i: number): ConstValue => consts.get(input(i)) ?? fail(n, `a constant input ${i}`, `tensor ${input(i)}, computed at run time`);
+    const constOf = (i: number): ConstValue => consts.get(input(i)) ?? fail(n, `a constant input ${i}`, input(i) ? `tensor ${input(i)}, computed at run time` : 'no such input');
     const op = QONNX_DOMAINS.includes(n.domain) && n.opType === 'Quant' ? 'Quant' : n.opType;
+    // Between a Transpose to NHWC and its Flatten only element-wise nodes may stand.
+    if (pendingHwc && !['Flatten', 'Reshape', 'Identity', 'Dropout', 'QuantizeLinear', 'DequantizeLinear', 'Quant', 'Relu', 'LeakyRelu'].includes(op)) {
+      fail(n, 'a Flatten right after a Transpose to NHWC (only activations and quantization between them)', `op ${n.opType}`);
+    }
     switch (op) {
       case 'QuantizeLinear':
       case 'Quant': {
@@ -144,8 +148,8 @@ export function buildChain(g: OnnxGraph): Chain {
         if (dil.some((d) => d !== 1)) fail(n, 'dilations 1', `[${dil.join(', ')}]`);
         if (cin !== shape[0]) fail(n, `${shape[0]} input channels`, `${cin}`);
         const pad = pads[0];
-        const oh = Math.floor((shape[1] + 2 * pad - kh) / strides[0]) + 1;
-        const ow = Math.floor((shape[2] + 2 * pad - kw) / strides[0]) + 1;
+        const oh = convOutSize(shape[1], kh, strides[0], pad);
+        const ow = convOutSize(shape[2], kw, strides[0], pad);
         layers.push({
           kind: 'conv', node: n.name, nodes: [n.name], inShape: shape, weight: w, bias: n.inputs[2] ? constOf(2) : undefined,
           out, kernel: kh, stride: strides[0], pad, relu: false, flattenHwc: false, inQuant: lastQuant, outShape: [out, oh, ow],
@@ -190,7 +194,7 @@ export function buildChain(g: OnnxGraph): Chain {
         if (k.length !== 2 || k[0] !== k[1] || s[0] !== s[1]) fail(n, 'a square window with equal strides', `window [${k.join(', ')}], strides [${s.join(', ')}]`);
         if (pads.some((p) => p !== 0) || attrInt(n, 'ceil_mode', 0) !== 0) fail(n, 'no pool padding and ceil_mode 0', `pads [${pads.join(', ')}], ceil_mode ${attrInt(n, 'ceil_mode', 0)}`);
         if (!Number.isInteger(Math.log2(k[0] * k[0]))) fail(n, 'a window of power-of-two area (2x2, 4x4, 8x8...: its average is an exact shift)', `${k[0]}x${k[0]}`);
-        const outShape: Shape3 = [shape[0], Math.floor((shape[1] - k[0]) / s[0]) + 1, Math.floor((shape[2] - k[0]) / s[0]) + 1];
+        const outShape: Shape3 = [shape[0], poolOutSize(shape[1], k[0], s[0]), poolOutSize(shape[2], k[0], s[0])];
         layers.push({
           kind: 'avgpool', node: n.name, nodes: [n.name], inShape: shape, weight: { dims: [], values: new Float64Array() },
           out: shape[0], kernel: k[0], stride: s[0], pad: 0, relu: false, flattenHwc: false, inQuant: lastQuant, outShape,
@@ -201,14 +205,14 @@ export function buildChain(g: OnnxGraph): Chain {
       case 'Add': {
         const other = n.inputs[0] === tensor ? 1 : 0;
         const l = cur();
-        if (!l || l.kind === 'avgpool' || l.bias || l.bn || l.relu || l.pool || l.outQuant) fail(n, 'a bias Add right after a Conv, Gemm or MatMul without bias', 'an Add elsewhere (residual adds are not supported yet)');
+        if (!l || l.kind === 'avgpool' || l.bias || l.bn || l.relu || l.leak || l.pool || l.outQuant) fail(n, 'a bias Add right after a Conv, Gemm or MatMul without bias', 'an Add elsewhere (residual adds are not supported yet)');
         l.bias = vectorBias(constOf(other), l.out, n, fail);
         l.nodes.push(n.name);
         break;
       }
       case 'BatchNormalization': {
         const l = cur();
-        if (!l || l.kind === 'avgpool' || l.bn || l.relu || l.pool || l.outQuant) fail(n, 'a BatchNormalization right after a Conv or Gemm (it is folded into its weights)', 'one elsewhere');
+        if (!l || l.kind === 'avgpool' || l.bn || l.relu || l.leak || l.pool || l.outQuant) fail(n, 'a BatchNormalization right after a Conv or Gemm (it is folded into its weights)', 'one elsewhere');
         const [scale, b, mean, variance] = [1, 2, 3, 4].map((i) => constOf(i).values);
         const eps = typeof n.attrs.get('epsilon') === 'number' ? (n.attrs.get('epsilon') as number) : 1e-5;
         const mul = new Float64Array(l.out);
@@ -222,7 +226,7 @@ export function buildChain(g: OnnxGraph): Chain {
         break;
       }
       case 'Relu': {
-        if (!cur()) fail(n, 'a Relu after a layer', 'a Relu on the input');
+        if (!cur() || cur().leak) fail(n, 'one activation after a layer', cur() ? 'a Relu after a LeakyRelu' : 'a Relu on the input');
         cur().relu = true;
         cur().nodes.push(n.name);
         break;
@@ -246,7 +250,7 @@ export function buildChain(g: OnnxGraph): Chain {
         if (pads.some((p) => p !== 0) || attrInt(n, 'ceil_mode', 0) !== 0) fail(n, 'no pool padding and ceil_mode 0', `pads [${pads.join(', ')}], ceil_mode ${attrInt(n, 'ceil_mode', 0)}`);
         l.pool = { kernel: k[0], stride: s[0], node: n.name };
         l.nodes.push(n.name);
-        shape = [shape[0], Math.floor((shape[1] - k[0]) / s[0]) + 1, Math.floor((shape[2] - k[0]) / s[0]) + 1];
+        shape = [shape[0], poolOutSize(shape[1], k[0], s[0]), poolOutSize(shape[2], k[0], s[0])];
         l.outShape = shape;
         break;
       }
@@ -371,6 +375,8 @@ function evaluateConstants(g: OnnxGraph, fail: (n: OnnxNode, e: string, f: strin
       if (out.has(n.outputs[0]) || !n.inputs.filter(Boolean).every((i) => out.has(i))) continue;
       const isQuant = n.opType === 'Quant' && QONNX_DOMAINS.includes(n.domain);
       if (n.opType === 'DequantizeLinear' || isQuant) {
+        const needed = isQuant ? 4 : 2;
+        if (n.inputs.filter(Boolean).length < needed) fail(n, `${needed} inputs (${isQuant ? 'x, scale, zero point, bit width' : 'x, scale'})`, `${n.inputs.filter(Boolean).length}`);
         const x = out.get(n.inputs[0])!;
         const scale = [...out.get(n.inputs[1])!.values];
         const zeroPoint = n.inputs[2] ? [...out.get(n.inputs[2])!.values] : [0];

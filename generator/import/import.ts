@@ -33,12 +33,13 @@ export interface ImportResult {
 
 export interface Agreement {
   images: number;
-  /** Images whose every output integer equals onnxruntime's quantized output. */
-  exact: number;
+  /** Images whose every output integer equals onnxruntime's quantized output (quantized graphs
+   * whose output is the last layer's). */
+  exact?: number;
   /** Images whose predicted class (argmax) is the same as onnxruntime's float output. */
   sameClass: number;
-  /** Largest difference, in units of the output scale. */
-  maxError: number;
+  /** Largest difference, in units of the output scale (when exact is compared). */
+  maxError?: number;
 }
 
 export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
@@ -84,7 +85,7 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
     // onnxruntime has no kernel for QONNX's Quant: such a model is checked by its QDQ twin.
     if (format !== 'QONNX') {
       try {
-        agreement = await compareWithOnnxruntime(opts.onnx, graph, calibration, outputs[outputs.length - 1], q, format);
+        agreement = await compareWithOnnxruntime(opts.onnx, graph, calibration, outputs[outputs.length - 1], q, format, chain.dropped.length > 0);
       } catch (err) {
         if (err instanceof InputError) throw err;
         // The import stands without the check; the report says why it is missing.
@@ -101,7 +102,7 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
   const report = reportText(opts, graph, chain, q, model, format, agreement, notCompared);
   files.set('import-report.md', report);
   const summary = `imported ${opts.onnx} (${format}): ${model.layers.length} layers, ${q.bits}-bit, input scale ${q.inputScale}` +
-    (!agreement ? '' : format === 'float'
+    (!agreement ? '' : agreement.exact === undefined
       ? `; on ${agreement.images} calibration images, ${agreement.sameClass} predict the class onnxruntime's float model predicts`
       : `; on ${agreement.images} calibration images, ${agreement.exact} give every output integer onnxruntime gives`) +
     (notCompared ? `; not compared with onnxruntime (${notCompared})` : '');
@@ -141,7 +142,7 @@ export function quantizeInput(x: ArrayLike<number>, scale: number, bits: number,
   return Int32Array.from(x as ArrayLike<number>, (v) => Math.max(lo, Math.min(hi, roundHalfEven(Math.fround(v) / scale))));
 }
 
-async function compareWithOnnxruntime(path: string, graph: OnnxGraph, cal: Calibration, out: Int32Array, q: Quantized, format: string): Promise<Agreement> {
+async function compareWithOnnxruntime(path: string, graph: OnnxGraph, cal: Calibration, out: Int32Array, q: Quantized, format: string, dropped: boolean): Promise<Agreement> {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(path);
   const feeds = { [graph.input.name]: new ort.Tensor('float32', cal.graphLayout, cal.graphDims) };
@@ -155,6 +156,9 @@ async function compareWithOnnxruntime(path: string, graph: OnnxGraph, cal: Calib
   if (ref.length !== out.length) {
     throw new InputError([{ file: path, field: `output ${graph.outputs[0]}`, expected: `${out.length} values for ${cal.batch} images`, found: `${ref.length} from onnxruntime` }]);
   }
+  // Integers can be compared only on a quantized graph whose output is the last layer's (a
+  // dropped Softmax leaves onnxruntime's output probabilities).
+  const exactComparable = format !== 'float' && !dropped;
   let exact = 0;
   let sameClass = 0;
   let maxError = 0;
@@ -170,10 +174,10 @@ async function compareWithOnnxruntime(path: string, graph: OnnxGraph, cal: Calib
       if (got > out[n * per + best]) best = i;
       if (ref[n * per + i] > ref[n * per + bestRef]) bestRef = i;
     }
-    if (allEqual && format !== 'float') exact++;
+    if (allEqual && exactComparable) exact++;
     if (best === bestRef) sameClass++;
   }
-  return { images: cal.batch, exact, sameClass, maxError };
+  return { images: cal.batch, exact: exactComparable ? exact : undefined, sameClass, maxError: exactComparable ? maxError : undefined };
 }
 
 function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quantized, model: Model, format: string, agreement?: Agreement, notCompared?: string): string {
@@ -197,9 +201,9 @@ function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quan
   if (notCompared) lines.push('', `- Not compared with onnxruntime: ${notCompared}.`);
   if (agreement) {
     lines.push('', `## Against onnxruntime on ${opts.calibration} (${agreement.images} images)`, '');
-    if (format !== 'float') lines.push(`- Every output integer equal: ${agreement.exact} of ${agreement.images} images.`);
+    if (agreement.exact !== undefined) lines.push(`- Every output integer equal: ${agreement.exact} of ${agreement.images} images.`);
     lines.push(`- Same predicted class (argmax): ${agreement.sameClass} of ${agreement.images}.`);
-    lines.push(`- Largest difference: ${agreement.maxError.toPrecision(4)} output steps (of ${q.outputScale}).`);
+    if (agreement.maxError !== undefined) lines.push(`- Largest difference: ${agreement.maxError} output steps (of ${q.outputScale}).`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -63,7 +63,11 @@ export function mapQuantized(chain: Chain, file: string): Quantized {
     const lo = -(2 ** (bits - 1));
     const hi = 2 ** (bits - 1) - 1;
     if (q.ints.some((v) => v < lo || v > hi)) fail(`node ${q.node}`, `weights in [${lo}, ${hi}]`, 'values outside');
-    if (l.outQuant!.lo === 0 && !l.relu && l.outQuant!.hi !== hi) fail(`node ${l.outQuant!.node}`, 'unsigned activations only after a Relu', 'an unsigned quantizer without one');
+    // An unsigned quantizer (QONNX, 7 or 15 bits) clamps at zero: ReLU after saturation exactly.
+    if (l.outQuant!.lo === 0) {
+      if (l.leak) fail(`node ${l.outQuant!.node}`, 'an unsigned quantizer after a Relu or none (it clamps at zero)', 'one after a LeakyRelu');
+      l.relu = true;
+    }
     const shift = Math.log2(sOut / (sIn * sW));
     if (shift < 0 || shift > MAX_SHIFT) fail(`node ${l.outQuant!.node}`, `an output scale between input scale * weight scale and 2^${MAX_SHIFT} times it`, `output ${sOut}, input ${sIn}, weight ${sW} (shift ${shift})`);
     const accScale = sIn * sW;
@@ -89,7 +93,7 @@ export function mapQuantized(chain: Chain, file: string): Quantized {
       });
       if (inexact > 0) notes.push(`${inexact} float biases rounded to the accumulator scale ${accScale}`);
     }
-    return intLayer(l, i, shift, Int32Array.from(q.ints), bias, sIn, sW, sOut, notes);
+    return intLayer(l, i, shift, Int32Array.from(q.ints), bias, sIn, sW, sOut, notes, file);
   });
   return { layers, inputUnsigned, inputScale: first.inQuant!.scale, outputScale: chain.layers[chain.layers.length - 1].outQuant!.scale, bits };
 }
@@ -135,7 +139,7 @@ export function mapFloat(chain: Chain, calibration: { input: Float64Array; batch
     const weight = Int32Array.from(w, (v) => Math.max(-qmax - 1, Math.min(qmax, roundHalfEven(v / sW))));
     const bias = Int32Array.from(b, (v) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfEven(v / (inScale * sW)))));
     notes.push(`calibration: max |output| ${maxAbs(y).toPrecision(4)}`);
-    layers.push(intLayer(l, i, shift, weight, bias, inScale, sW, sOut, notes));
+    layers.push(intLayer(l, i, shift, weight, bias, inScale, sW, sOut, notes, file));
     x = y;
     inScale = sOut;
   });
@@ -155,7 +159,7 @@ function avgPoolLayer(l: LayerDraft, i: number, inScale: number, outScale: numbe
   return { json, weightShape: [], weight: new Int32Array(), bias: new Int32Array(), inScale, weightScale: 1, outScale, notes };
 }
 
-function intLayer(l: LayerDraft, i: number, shift: number, weight: Int32Array, bias: Int32Array, inScale: number, weightScale: number, outScale: number, notes: string[]): IntLayer {
+function intLayer(l: LayerDraft, i: number, shift: number, weight: Int32Array, bias: Int32Array, inScale: number, weightScale: number, outScale: number, notes: string[], file: string): IntLayer {
   const name = `${l.kind}${i + 1}`;
   const json: Record<string, unknown> = l.kind === 'conv'
     ? { name, type: 'conv', out: l.out, kernel: l.kernel, stride: l.stride, pad: l.pad, shift, relu: l.relu }
@@ -164,7 +168,7 @@ function intLayer(l: LayerDraft, i: number, shift: number, weight: Int32Array, b
   json.rounding = 'half-even';
   if (l.leak) {
     if (shift + l.leak > MAX_SHIFT) {
-      throw new InputError([{ file: 'graph', field: `node ${l.node}`, expected: `shift + leak at most ${MAX_SHIFT} (LeakyRelu's alpha 2^-${l.leak} on a shift of ${shift})`, found: String(shift + l.leak) }]);
+      throw new InputError([{ file, field: `node ${l.node}`, expected: `shift + leak at most ${MAX_SHIFT} (LeakyRelu's alpha 2^-${l.leak} on a shift of ${shift})`, found: String(shift + l.leak) }]);
     }
     json.leak = l.leak;
   }
