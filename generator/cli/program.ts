@@ -169,10 +169,11 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const inputs = loadEvalInputs(opts);
       const outOptions = { force: opts.force, inputs: [opts.model, opts.data, opts.labels, ...(opts.weights ? [opts.weights] : [])] };
       if (opts.out) checkOutputDir(opts.out, outOptions);
+      // The accelerator is checked before the golden run, so a bad config is refused at once.
+      const generated = opts.sim === undefined ? undefined : generateFiles(loadConfig(opts));
       const golden = evaluate(inputs, { progress: opts.quiet ? undefined : progressBar(output.err, 'golden model:') });
       say(`${golden.model}: ${(golden.accuracy * 100).toFixed(2)}% (${golden.correct} of ${golden.images} images) with the golden model, ${golden.seconds.toFixed(1)} s`);
-      if (opts.sim === undefined) return;
-      const generated = generateFiles(loadConfig(opts));
+      if (!generated) return;
       const check = await simulateSample(inputs, opts, opts.sim, async (workload) => {
         const results = await runWorkload({ ...opts, workload, sim: opts.simulator, generated, log: progress(opts.quiet) });
         const file = join(opts.out, 'outputs', 'eval.npy');

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { goldenForward } from '../golden/golden.ts';
-import { roundHalfEven } from '../import/chain.ts';
+import { quantizeInput } from '../import/import.ts';
 import { elementCount, loadModelFile, type Model } from '../model/model.ts';
 import { makeTensor, readNumericNpy, type NumericTensor, type Tensor } from '../model/npy.ts';
 import { loadWeights, type Weights } from '../model/weights.ts';
@@ -45,15 +45,24 @@ export interface EvalInputs {
 }
 
 /** Reads and checks everything before any computing: model, weights, data and labels. */
+/** model.json of a model folder, or the file given. */
+function modelFileOf(model: string): string {
+  return existsSync(model) && statSync(model).isDirectory() ? join(model, 'model.json') : model;
+}
+
 export function loadEvalInputs(opts: EvalOptions): EvalInputs {
-  const modelFile = existsSync(opts.model) && statSync(opts.model).isDirectory() ? join(opts.model, 'model.json') : opts.model;
+  const modelFile = modelFileOf(opts.model);
   const model = loadModelFile(modelFile);
   const weights = loadWeights(opts.weights ?? join(dirname(modelFile), 'weights'), model);
   const data = readNumericNpy(opts.data);
   const labels = readNumericNpy(opts.labels);
   const per = elementCount(model.input);
   const n = data.shape[0];
-  if (data.shape.length < 2 || elementCount(data.shape.slice(1)) !== per || n < 1) {
+  // NCHW exactly (a fc-first model's [N, features] too): an NHWC set of the same size would be
+  // read in the wrong order.
+  const image = data.shape.slice(1);
+  const fcVector = image.length === 1 && model.input[1] === 1 && model.input[2] === 1 && image[0] === per;
+  if (n < 1 || !(fcVector || image.join() === model.input.join())) {
     throw new InputError([{ file: opts.data, field: 'shape', expected: `[N, ${model.input.join(', ')}] (the input of model ${model.name}, NCHW)`, found: `[${data.shape.join(', ')}]` }]);
   }
   if (labels.shape.length !== 1 || labels.shape[0] !== n) {
@@ -78,7 +87,7 @@ function quantizeData(data: NumericTensor, model: Model, opts: EvalOptions, coun
       throw new InputError([{ file: resolve(opts.model), field: 'scales.input', expected: `the input scale to quantize the float data of ${opts.data} (import writes it), or integer data`, found: 'no scales' }]);
     }
     const k = opts.dataScale ?? 1;
-    ints = Int32Array.from(values, (v) => Math.max(lo, Math.min(hi, roundHalfEven(Math.fround(v * k) / scale))));
+    ints = quantizeInput(k === 1 ? values : Float64Array.from(values, (v) => v * k), scale, model.bits, model.inputType === 'uint8');
   } else {
     const bad = values.findIndex((v) => v < lo || v > hi);
     if (bad >= 0) throw new InputError([{ file: opts.data, field: 'data', expected: `integers in [${lo}, ${hi}] (the model's input), or float data with --data-scale`, found: `${values[bad]} at element ${bad}` }]);
@@ -145,7 +154,7 @@ export async function simulateSample(
   const { encodeNpy } = await import('../model/npy.ts');
   const n = Math.min(images, inputs.input.shape[0]);
   const per = elementCount(inputs.model.input);
-  const modelFile = existsSync(opts.model) && statSync(opts.model).isDirectory() ? join(opts.model, 'model.json') : opts.model;
+  const modelFile = modelFileOf(opts.model);
   return withTempDir('synergyflow-eval-', async (dir) => {
     const sample: Tensor = { dtype: inputs.input.dtype, shape: [n, ...inputs.model.input], data: inputs.input.data.slice(0, n * per) as Tensor['data'] };
     writeFileSync(join(dir, 'input.npy'), encodeNpy(sample));
