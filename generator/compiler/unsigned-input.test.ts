@@ -19,4 +19,12 @@ describe('unsigned 8-bit inputs', () => {
     const big = new Array(8).fill(127);
     expect(() => offsetUnsignedInput('job', model.layers[0], shape, big, [2 ** 31 - 1, 0], [0, 0, 0, 0], 1)).toThrow(/bias\[0\]: expected a bias that still fits 32 bits/);
   });
+
+  it('refuses first-layer weights whose sums over uint8 inputs could wrap 32 bits', () => {
+    const fanIn = 66_312; // 66,312 * 255 * 127 >= 2^31
+    const wide = parseModel({ input: [fanIn, 1, 1], inputType: 'uint8', layers: [{ name: 'f', type: 'fc', out: 1 }] }, 'w.json');
+    const weights = new Int8Array(fanIn).fill(127);
+    expect(() => offsetUnsignedInput('job', wide.layers[0], layerShapes(wide)[0], weights, [-(2 ** 31)], new Uint8Array(fanIn), 1))
+      .toThrow(/layers\[0\] \(f\): expected weights whose sums over uint8 inputs cannot wrap 32 bits/);
+  });
 });

@@ -21,16 +21,6 @@ export interface OffsetFirstLayer {
 export function offsetUnsignedInput(
   where: string, layer: Layer, shape: LayerShape, weight: ArrayLike<number>, bias: ArrayLike<number>, input: ArrayLike<number>, batch: number,
 ): OffsetFirstLayer {
-  const explicit = layerType(layer).explicitPadding?.(layer);
-  const pad = explicit?.pad ?? 0;
-  const [C, H, W] = shape.inShape;
-  const [H2, W2] = [H + 2 * pad, W + 2 * pad];
-  const shifted = new Int32Array(batch * C * H2 * W2).fill(-UNSIGNED_OFFSET);
-  for (let p = 0; p < batch * C; p++) {
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) shifted[(p * H2 + y + pad) * W2 + x + pad] = input[(p * H + y) * W + x] - UNSIGNED_OFFSET;
-    }
-  }
   const out = layer.out;
   const per = weight.length / out;
   const folded = new Int32Array(out);
@@ -51,6 +41,16 @@ export function offsetUnsignedInput(
   }
   if (worst >= 2 ** 31) {
     throw new InputError([{ file: where, field: `layers[0] (${layer.name})`, expected: 'weights whose sums over uint8 inputs cannot wrap 32 bits (255 * sum |w| < 2^31)', found: String(worst) }]);
+  }
+  const explicit = layerType(layer).explicitPadding?.(layer);
+  const pad = explicit?.pad ?? 0;
+  const [C, H, W] = shape.inShape;
+  const [H2, W2] = [H + 2 * pad, W + 2 * pad];
+  const shifted = new Int32Array(batch * C * H2 * W2).fill(-UNSIGNED_OFFSET);
+  for (let p = 0; p < batch * C; p++) {
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) shifted[(p * H2 + y + pad) * W2 + x + pad] = input[(p * H + y) * W + x] - UNSIGNED_OFFSET;
+    }
   }
   return { layer: explicit?.layer ?? layer, inShape: [C, H2, W2], bias: folded, input: shifted };
 }
