@@ -7,7 +7,7 @@
 //
 //   npx tsx scripts/mnist-example.ts [--epochs 8] [--seed 1] [--calibration 256] [--sim 16 (0: none)]
 //       [--preset tiny] [--simulator verilator|icarus] [--out rtl-out/mnist]
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,9 +26,14 @@ const { values: args } = parseArgs({
     simulator: { type: 'string', default: 'verilator' },
   },
 });
+/** Bad arguments end the script with exit 2 and a message, before any work. */
+const refuse = (message: string): never => {
+  process.stderr.write(`mnist-example: ${message}\n`);
+  process.exit(2);
+};
 const count = (name: keyof typeof args, min: number): number => {
   const n = Number(args[name]);
-  if (!/^\d+$/.test(String(args[name])) || n < min) throw new Error(`--${name} must be a whole number >= ${min}, got "${args[name]}"`);
+  if (!/^\d+$/.test(String(args[name])) || n < min) refuse(`--${name} must be a whole number >= ${min}, got "${args[name]}"`);
   return n;
 };
 const epochs = count('epochs', 1);
@@ -36,6 +41,11 @@ const seed = count('seed', 0);
 const calRequested = count('calibration', 1);
 const simImages = count('sim', 0);
 const out = args.out!;
+// The script replaces its own files only: --out must be new, empty, or a folder it wrote before.
+const MARKER = '.synergyflow-mnist-example';
+if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, MARKER))) {
+  refuse(`--out ${out} holds files this script did not write (it writes only into a new or empty folder, or one it made: ${MARKER})`);
+}
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const started = Date.now();
@@ -51,6 +61,7 @@ const tsAccuracy = accuracy(net, data.test);
 log(`trained in ${trainSeconds.toFixed(1)} s; float test accuracy (TypeScript): ${pct(tsAccuracy)}`);
 
 mkdirSync(out, { recursive: true });
+writeFileSync(join(out, MARKER), 'written by scripts/mnist-example.ts\n');
 const onnxPath = join(out, 'mnist.onnx');
 const calPath = join(out, 'calibration.npy');
 const xPath = join(out, 'test-x.npy');
