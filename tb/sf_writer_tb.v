@@ -17,7 +17,7 @@
 // +acc=FILE       accumulator buffer: one TM*32-bit word a line in hex (pixel 0 first), $readmemh
 // +bias=FILE      one TM*32-bit word in hex: lane m's bias in bits [32m+31:32m]
 // +out_addr=N +nj=N +pool_rows=N +pool_cols=N +pool_kernel=N +pool_stride=N +pool_row_step=N
-// +tile_cols=N +cstride=N +ystride=N +shift=N +sat_bits=N +relu=N +round_even=N +leak=N
+// +tile_cols=N +cstride=N +ystride=N +shift=N +sat_bits=N +relu=N +round_even=N +leak=N +chan_shift=N
 //                 the job's fields (decimal)
 // +jobs=N         jobs run one after the other (default 1), job k at out_addr + k * job_step
 // +job_step=N     bytes between the jobs' output addresses
@@ -62,7 +62,7 @@ module sf_writer_tb #(
   reg  [7:0]          nj = 8'd1, pool_kernel = 8'd1, pool_stride = 8'd1;
   reg  [LOOP_BITS-1:0] pool_rows = '0, pool_cols = '0, pool_row_step = '0, tile_cols = '0;
   reg  [4:0]          shift = '0, sat_bits = 5'd8;
-  reg                 relu = 1'b0, round_even = 1'b0;
+  reg                 relu = 1'b0, round_even = 1'b0, chan_shift = 1'b0;
   reg  [4:0]          leak = 5'd0;
   reg  [ACC_BITS-1:0] bias_word [0:0];
   reg  [ACC_BITS-1:0] bias = '0;
@@ -101,6 +101,7 @@ module sf_writer_tb #(
     .out_cstride_i  (cstride),
     .out_ystride_i  (ystride),
     .shift_i        (shift),
+    .chan_shift_i   (chan_shift),
     .sat_bits_i     (sat_bits),
     .relu_i         (relu),
     .round_even_i   (round_even),
@@ -254,6 +255,7 @@ module sf_writer_tb #(
     if (!$value$plusargs("relu=%d", value)) value = 0;          relu = value != 0;
     if (!$value$plusargs("round_even=%d", value)) value = 0;    round_even = value != 0;
     if (!$value$plusargs("leak=%d", value)) value = 0;          leak = value[4:0];
+    if (!$value$plusargs("chan_shift=%d", value)) value = 0;    chan_shift = value != 0;
     if (!$value$plusargs("jobs=%d", jobs)) jobs = 1;
     if (!$value$plusargs("job_step=%d", job_step)) job_step = 0;
     if (!$value$plusargs("aw_ready=%d", aw_pct)) aw_pct = 100;

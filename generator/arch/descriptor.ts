@@ -27,6 +27,7 @@ function field(name: string, word: number, lsb: number, width: number, doc: stri
 field('opcode', 0, 0, 4, '0: end of the task list, 1: layer task');
 field('relu', 0, 4, 1, 'apply ReLU after saturation');
 field('round_even', 0, 5, 1, 'the shift rounds half to even (else half up; numerics.md step 3)');
+field('chan_shift', 0, 6, 1, 'each output channel has its own shift, in the top bits of its bias word (bias-word.ts); shift is unused');
 field('shift', 0, 8, 5, 'arithmetic right shift with rounding, half up or (round_even) half to even');
 field('sat_bits', 0, 16, 5, 'saturate to this many bits (the model\'s bits)');
 field('leak', 0, 24, 5, 'LeakyReLU: negative sums shift this many bits further (0: none)');

@@ -4,6 +4,7 @@
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { DESC_BYTES, OPCODE_END, packDescriptor, type DescriptorValues } from '../arch/descriptor.ts';
 import { traceRecordBytes } from '../arch/regmap.ts';
+import { CHAN_BIAS_BITS, CHAN_BIAS_MAX, CHAN_BIAS_MIN, packChanShiftBias } from '../arch/bias-word.ts';
 import { InputError, ProblemList } from '../errors.ts';
 import { imageSizeProblem } from '../limits.ts';
 import { layerType } from '../layers/registry.ts';
@@ -197,7 +198,7 @@ export function compileWorkload(jobs: Job[], cfg: ResolvedConfig, options: Compi
       if (sharesWeightsWith[j] < 0) {
         if (fill) {
           layerType(eff.layer).writeWeights(image, weightBase[j][l], eff.layer, eff.shape, g, eff.weight ?? lw.weight.data, cfg);
-          writeBiases(image, biasBase[j][l], eff.bias ?? lw.bias.data, g.mBlocks, tm);
+          writeBiases(image, biasBase[j][l], eff.bias ?? lw.bias.data, eff.layer.shifts, g.mBlocks, tm);
         }
         compulsoryBytes += g.mBlocks * tm * 4;
       }
@@ -315,8 +316,11 @@ function effectiveLayers(job: Job, cfg: ResolvedConfig): { layers: EffectiveLaye
   return { layers, input: r.input };
 }
 
-function writeBiases(image: MemImage, base: number, bias: ArrayLike<number>, mBlocks: number, tm: number): void {
-  for (let o = 0; o < bias.length && o < mBlocks * tm; o++) image.writeI32(base + 4 * o, bias[o]);
+/** A layer's bias words: the biases, or with per-channel shifts each beside its shift. */
+function writeBiases(image: MemImage, base: number, bias: ArrayLike<number>, shifts: readonly number[] | undefined, mBlocks: number, tm: number): void {
+  for (let o = 0; o < bias.length && o < mBlocks * tm; o++) {
+    image.writeI32(base + 4 * o, shifts ? packChanShiftBias(bias[o], shifts[o]) : bias[o]);
+  }
 }
 
 /** Checks, before any work, that every layer of every job fits this configuration. */
@@ -343,6 +347,14 @@ function checkFits(jobs: Job[], effective: { layers: EffectiveLayer[] }[], cfg: 
       if (g.cinBlocks > 0xffff || g.mBlocks > 0xffff) {
         problems.addText(where, field, 'at most 65535 channel blocks', `${g.cinBlocks} input and ${g.mBlocks} output blocks`);
         return;
+      }
+      if (layer.shifts) {
+        const bias = effective[j].layers[l].bias ?? job.weights.get(job.model.layers[l].name)!.bias.data;
+        const o = Array.from(bias).findIndex((b) => b < CHAN_BIAS_MIN || b > CHAN_BIAS_MAX);
+        if (o >= 0) {
+          problems.addText(where, `${field} bias[${o}]`, `with per-channel shifts, biases in ${CHAN_BIAS_MIN}..${CHAN_BIAS_MAX} (they share the bias word with the shift: ${CHAN_BIAS_BITS} bits)`, String(bias[o]));
+          return;
+        }
       }
       const fit = type.fitProblem?.(g, cfg);
       if (fit) problems.addText(where, field, fit, `kernel ${g.kernelH}, stride ${g.stride}, pool ${g.poolK}`);

@@ -53,7 +53,7 @@ export function producersOf(prev: TaskInfo[], first: number, count: number): num
 }
 
 /** The descriptor fields of a layer's task that do not depend on which part of it the task is. */
-export function baseDescriptor(ctx: LayerContext<{ out: number; shift: number; relu: boolean; leak?: number; rounding?: Rounding }>, index: number, cfg: ResolvedConfig): DescriptorValues {
+export function baseDescriptor(ctx: LayerContext<{ out: number; shift: number; shifts?: number[]; relu: boolean; leak?: number; rounding?: Rounding }>, index: number, cfg: ResolvedConfig): DescriptorValues {
   const { g, layer } = ctx;
   const { tn, tm } = cfg.pe;
   const busBytes = cfg.busBytes;
@@ -62,7 +62,9 @@ export function baseDescriptor(ctx: LayerContext<{ out: number; shift: number; r
     relu: layer.relu ? 1 : 0,
     round_even: layer.rounding === 'half-even' ? 1 : 0,
     leak: layer.leak ?? 0,
-    shift: layer.shift,
+    // Per-channel shifts travel in the bias words (bias-word.ts).
+    chan_shift: layer.shifts ? 1 : 0,
+    shift: layer.shifts ? 0 : layer.shift,
     sat_bits: ctx.bits,
     task_id: index,
     job_id: ctx.job & 0xff,

@@ -127,7 +127,7 @@ describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () 
         for (const rounding of ['half-up', 'half-even'] as Rounding[]) {
           for (const bits of [8, 16] as Bits[]) {
             for (const relu of [false, true]) {
-              const want = naiveFinish(BigInt(acc), BigInt(bias), { shift, relu, rounding }, bits);
+              const want = naiveFinish(BigInt(acc), BigInt(bias), { shift, relu, rounding }, bits, 0);
               expect(postProcess(acc, bias, shift, bits, relu, rounding), `${acc} + ${bias} >> ${shift} ${rounding} ${bits} ${relu}`).toBe(want);
               expect(postProcessor(bits, { shift, relu, rounding })(acc, bias)).toBe(want);
             }
@@ -144,8 +144,8 @@ describe('half-to-even rounding (numerics.md step 3, rounding "half-even")', () 
     expect([...ties.keys()].sort()).toEqual(['+ even', '+ odd', '- even', '- odd']);
     for (const [kind, count] of ties) expect(count, kind).toBeGreaterThanOrEqual(31);
     // The default is half up, for the naive reference as for the golden model.
-    expect(naiveFinish(8n, 0n, { shift: 4, relu: false }, 8)).toBe(1);
-    expect(naiveFinish(8n, 0n, { shift: 4, relu: false, rounding: 'half-even' }, 8)).toBe(0);
+    expect(naiveFinish(8n, 0n, { shift: 4, relu: false }, 8, 0)).toBe(1);
+    expect(naiveFinish(8n, 0n, { shift: 4, relu: false, rounding: 'half-even' }, 8, 0)).toBe(0);
   });
 
   it('is the identity the hardware builds on, for negative t too', () => {

@@ -38,15 +38,20 @@ export function naiveRound(t: bigint, shift: number, rounding: Rounding = 'half-
   return q % 2n === 0n ? q : q + 1n;
 }
 
-/** Steps 1-5 for one output value: wrap the exact sum, add the bias, shift, saturate, ReLU. */
+/**
+ * Steps 1-5 for one output value of output channel `channel`: wrap the exact sum, add the bias,
+ * shift (by the channel's own shift when the layer has `shifts`), saturate, ReLU.
+ */
 export function naiveFinish(
-  acc: bigint, bias: bigint, layer: { shift: number; relu: boolean; rounding?: Rounding; leak?: number }, bits: Bits, stats?: NaiveStats,
+  acc: bigint, bias: bigint, layer: { shift: number; shifts?: readonly number[]; relu: boolean; rounding?: Rounding; leak?: number },
+  bits: Bits, channel: number, stats?: NaiveStats,
 ): number {
   const wrapped = wrapInt32(acc);
   if (stats && wrapped !== acc) stats.wraps++;
+  const shift = layer.shifts ? layer.shifts[channel] : layer.shift;
   // LeakyReLU: a negative sum is scaled by a further 2^-leak, in the same rounding.
   const sum = wrapped + bias;
-  const t = naiveRound(sum, sum < 0n ? layer.shift + (layer.leak ?? 0) : layer.shift, layer.rounding);
+  const t = naiveRound(sum, sum < 0n ? shift + (layer.leak ?? 0) : shift, layer.rounding);
   const lo = -(2n ** BigInt(bits - 1));
   const hi = 2n ** BigInt(bits - 1) - 1n;
   let y = t < lo ? lo : t > hi ? hi : t;

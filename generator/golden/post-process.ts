@@ -1,6 +1,6 @@
 // Steps 2-5 of docs/numerics.md (bias, rounding shift half up or half to even, saturation, ReLU)
 // and max pooling: the fast versions every layer type's golden model shares.
-import type { Rounding } from '../layers/layer-type.ts';
+import { channelShift, type Rounding } from '../layers/layer-type.ts';
 import type { Bits } from '../model/model.ts';
 
 export function saturate(v: number, bits: Bits): number {
@@ -49,6 +49,20 @@ export function postProcessor(bits: Bits, spec: PostSpec): (acc: number, bias: n
   if (!spec.leak) return positive;
   const negative = scaler(bits, spec.shift + spec.leak, spec.relu, spec.rounding ?? 'half-up');
   return (acc, bias) => (acc + bias < 0 ? negative(acc, bias) : positive(acc, bias));
+}
+
+/**
+ * One post-processor per output channel: each channel's own shift when the layer has `shifts`
+ * (channels sharing a shift share the function).
+ */
+export function channelPostProcessors(bits: Bits, spec: PostSpec & { shifts?: readonly number[] }, channels: number): ((acc: number, bias: number) => number)[] {
+  const byShift = new Map<number, (acc: number, bias: number) => number>();
+  return Array.from({ length: channels }, (_, o) => {
+    const shift = channelShift(spec, o);
+    let post = byShift.get(shift);
+    if (!post) byShift.set(shift, (post = postProcessor(bits, { ...spec, shift })));
+    return post;
+  });
 }
 
 function scaler(bits: Bits, shift: number, relu: boolean, rounding: Rounding): (acc: number, bias: number) => number {

@@ -41,16 +41,32 @@ export interface LayerCommon {
   rounding?: Rounding;
   /** LeakyReLU with a slope of 2^-leak: negative sums are shifted leak bits further. */
   leak?: number;
+  /**
+   * One shift per output channel (exact folded batch-norm, per-channel weight scales); `shift`
+   * is then 0 and unused. Absent means every channel shifts by `shift`.
+   */
+  shifts?: number[];
 }
 
 /** model.json fields of every layer type. */
-export const COMMON_KEYS = ['name', 'type', 'out', 'shift', 'relu', 'rounding', 'leak'] as const;
+export const COMMON_KEYS = ['name', 'type', 'out', 'shift', 'shifts', 'relu', 'rounding', 'leak'] as const;
+
+/** The shift of output channel `o` (step 3 of numerics.md). */
+export function channelShift(layer: { shift: number; shifts?: readonly number[] }, o: number): number {
+  return layer.shifts ? layer.shifts[o] : layer.shift;
+}
+
+/** The largest shift of any output channel. */
+export function maxShift(layer: { shift: number; shifts?: readonly number[] }): number {
+  return layer.shifts ? Math.max(...layer.shifts) : layer.shift;
+}
 
 /** A type's new layer with the optional common fields that were given (absent ones stay absent,
  * so a model without them parses to the same objects as before they existed). */
 export function withCommon<L extends LayerCommon>(layer: L, common: LayerCommon): L {
   if (common.rounding) layer.rounding = common.rounding;
   if (common.leak) layer.leak = common.leak;
+  if (common.shifts) layer.shifts = [...common.shifts];
   return layer;
 }
 

@@ -121,7 +121,7 @@ describe('parseModel', () => {
     ), 'm.json'));
     expect(problemAt(problems, 'layers[0].strid').found).toBe('unknown field "strid"');
     expect(problemAt(problems, 'layers[0].pool.stide').found).toBe('unknown field "stide"');
-    expect(problemAt(problems, 'layers[1].kernel').expected).toContain('name, type, out, shift, relu, rounding');
+    expect(problemAt(problems, 'layers[1].kernel').expected).toContain('name, type, out, shift, shifts, relu, rounding');
   });
 
   it('rejects names that are unsafe as file names, duplicate or missing', () => {
@@ -254,5 +254,28 @@ describe('parseModel defaults', () => {
     expect(parseModel(specExample, 'm.json').layers[1].leak).toBeUndefined();
     expect(problemAt(problemsOf(() => parseModel(fc({ leak: 3, relu: true }), 'm.json')), 'layers[1].leak').expected).toContain('not both');
     expect(problemAt(problemsOf(() => parseModel(fc({ leak: 26 }), 'm.json')), 'layers[1].leak').expected).toBe('shift + leak at most 31 (shift is 6)');
+  });
+
+  it('takes one shift per output channel instead of shift, and refuses a wrong count, range or both', () => {
+    // The spec example's fc has out 7 and shift 6.
+    const fc = (extra: Record<string, unknown>) => {
+      const { shift: _shift, ...rest } = specExample.layers[1] as Record<string, unknown>;
+      return { ...specExample, layers: [specExample.layers[0], { ...rest, ...extra }] };
+    };
+    const shifts = [0, 31, 4, 4, 7, 1, 2];
+    const layer = parseModel(fc({ shifts }), 'm.json').layers[1];
+    expect(layer.shifts).toEqual(shifts);
+    expect(layer.shift).toBe(0);
+    expect(parseModel(specExample, 'm.json').layers[1].shifts).toBeUndefined();
+    expect(problemAt(problemsOf(() => parseModel(fc({ shifts: [1, 2] }), 'm.json')), 'layers[1].shifts'))
+      .toEqual({ file: 'm.json', field: 'layers[1].shifts', expected: '7 shifts, one per output channel (out is 7)', found: '2 shifts' });
+    expect(problemAt(problemsOf(() => parseModel(fc({ shifts: [0, 32, 4, 4, 7, 1, 2] }), 'm.json')), 'layers[1].shifts').expected)
+      .toBe('an array of 7 integers in 0..31, one shift per output channel');
+    expect(problemAt(problemsOf(() => parseModel(fc({ shifts: 3 }), 'm.json')), 'layers[1].shifts').found).toBe('3');
+    expect(problemAt(problemsOf(() => parseModel(fc({ shifts, shift: 6 }), 'm.json')), 'layers[1].shift').expected).toContain('no shift on a layer with shifts');
+    // The leak's limit counts the largest channel shift.
+    expect(problemAt(problemsOf(() => parseModel(fc({ shifts: [1, 29, 0, 0, 0, 0, 0], leak: 3 }), 'm.json')), 'layers[1].leak').expected)
+      .toBe('the largest of shifts + leak at most 31 (the largest of shifts is 29)');
+    expect(parseModel(fc({ shifts: [1, 28, 0, 0, 0, 0, 0], leak: 3 }), 'm.json').layers[1].leak).toBe(3);
   });
 });

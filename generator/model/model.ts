@@ -126,12 +126,15 @@ function readLayer(list: ProblemList, file: string, at: string, raw: unknown): L
   const name = readSafeName(list, file, `${at}.name`, raw.name);
   const out = readInt(list, file, `${at}.out`, raw.out, { min: 1 });
   const shift = readInt(list, file, `${at}.shift`, raw.shift, { min: 0, max: MAX_SHIFT }, 0);
+  const shifts = readShifts(list, file, at, raw, out);
   const relu = readBool(list, file, `${at}.relu`, raw.relu, false);
   const rounding = readRounding(list, file, `${at}.rounding`, raw.rounding);
   const leak = raw.leak === undefined ? undefined : readInt(list, file, `${at}.leak`, raw.leak, { min: 1, max: MAX_SHIFT });
   if (leak !== undefined && relu) addText(list, file, `${at}.leak`, 'no leak on a layer with relu (LeakyReLU or ReLU, not both)', String(leak));
-  if (leak !== undefined && shift !== undefined && shift + leak > MAX_SHIFT) {
-    addText(list, file, `${at}.leak`, `shift + leak at most ${MAX_SHIFT} (shift is ${shift})`, String(leak));
+  const largest = shifts ? Math.max(...shifts) : shift;
+  if (leak !== undefined && largest !== undefined && largest + leak > MAX_SHIFT) {
+    const what = shifts ? 'the largest of shifts' : 'shift';
+    addText(list, file, `${at}.leak`, `${what} + leak at most ${MAX_SHIFT} (${what} is ${largest})`, String(leak));
   }
   if (!isLayerTypeName(raw.type)) {
     list.add(file, `${at}.type`, layerTypeNames().map((t) => JSON.stringify(t)).join(' or '), raw.type);
@@ -142,8 +145,34 @@ function readLayer(list: ProblemList, file: string, at: string, raw: unknown): L
   // Carried only when given: a model without it parses to the same layer objects as before.
   if (rounding !== undefined) common.rounding = rounding;
   if (leak !== undefined) common.leak = leak;
+  if (shifts !== undefined) common.shifts = shifts;
   const layer = layerType(raw.type).parse({ list, file, at, raw }, common);
   return list.items.length > before ? undefined : layer;
+}
+
+/**
+ * The optional per-output-channel shifts: `out` integers in 0..31, instead of `shift` (giving
+ * both would leave one of them meaning nothing). Undefined when absent or wrong.
+ */
+function readShifts(list: ProblemList, file: string, at: string, raw: Record<string, unknown>, out: number | undefined): number[] | undefined {
+  const value = raw.shifts;
+  if (value === undefined) return undefined;
+  const field = `${at}.shifts`;
+  const size = out === undefined ? '`out`' : String(out);
+  const ok = Array.isArray(value) && value.every((v) => Number.isInteger(v) && v >= 0 && v <= MAX_SHIFT);
+  if (!ok) {
+    list.add(file, field, `an array of ${size} integers in 0..${MAX_SHIFT}, one shift per output channel`, value);
+    return undefined;
+  }
+  if (out !== undefined && value.length !== out) {
+    addText(list, file, field, `${out} shifts, one per output channel (out is ${out})`, `${value.length} shifts`);
+    return undefined;
+  }
+  if (raw.shift !== undefined) {
+    addText(list, file, `${at}.shift`, 'no shift on a layer with shifts (one shift per channel, or one for the layer)', JSON.stringify(raw.shift));
+    return undefined;
+  }
+  return [...(value as number[])];
 }
 
 /** The optional rounding mode of step 3 (numerics.md); undefined when absent or wrong. */

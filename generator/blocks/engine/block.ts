@@ -335,7 +335,7 @@ export function buildEngine(p: HwParams, engines: number): EngineBlock {
     clk_i: port.clk_i, rst_ni: port.rst_ni, clear_i: descClear, start_i: s.wr_start, out_addr_i: s.wr_out_addr, nj_i: s.wr_nj,
     pool_rows_i: d('pool_rows'), pool_cols_i: d('pool_cols'), pool_kernel_i: d('pool_kernel'), pool_stride_i: d('pool_stride'),
     pool_row_step_i: d('pool_row_step'), tile_cols_i: d('tile_cols'), out_cstride_i: d('out_cstride'), out_ystride_i: d('out_ystride'),
-    shift_i: d('shift'), sat_bits_i: d('sat_bits'), relu_i: d('relu'), round_even_i: d('round_even'), leak_i: d('leak'), bias_i: biasVec,
+    shift_i: d('shift'), chan_shift_i: d('chan_shift'), sat_bits_i: d('sat_bits'), relu_i: d('relu'), round_even_i: d('round_even'), leak_i: d('leak'), bias_i: biasVec,
     acc_re_o: wr.accRe, acc_raddr_o: wr.accRaddr, acc_rdata_i: accRdata,
     ...writeBundle,
     busy_o: wr.busy, error_o: wr.error,

@@ -1,6 +1,7 @@
 // The writer: post-processing (bias, rounding shift half up or half to even, saturation, ReLU),
 // max-pooling and AXI4 write bursts of one m-block of outputs (sf_writer), with its FIFOs of burst
 // lengths and of output vectors (the latter in block RAM).
+import { CHAN_BIAS_BITS, CHAN_SHIFT_LSB } from '../../arch/bias-word.ts';
 import { inp, out, writePorts, type LeafModule } from '../../arch/leaves.ts';
 import { clog2, type HwParams } from '../../arch/params.ts';
 import { siblingTemplate } from '../../emit/templates.ts';
@@ -37,6 +38,8 @@ export function writerLeaves(p: HwParams) {
       ['LEN_AW', clog2(p.writeLenDepth)],
       ['DATA_DEPTH', p.writeDataDepth],
       ['DATA_AW', clog2(p.writeDataDepth)],
+      ['CHAN_BIAS_BITS', CHAN_BIAS_BITS],
+      ['CHAN_SHIFT_LSB', CHAN_SHIFT_LSB],
     ],
     ports: [
       inp('clk_i'),
@@ -54,6 +57,7 @@ export function writerLeaves(p: HwParams) {
       inp('out_cstride_i', p.addrBits),
       inp('out_ystride_i', p.addrBits),
       inp('shift_i', 5),
+      inp('chan_shift_i'),
       inp('sat_bits_i', 5),
       inp('relu_i'),
       inp('round_even_i'),

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHAN_BIAS_MAX, CHAN_BIAS_MIN, packChanShiftBias } from '../../arch/bias-word.ts';
 import type { HwParams } from '../../arch/params.ts';
 import { actLayout, MemImage } from '../../compiler/layout.ts';
 import { presets } from '../../config/presets.ts';
@@ -61,6 +62,8 @@ interface Job {
   rounding?: Rounding;
   /** leak_i: LeakyReLU, negative sums shifted this much further; default 0. */
   leak?: number;
+  /** chan_shift_i: lane m shifts by shifts(m), packed into its bias word; shift_i is then `shift`. */
+  shifts?: (lane: number) => number;
   outAddr?: number;
   /** Bytes between output c-block planes and rows; default the natural layout of the pooled tile. */
   cstride?: number;
@@ -134,7 +137,7 @@ function expectedImage(job: Job, p: HwParams): Map<number, number[]> {
       for (let n = 0; n < p.tn; n++) {
         const lane = j * p.tn + n;
         const plane = new Int32Array(pixels);
-        for (let px = 0; px < pixels; px++) plane[px] = postProcess(job.acc(px, lane), job.bias(lane), job.shift, f.satBits, f.relu, f.rounding, f.leak);
+        for (let px = 0; px < pixels; px++) plane[px] = postProcess(job.acc(px, lane), job.bias(lane), job.shifts?.(lane) ?? job.shift, f.satBits, f.relu, f.rounding, f.leak);
         const out = maxPool(plane, 1, job.tileRows, job.tileCols, f.k, f.s);
         for (let y = 0; y < f.pr; y++) {
           for (let x = 0; x < f.pc; x++) {
@@ -203,13 +206,14 @@ describe.each((['icarus', 'verilator'] as const).flatMap((sim) => CONFIGS.map((c
     if (job.tileRows * job.tileCols > p.accDepth) throw new Error(`the tile does not fit ${p.accDepth} accumulator words`);
     const base = join(scratch, `${sim}-${name}-run${runs++}`);
     writeFileSync(`${base}-acc.hex`, accFile(job, p, f.nj));
-    writeFileSync(`${base}-bias.hex`, word(Array.from({ length: p.tm }, (_, m) => job.bias(m))) + '\n');
+    const biasWord = (m: number) => (job.shifts ? packChanShiftBias(job.bias(m), job.shifts(m)) : job.bias(m));
+    writeFileSync(`${base}-bias.hex`, word(Array.from({ length: p.tm }, (_, m) => biasWord(m))) + '\n');
     const out = await runSim([
       `+acc=${base}-acc.hex`, `+bias=${base}-bias.hex`,
       `+out_addr=${f.outAddr}`, `+nj=${f.nj}`, `+pool_rows=${f.pr}`, `+pool_cols=${f.pc}`, `+pool_kernel=${f.k}`,
       `+pool_stride=${f.s}`, `+pool_row_step=${f.s * job.tileCols}`, `+tile_cols=${job.tileCols}`,
       `+cstride=${f.cstride}`, `+ystride=${f.ystride}`, `+shift=${job.shift}`, `+sat_bits=${f.satBits}`, `+relu=${Number(f.relu)}`,
-      `+round_even=${Number(f.rounding === 'half-even')}`, `+leak=${f.leak}`,
+      `+round_even=${Number(f.rounding === 'half-even')}`, `+leak=${f.leak}`, `+chan_shift=${Number(job.shifts !== undefined)}`,
       `+jobs=${f.jobs}`, `+job_step=${f.jobStep}`, `+aw_ready=${job.awReady ?? 100}`, `+w_ready=${job.wReady ?? 100}`,
       `+b_delay=${job.bDelay ?? 0}`, `+err_burst=${job.errBurst ?? -1}`, `+seed=${job.seed ?? 1}`, `+timeout=100000`,
     ]);
@@ -365,6 +369,38 @@ describe.each((['icarus', 'verilator'] as const).flatMap((sim) => CONFIGS.map((c
         expect(changed.length).toBeGreaterThanOrEqual(4);
         expect(changed.every((t) => t < 0)).toBe(true);
       }
+    }
+  });
+
+  it('takes each channel\'s shift and a sign-extended bias from its bias word (chan_shift)', async () => {
+    // Lane m's shift cycles through 0, 31 and values between, the descriptor's shift_i stays a
+    // decoy (9); biases reach both ends of the narrower bias field. Sums near every lane's ties,
+    // both signs, in both rounding modes and with a leak.
+    const laneShifts = [0, 31, 1, 5, 12, 3, 20, 7, 2, 9, 16, 4, 25, 6, 11, 8];
+    let leakNow = 0;
+    // shift + leak at most 31, as the model's checks keep it.
+    const shifts = (m: number) => Math.min(laneShifts[m % laneShifts.length], 31 - leakNow);
+    const biases = [CHAN_BIAS_MIN, CHAN_BIAS_MAX, -1, 0, 1, -(2 ** 20) - 3, 2 ** 21 + 5, -77];
+    const bias = (m: number) => biases[(m * 3) % biases.length];
+    const acc = (px: number, m: number) => {
+      const unit = 2 ** shifts(m);
+      const k = (px % 7) - 3;
+      const r = [unit / 2, unit / 2 - 1, unit / 2 + 1, 0][px % 4];
+      return Math.max(INT32_MIN, Math.min(INT32_MAX, Math.floor(k * unit + r) - bias(m)));
+    };
+    for (const [rounding, leak, relu] of [['half-up', 0, false], ['half-even', 0, true], ['half-even', 2, false]] as const) {
+      leakNow = leak;
+      const r = await run({ tileRows: 4, tileCols: 7, shift: 9, shifts, rounding, leak, relu, acc, bias });
+      // Not vacuous: the descriptor's shift, or a bias read as the whole word, would give
+      // other values for most of the outputs.
+      const values = (s: (m: number) => number, b: (m: number) => number) => Array.from({ length: 28 * p.tm }, (_, i) =>
+        postProcess(acc(Math.floor(i / p.tm), i % p.tm), b(i % p.tm), s(i % p.tm), 8, relu, rounding, leak));
+      const right = values(shifts, bias);
+      const decoy = values(() => 9, bias);
+      const whole = values(shifts, (m) => packChanShiftBias(bias(m), shifts(m)));
+      expect(right.filter((v, i) => v !== decoy[i]).length).toBeGreaterThan(right.length / 3);
+      expect(right.filter((v, i) => v !== whole[i]).length).toBeGreaterThan(right.length / 4);
+      expect(r.want.size).toBeGreaterThan(0);
     }
   });
 

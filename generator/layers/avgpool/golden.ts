@@ -1,5 +1,5 @@
 // The avgpool layer's golden model: window sums per channel, then the shared post-processing.
-import { postProcessor } from '../../golden/post-process.ts';
+import { channelPostProcessors } from '../../golden/post-process.ts';
 import type { Bits, LayerShape } from '../../model/model.ts';
 import type { LayerWeights } from '../../model/weights.ts';
 import type { AvgPoolLayer } from './model.ts';
@@ -8,10 +8,11 @@ export function avgPoolGolden(layer: AvgPoolLayer, shape: LayerShape, bits: Bits
   const [c, h, w] = shape.inShape;
   const [, oh, ow] = shape.outShape;
   const { kernel: k, stride: s } = layer;
-  const post = postProcessor(bits, layer);
+  const posts = channelPostProcessors(bits, layer, c);
   const output = new Int32Array(batch * c * oh * ow);
   for (let p = 0, o = 0; p < batch * c; p++) {
     const base = p * h * w;
+    const post = posts[p % c];
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++, o++) {
         let sum = 0;

@@ -19,7 +19,7 @@ export function avgPoolNaive(
           for (let ky = 0; ky < layer.kernel; ky++) {
             for (let kx = 0; kx < layer.kernel; kx++) sum += BigInt(nchwAt(input, shape.inShape, n, ch, oy * layer.stride + ky, ox * layer.stride + kx));
           }
-          out[((n * c + ch) * oh + oy) * ow + ox] = naiveFinish(sum, 0n, layer, bits, stats);
+          out[((n * c + ch) * oh + oy) * ow + ox] = naiveFinish(sum, 0n, layer, bits, ch, stats);
         }
       }
     }

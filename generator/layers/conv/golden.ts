@@ -1,6 +1,6 @@
 // The conv layer's golden model (numerics.md), fast: the image zero-padded once, then every
 // kernel tap accumulated over a whole output plane as a plain rectangle of reads.
-import { maxPool, postProcessor } from '../../golden/post-process.ts';
+import { channelPostProcessors, maxPool } from '../../golden/post-process.ts';
 import type { Bits, LayerShape } from '../../model/model.ts';
 import type { LayerWeights } from '../../model/weights.ts';
 import type { ConvLayer } from './model.ts';
@@ -21,7 +21,7 @@ function convPlanes(layer: ConvLayer, shape: LayerShape, bits: Bits, weights: La
   const plane = outH * outW;
   const output = new Int32Array(batch * outC * plane);
   const acc = new Int32Array(plane);
-  const post = postProcessor(bits, layer);
+  const posts = channelPostProcessors(bits, layer, outC);
 
   const padH = inH + 2 * pad;
   const padW = inW + 2 * pad;
@@ -47,6 +47,7 @@ function convPlanes(layer: ConvLayer, shape: LayerShape, bits: Bits, weights: La
       }
       const out = (n * outC + oc) * plane;
       const b = bias[oc];
+      const post = posts[oc];
       for (let i = 0; i < plane; i++) output[out + i] = post(acc[i], b);
     }
   }

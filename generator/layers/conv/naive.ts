@@ -30,7 +30,7 @@ export function convNaive(
               }
             }
           }
-          conv[((n * outC + oc) * convH + oy) * convW + ox] = naiveFinish(acc, BigInt(bias[oc]), layer, bits, stats);
+          conv[((n * outC + oc) * convH + oy) * convW + ox] = naiveFinish(acc, BigInt(bias[oc]), layer, bits, oc, stats);
         }
       }
     }

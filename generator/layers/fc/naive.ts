@@ -28,7 +28,7 @@ export function fcNaive(
           }
         }
       }
-      out[n * layer.out + o] = naiveFinish(acc, BigInt(bias[o]), layer, bits, stats);
+      out[n * layer.out + o] = naiveFinish(acc, BigInt(bias[o]), layer, bits, o, stats);
     }
   }
   return out;
