@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CHAN_BIAS_MAX, unpackChanShiftBias } from '../arch/bias-word.ts';
 import { descriptorFields, packDescriptor, unpackDescriptor, DESC_WORDS } from '../arch/descriptor.ts';
 import { loadConfig, resolveConfig } from '../config/resolve.ts';
 import { builtinWorkload } from '../model/workload.ts';
@@ -126,6 +127,30 @@ describe('compiler', () => {
       // conv1 (11x11, stride 4) is rewritten to a 3x3 kernel by space-to-depth and fits; conv2 does not.
       expect((err as Error).message).toContain('job alexnet (model alexnet): layers[1] (conv2).kernel: expected kernel*kernel at most buffers.weightWords (16, from small.json), found 5*5 = 25');
     }
+  });
+
+  it('packs per-channel shifts into the bias words, and refuses a bias too wide to sit beside its shift', () => {
+    const cfg = loadConfig({ preset: 'tiny' });
+    const [job] = builtinWorkload('lenet5', 1, 0);
+    const fc4 = job.model.layers.findIndex((l) => l.name === 'fc4');
+    const shifts = Array.from({ length: job.model.layers[fc4].out }, (_, o) => o % 7);
+    const model = { ...job.model, layers: job.model.layers.map((l, i) => (i === fc4 ? { ...l, shift: 0, shifts } : l)) };
+    const program = compileWorkload([{ ...job, model }], cfg);
+    const task = program.descriptors.find((d) => d.layer_id === fc4)!;
+    expect([task.chan_shift, task.shift]).toEqual([1, 0]);
+    const bias = job.weights.get('fc4')!.bias.data;
+    const view = new DataView(program.image.bytes.buffer, program.image.bytes.byteOffset);
+    const words = shifts.map((_, o) => unpackChanShiftBias(view.getInt32(task.bias_addr + 4 * o, true)));
+    expect(words).toEqual(shifts.map((shift, o) => ({ bias: bias[o], shift })));
+    expect(program.descriptors.filter((d) => d.layer_id !== fc4).every((d) => d.chan_shift === 0)).toBe(true);
+
+    const wide = Int32Array.from(bias);
+    wide[3] = CHAN_BIAS_MAX + 1;
+    const weights = new Map(job.weights);
+    weights.set('fc4', { ...job.weights.get('fc4')!, bias: { ...job.weights.get('fc4')!.bias, data: wide } });
+    expect(() => compileWorkload([{ ...job, model, weights }], cfg)).toThrow(
+      `job lenet5 (model lenet5): layers[${fc4}] (fc4) bias[3]: expected with per-channel shifts, biases in -67108864..67108863 (they share the bias word with the shift: 27 bits), found 67108864`,
+    );
   });
 
   it('refuses a memory image the configured address width cannot reach', () => {

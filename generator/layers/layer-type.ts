@@ -31,6 +31,19 @@ export function sampleLeak(rng: Rng, shift: number, relu: boolean): { leak?: num
   return !relu && shift + leak <= 31 && rng.int(0, 2) === 0 ? { leak } : {};
 }
 
+/**
+ * Random per-channel shifts for a type's `sample`, on a third of the layers: the layer's shift
+ * give or take 3 per channel, `shift` then dropped (the two do not go together).
+ */
+export function sampleShifts(rng: Rng, layer: Record<string, unknown>): Record<string, unknown> {
+  if (rng.int(0, 2) !== 0) return {};
+  const base = layer.shift as number;
+  const room = 31 - ((layer.leak as number | undefined) ?? 0);
+  const shifts = Array.from({ length: layer.out as number }, () => Math.max(0, Math.min(room, base + rng.int(-3, 3))));
+  delete layer.shift;
+  return { shifts };
+}
+
 /** Fields every layer has, whatever its type (model-format.md). */
 export interface LayerCommon {
   name: string;

@@ -67,6 +67,16 @@ export function randomModelJson(seed: number, opts: RandomModelOptions = {}): Re
     const leak = leakRng.int(1, 3);
     if (leakRng.int(0, 3) === 0 && !layer.relu && (layer.shift as number) + leak <= 31) layer.leak = leak;
   }
+  // One shift per output channel on a quarter of the layers (the layer's shift give or take 2),
+  // from a stream of its own.
+  const shiftsRng = new Rng(streamSeed(seed, 'random-model-shifts'));
+  for (const layer of layers) {
+    if (shiftsRng.int(0, 3) !== 0) continue;
+    const base = layer.shift as number;
+    const room = 31 - ((layer.leak as number | undefined) ?? 0);
+    layer.shifts = Array.from({ length: layer.out as number }, () => Math.max(0, Math.min(room, base + shiftsRng.int(-2, 2))));
+    delete layer.shift;
+  }
   return { name: `random${seed}`, ...(opts.bits === 16 ? { bits: 16 } : {}), input, layers };
 }
 

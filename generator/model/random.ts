@@ -1,6 +1,8 @@
 // Deterministic random weights and inputs. Every layer draws from its own stream derived from
 // (seed, layer name), so editing one layer of a model leaves the others' weights unchanged.
 
+import { CHAN_BIAS_MAX } from '../arch/bias-word.ts';
+import { maxShift } from '../layers/layer-type.ts';
 import { layerType } from '../layers/registry.ts';
 import { layerShapes, type Bits, type Model } from './model.ts';
 import { makeTensor, newArray, type IntArray, type Tensor } from './npy.ts';
@@ -93,7 +95,8 @@ export function randomWeights(model: Model, seed: number): Weights {
     const wl = weightLimit(model.bits);
     fillUniform(weight.data, -wl, wl, streamSeed(seed, `${layer.name}.weight`));
     const bias = makeTensor('int32', [layer.out]);
-    const bl = biasLimit(model.bits, layer.shift);
+    // With per-channel shifts the bias shares its word with the shift (arch/bias-word.ts).
+    const bl = layer.shifts ? Math.min(biasLimit(model.bits, maxShift(layer)), CHAN_BIAS_MAX) : biasLimit(model.bits, layer.shift);
     fillUniform(bias.data, -bl, bl, streamSeed(seed, `${layer.name}.bias`));
     weights.set(layer.name, { weight, bias });
   });

@@ -1,7 +1,8 @@
 // The model features added for real networks, run on the RTL and checked bit for bit against the
 // golden model: unsigned 8-bit inputs (offset by the host, padding written into the image, also
 // under the space-to-depth rewrite), average and global average pooling (identity-weight convs),
-// fc weights in channels-last order, half-to-even rounding and LeakyReLU.
+// fc weights in channels-last order, half-to-even rounding, LeakyReLU and per-output-channel shifts
+// (several m-blocks, with pooling, a leak, and on a uint8 first layer under space-to-depth).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,14 +36,24 @@ const MODELS = [
     inputType: 'uint8',
     input: [1, 11, 11],
     layers: [
-      { name: 'conv1', type: 'conv', out: 4, kernel: 5, stride: 2, pad: 2, shift: 8, relu: true },
+      { name: 'conv1', type: 'conv', out: 4, kernel: 5, stride: 2, pad: 2, shifts: [6, 9, 8, 7], relu: true },
       { name: 'fc1', type: 'fc', out: 6, shift: 5, flatten: 'hwc', rounding: 'half-even' },
+    ],
+  },
+  {
+    // Shifts 3 apart and more across channels; more output channels than tiny's tm.
+    name: 'per_channel',
+    input: [4, 9, 9],
+    layers: [
+      { name: 'conv1', type: 'conv', out: 19, kernel: 3, pad: 1, shifts: Array.from({ length: 19 }, (_, o) => 3 + ((o * 5) % 9)), relu: true, pool: { kernel: 2, stride: 2 } },
+      { name: 'conv2', type: 'conv', out: 9, kernel: 3, shifts: [9, 4, 6, 12, 5, 7, 8, 3, 10], leak: 2, rounding: 'half-even' },
+      { name: 'fc1', type: 'fc', out: 11, shifts: [7, 4, 9, 5, 6, 8, 3, 10, 7, 5, 6] },
     ],
   },
 ];
 
 describe('model features in RTL', () => {
-  it('uint8 inputs, average pools, channels-last fc weights and half-even rounding match the golden model', async () => {
+  it('uint8 inputs, average pools, channels-last fc weights, half-even rounding, leaks and per-channel shifts match the golden model', async () => {
     const jobs = [];
     for (const json of MODELS) {
       const model = parseModel(json, `${json.name}.json`);
@@ -52,7 +63,7 @@ describe('model features in RTL', () => {
       const weights = randomWeights(model, 4);
       saveWeights(join(dir, 'weights'), model, weights);
       const input = randomInput(model, 2, 5);
-      expect(input.dtype).toBe('uint8');
+      expect(input.dtype).toBe(model.inputType ?? 'int8');
       writeNpy(join(dir, 'input.npy'), input);
       // The outputs are not all saturated or zero: the features are really computed.
       const out = goldenForward(model, weights, input).at(-1)!;
@@ -63,6 +74,6 @@ describe('model features in RTL', () => {
     writeFileSync(path, JSON.stringify({ jobs }));
     const r = await runWorkload({ preset: 'tiny', workload: path, sim: 'verilator', out: join(scratch, 'out') });
     expect(r.status, r.message).toBe('ok');
-    expect(r.jobs.map((j) => j.mismatches)).toEqual([0, 0]);
+    expect(r.jobs.map((j) => j.mismatches)).toEqual([0, 0, 0]);
   }, 300_000);
 });

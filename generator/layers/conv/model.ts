@@ -2,7 +2,7 @@
 import type { LayerShape, Shape3 } from '../../model/model.ts';
 import type { Rng } from '../../model/random.ts';
 import { addText, checkKnownKeys, isPlainObject, joinField, readInt } from '../../model/validate.ts';
-import { COMMON_KEYS, sampleLeak, sampleRounding, withCommon, type LayerCommon, type LayerSource, type ShapeProblem } from '../layer-type.ts';
+import { COMMON_KEYS, sampleLeak, sampleShifts, sampleRounding, withCommon, type LayerCommon, type LayerSource, type ShapeProblem } from '../layer-type.ts';
 
 export interface PoolSpec {
   kernel: number;
@@ -104,6 +104,7 @@ export function sampleConv(rng: Rng, [, h, w]: Shape3, name: string): Record<str
   const stride = rng.int(1, 3);
   const layer: Record<string, unknown> = { name, type: 'conv', out: rng.int(1, 20), kernel, stride, pad, shift: rng.int(0, 10), relu: rng.int(0, 1) === 1, ...sampleRounding(rng) };
   Object.assign(layer, sampleLeak(rng, layer.shift as number, layer.relu as boolean));
+  Object.assign(layer, sampleShifts(rng, layer));
   const oh = convOutSize(h, kernel, stride, pad);
   const ow = convOutSize(w, kernel, stride, pad);
   if (oh < 1 || ow < 1) return undefined;

@@ -4,7 +4,7 @@
 import type { LayerShape, Shape3 } from '../../model/model.ts';
 import type { Rng } from '../../model/random.ts';
 import { addText, checkKnownKeys } from '../../model/validate.ts';
-import { COMMON_KEYS, sampleLeak, sampleRounding, withCommon, type LayerCommon, type LayerSource } from '../layer-type.ts';
+import { COMMON_KEYS, sampleLeak, sampleShifts, sampleRounding, withCommon, type LayerCommon, type LayerSource } from '../layer-type.ts';
 
 export interface FcLayer extends LayerCommon {
   type: 'fc';
@@ -55,6 +55,7 @@ export function fcShape(layer: FcLayer, inShape: Shape3): LayerShape {
 export function sampleFc(rng: Rng, _inShape: Shape3, name: string): Record<string, unknown> {
   const layer: Record<string, unknown> = { name, type: 'fc', out: rng.int(1, 40), shift: rng.int(0, 10), relu: rng.int(0, 1) === 1, ...sampleRounding(rng) };
   Object.assign(layer, sampleLeak(rng, layer.shift as number, layer.relu as boolean));
+  Object.assign(layer, sampleShifts(rng, layer));
   if (rng.int(0, 2) === 0) layer.flatten = 'hwc';
   return layer;
 }
