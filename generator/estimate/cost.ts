@@ -28,6 +28,15 @@ export interface TaskCost {
   /** Beats it reads and writes. */
   readBeats: number;
   writeBeats: number;
+  /**
+   * The loads before the first computation: every member's first weights (and, over several
+   * images, its own input tile; else the leader's tile, broadcast), and the cycles they take
+   * when the memory keeps up (included in `cycles`). The model runs this phase first, as
+   * beats sharing the channels with every other task, so that members and tasks starting
+   * together queue for the memory as they do in the hardware.
+   */
+  firstLoadBeats: number;
+  firstLoadCycles: number;
   /** The most beats a cycle the group can take (its load ports). */
   portBeats: number;
 }
@@ -63,5 +72,6 @@ export function taskCost(d: DescriptorValues, p: HwParams, engines: number, late
   const inputLoads = privateInput ? units : inputMblocks;
   const readBeats = units * (d.cin_blocks * d.w_beats + biasBeats) + inputLoads * d.cin_blocks * inputBeats;
   const writeBeats = d.out_cblocks * d.pool_rows * d.pool_cols * images;
-  return { cycles, readBeats, writeBeats, portBeats: g * portRate };
+  const firstLoadBeats = g * d.w_beats + (privateInput ? g : 1) * inputBeats;
+  return { cycles, readBeats, writeBeats, portBeats: g * portRate, firstLoadBeats, firstLoadCycles: load };
 }

@@ -43,15 +43,20 @@ describe('fast cycle model', () => {
     program.tasks.forEach((t, i) => t.deps.forEach((d) => expect(model.tasks[i].start).toBeGreaterThanOrEqual(model.tasks[d].end)));
   });
 
-  it('gives a lone job with nothing to overlap the monolithic program under elastic, never a slower one', () => {
+  it('never gives a lone job a slower program under elastic than the monolithic one', () => {
     const cfg = loadConfig({ preset: 'default' });
     for (const [model, batch] of [['lenet5', 4], ['alexnet', 1]] as const) {
       const cycles = (policy: 'monolithic' | 'elastic') =>
         estimateProgram(compileForPolicy(builtinWorkload(model, batch, 0), cfg, policy, { taskListOnly: true }), cfg, { policy, latency: 20, bytesPerCycle: cfg.busBytes });
       const elastic = cycles('elastic');
-      expect(elastic.cycles).toBe(cycles('monolithic').cycles);
-      // LeNet-5's conv1 has one m-block: over four images, its units still take every engine.
-      if (model === 'lenet5') expect(elastic.tasks[0].engines.length).toBe(4);
+      const monolithic = cycles('monolithic');
+      expect(elastic.cycles).toBeLessThanOrEqual(monolithic.cycles);
+      // AlexNet has nothing to overlap: the same program. LeNet-5's four conv1 images, each
+      // loading its own input, queue for the memory together when ganged; one image an engine
+      // lets the loads of one overlap the others' computation (34,293 against 35,063 cycles in
+      // RTL on default).
+      if (model === 'alexnet') expect(elastic.cycles).toBe(monolithic.cycles);
+      else expect(elastic.cycles).toBeLessThan(monolithic.cycles);
     }
   });
 

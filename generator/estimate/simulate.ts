@@ -63,9 +63,22 @@ interface Running {
   engines: number[];
   cost: TaskCost;
   bulk: boolean;
-  /** Fraction of the task still to do. */
+  /** Beats of the first load still to come (phase one), at `loadRate` beats a cycle. */
+  loadLeft: number;
+  loadRate: number;
+  /** Fraction of the rest of the task still to do (phase two), at `rate` a cycle. */
   left: number;
   rate: number;
+}
+
+/** Beats a cycle a task's first load takes when the memory keeps up with its ports. */
+function firstLoadDemand(c: TaskCost): number {
+  return c.firstLoadCycles > 0 ? c.firstLoadBeats / c.firstLoadCycles : Infinity;
+}
+
+/** The rest of the task after its first load: cycles and beats. */
+function rest(c: TaskCost): { cycles: number; beats: number } {
+  return { cycles: Math.max(1, c.cycles - c.firstLoadCycles), beats: Math.max(0, c.readBeats + c.writeBeats - c.firstLoadBeats) };
 }
 
 export function simulate(tasks: ModelTask[], p: HwParams, opts: ModelOptions): ModelResult {
@@ -128,8 +141,11 @@ export function simulate(tasks: ModelTask[], p: HwParams, opts: ModelOptions): M
     let left = bandwidth;
     for (const bulkClass of [false, true]) {
       const group = running.filter((r) => r.bulk === bulkClass);
-      // Water-filling: every task gets an equal share, capped by its demand.
-      const demand = new Map(group.map((r) => [r, Math.min(r.cost.portBeats, (r.cost.readBeats + r.cost.writeBeats) / r.cost.cycles)]));
+      // Water-filling: every task gets an equal share, capped by its demand: its first load's
+      // rate while that lasts, then the rest's average.
+      const demand = new Map(group.map((r) => [r, r.loadLeft > 0
+        ? Math.min(r.cost.portBeats, firstLoadDemand(r.cost))
+        : Math.min(r.cost.portBeats, rest(r.cost).beats / rest(r.cost).cycles)]));
       let pending = [...group];
       const alloc = new Map<Running, number>();
       while (pending.length > 0) {
@@ -147,8 +163,13 @@ export function simulate(tasks: ModelTask[], p: HwParams, opts: ModelOptions): M
         pending = pending.filter((r) => !satisfied.includes(r));
       }
       for (const r of group) {
-        const total = r.cost.readBeats + r.cost.writeBeats;
-        r.rate = Math.min(1 / r.cost.cycles, total > 0 ? alloc.get(r)! / total : Infinity);
+        if (r.loadLeft > 0) {
+          r.loadRate = alloc.get(r)!;
+          r.rate = 0;
+          continue;
+        }
+        const { cycles, beats } = rest(r.cost);
+        r.rate = Math.min(1 / cycles, beats > 0 ? alloc.get(r)! / beats : Infinity);
       }
     }
   }
@@ -166,7 +187,7 @@ export function simulate(tasks: ModelTask[], p: HwParams, opts: ModelOptions): M
       pendingStart = undefined;
       const cost = taskCost(tasks[index].desc, p, engines.length, opts.latency, beatsPerCycle);
       results[index] = { start: t, end: -1, engines };
-      running.push({ index, engines, cost, bulk: tasks[index].desc.bulk === 1, left: 1, rate: 0 });
+      running.push({ index, engines, cost, bulk: tasks[index].desc.bulk === 1, loadLeft: cost.firstLoadBeats, loadRate: 0, left: 1, rate: 0 });
       beats += cost.readBeats + cost.writeBeats;
     }
     if (!pendingStart) {
@@ -183,17 +204,23 @@ export function simulate(tasks: ModelTask[], p: HwParams, opts: ModelOptions): M
     setRates();
     // The next event: a completion, the end of a stream, a fetch, or a task turning ready.
     let next = Infinity;
-    for (const r of running) next = Math.min(next, t + r.left / r.rate);
+    const phaseEnd = (r: Running) => t + (r.loadLeft > 0 ? r.loadLeft / r.loadRate : r.left / r.rate);
+    for (const r of running) next = Math.min(next, phaseEnd(r));
     if (pendingStart) next = Math.min(next, streamDoneAt);
     next = Math.min(next, fetchDoneAt);
     for (const i of window) if (waiting[i] === 0 && readyAt[i] > t) next = Math.min(next, readyAt[i]);
     if (!Number.isFinite(next)) throw new Error(`the model is stuck at cycle ${t} with ${tasks.length - done} tasks left: the task list deadlocks`);
     const dt = Math.max(0, next - t);
-    for (const r of running) r.left -= r.rate * dt;
+    for (const r of running) {
+      // A phase ending now ends exactly (t + a tiny remainder may round back to t).
+      const ends = phaseEnd(r) <= next;
+      if (r.loadLeft > 0) r.loadLeft = ends ? 0 : r.loadLeft - r.loadRate * dt;
+      else r.left = ends ? 0 : r.left - r.rate * dt;
+    }
     busyEngineCycles += dt * running.reduce((s, r) => s + r.engines.length, 0);
     t = next;
     for (const r of [...running]) {
-      if (r.left > 1e-9) continue;
+      if (r.loadLeft > 0 || r.left > 1e-9) continue;
       running.splice(running.indexOf(r), 1);
       for (const e of r.engines) free[e] = true;
       results[r.index].end = t;
