@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../errors.ts';
-import { encodeFloat32Npy } from '../model/npy.ts';
+import { encodeFloat32Npy, makeTensor } from '../model/npy.ts';
 import { Rng } from '../model/random.ts';
 import { importOnnx } from './import.ts';
 import { OnnxBuilder } from './onnx-build.ts';
@@ -228,6 +228,75 @@ describe('import of ONNX models', () => {
     const report = String(r.files.get('import-report.md'));
     expect(report).toContain('BatchNormalization');
     expect(report).toContain('Softmax): dropped');
+  });
+
+  it('quantizes a float model per output channel: a batch-norm of gammas 32x apart keeps its precision', async () => {
+    const rng = new Rng(35);
+    const f = (n: number, scale: number) => Array.from({ length: n }, () => (rng.int(-1000, 1000) / 1000) * scale);
+    const b = new OnnxBuilder();
+    // Gammas 4 down to 1/8. Channel 0's large gamma comes with a beta that keeps it below zero on
+    // nearly every input: after the ReLU it does not set the output scale, but one weight scale
+    // for the layer, set by its folded weights, would leave the other channels a few bits.
+    const gammas = [4, 1, 0.5, 0.25, 1, 0.5, 0.75, 0.125];
+    const betas = [-12, ...f(7, 0.05)];
+    let x = b.node('Conv', ['x', b.constant([8, 2, 3, 3], f(144, 0.5)), b.constant([8], f(8, 0.1))], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    x = b.node('BatchNormalization', [x, b.constant([8], gammas), b.constant([8], betas), b.constant([8], f(8, 0.1)), b.constant([8], f(8, 0.5).map((v) => 1 + Math.abs(v)))], { epsilon: 1e-5 });
+    x = b.node('MaxPool', [b.node('Relu', [x])], { kernel_shape: [2, 2], strides: [2, 2] });
+    x = b.node('Conv', [x, b.constant([6, 8, 3, 3], f(432, 0.3)), b.constant([6], f(6, 0.1))], { kernel_shape: [3, 3] });
+    x = b.node('Gemm', [b.node('Flatten', [b.node('Relu', [x])], { axis: 1 }), b.constant([10, 24], f(240, 0.4)), b.constant([10], f(10, 0.1))], { transB: 1 });
+    const onnxPath = save('float-bn.onnx', b.encode({ name: 'x', dims: ['N', 2, 8, 8] }, x));
+    const cal = save('cal-float-bn.npy', encodeFloat32Npy([64, 2, 8, 8], f(64 * 128, 1)));
+    const perChannel = await importOnnx({ onnx: onnxPath, calibration: cal });
+    const perLayer = await importOnnx({ onnx: onnxPath, calibration: cal, weightScales: 'per-layer' });
+    const conv1 = perChannel.model.layers[0];
+    expect(new Set(conv1.shifts).size).toBeGreaterThanOrEqual(4);
+    expect(perChannel.model.layers.slice(1).every((l) => l.shifts === undefined)).toBe(true);
+    expect(perLayer.model.layers.every((l) => l.shifts === undefined)).toBe(true);
+    expect(String(perChannel.files.get('import-report.md'))).toContain('one power of two per output channel');
+    // Closer to onnxruntime's float output: mean |difference| 0.0081 against 0.0108 per layer.
+    const [pc, pl] = [perChannel.agreement!.meanError!, perLayer.agreement!.meanError!];
+    expect(pc).toBeLessThan(0.85 * pl);
+    // The command line's --weight-scales per-layer gives the per-layer model.
+    const { runCli } = await import('../cli/program.ts');
+    const cli = (args: string[]) => runCli(['node', 'synergyflow', 'import', onnxPath, '--calibration', cal, ...args], { out: () => {}, err: () => {} });
+    expect(await cli(['--out', join(dir, 'float-bn-out'), '--weight-scales', 'per-layer'])).toBe(0);
+    expect(readFileSync(join(dir, 'float-bn-out', 'model.json'), 'utf8')).toBe(perLayer.files.get('model.json'));
+    expect(await cli(['--out', join(dir, 'float-bn-out2'), '--weight-scales', 'per-tensor'])).toBe(2);
+  });
+
+  it('warns when a per-channel layer\'s biases do not fit the accelerator\'s 27-bit bias field', async () => {
+    const rng = new Rng(36);
+    const b = new OnnxBuilder();
+    // Channel 1's weights are 10^-5 and its bias 1: at its own fine scale the bias needs 2^29.
+    const w = [...ints(rng, 9, -100, 100).map((v) => v / 100), ...ints(rng, 9, -100, 100).map((v) => v * 1e-7)];
+    const y = b.node('Conv', ['x', b.constant([2, 1, 3, 3], w), b.constant([2], [0.1, 1])], { kernel_shape: [3, 3] });
+    const onnxPath = save('bias-field.onnx', b.encode({ name: 'x', dims: ['N', 1, 4, 4] }, y));
+    const cal = save('cal-bias-field.npy', encodeFloat32Npy([8, 1, 4, 4], ints(rng, 128, -100, 100).map((v) => v / 100)));
+    const r = await importOnnx({ onnx: onnxPath, calibration: cal });
+    expect(r.model.layers[0].shifts).toBeDefined();
+    expect(r.weights.get('conv1')!.bias.data[1]).toBeGreaterThan(2 ** 26);
+    const report = String(r.files.get('import-report.md'));
+    expect(report).toContain('## Warnings');
+    expect(report).toMatch(/conv1: 1 of 2 biases outside -67108864\.\.67108863 \(channel 1\).*`synergyflow run` refuses this model/);
+    expect(r.summary).toContain('1 warning in import-report.md');
+    // The golden model still runs it, close to onnxruntime's float output.
+    expect(r.agreement!.meanError).toBeLessThan(0.05);
+    const perLayer = await importOnnx({ onnx: onnxPath, calibration: cal, weightScales: 'per-layer' });
+    expect(String(perLayer.files.get('import-report.md'))).not.toContain('Warnings');
+    // As the report says, the accelerator's compiler refuses the per-channel model, not the other.
+    const { compileWorkload } = await import('../compiler/compile.ts');
+    const { loadConfig } = await import('../config/resolve.ts');
+    const compile = (m: typeof r) => compileWorkload([{ name: 'j', model: m.model, weights: m.weights, input: makeTensor('int8', [1, 1, 4, 4], new Int8Array(16)), batch: 1 }], loadConfig({ preset: 'tiny' }));
+    const refused = (() => {
+      try {
+        compile(r);
+      } catch (e) {
+        return e as InputError;
+      }
+      return undefined;
+    })();
+    expect(refused?.problems[0]).toMatchObject({ field: expect.stringContaining('bias[1]'), expected: expect.stringContaining('per-channel shifts') });
+    expect(() => compile(perLayer)).not.toThrow();
   });
 
   it('maps a QONNX model with Quant nodes exactly (checked against its QDQ twin in onnxruntime)', async () => {

@@ -17,7 +17,7 @@ export interface ImportOptions {
   onnx: string;
   calibration?: string;
   bits?: 8 | 16;
-  /** A float model's weight scales (default per-layer); a quantized model keeps its own. */
+  /** A float model's weight scales (default per-channel); a quantized model keeps its own. */
   weightScales?: WeightScales;
   /** Images of the calibration set written as the sample input (default 4). */
   sample?: number;
@@ -200,7 +200,7 @@ function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quan
     `- Input: quantize each float value x as round_half_even(x / ${q.inputScale}), saturated to ${q.inputUnsigned ? 'unsigned 8 bits (0..255)' : `${q.bits} bits`}${chain.inputLayout === 'NHWC' ? ', after transposing the graph\'s NHWC images to NCHW' : ''}.`,
     `- Output: the last layer's integers times ${q.outputScale} are the graph's output${chain.dropped.length ? ' before the dropped nodes' : ''}.`,
     `- Rounding: half to even, as onnxruntime's QuantizeLinear and QONNX's ROUND do.`,
-    ...weightScalesLines(format, opts.weightScales ?? 'per-layer', model),
+    ...weightScalesLines(format, opts.weightScales ?? 'per-channel', model),
     '',
     '| layer | ONNX nodes | input scale | weight scale | output scale | shift | notes |',
     '| --- | --- | --- | --- | --- | --- | --- |',

@@ -148,7 +148,7 @@ function quantizedBias(l: LayerDraft, accScales: number[], notes: string[], fail
 }
 
 /** Post-training quantization of a float graph from calibration activations. */
-export function mapFloat(chain: Chain, calibration: { input: Float64Array; batch: number } | undefined, bits: 8 | 16, file: string, weightScales: WeightScales = 'per-layer'): Quantized {
+export function mapFloat(chain: Chain, calibration: { input: Float64Array; batch: number } | undefined, bits: 8 | 16, file: string, weightScales: WeightScales = 'per-channel'): Quantized {
   if (!calibration) {
     throw new InputError([{ file, field: 'graph', expected: 'a quantized model (QDQ or QONNX), or --calibration X.npy to quantize a float one', found: 'a float model and no calibration data' }]);
   }
@@ -263,7 +263,7 @@ function biasFieldWarnings(layers: IntLayer[], inputUnsigned: boolean): string[]
     const text = `${il.json.name}: ${outside.length} of ${il.bias.length} biases outside ${CHAN_BIAS_MIN}..${CHAN_BIAS_MAX} (channel${outside.length > 1 ? 's' : ''} ${outside.slice(0, 8).join(', ')}${outside.length > 8 ? ', ...' : ''}${i === 0 && inputUnsigned ? ', with the uint8 input fold' : ''}): ` +
       `beside a per-channel shift the accelerator holds ${CHAN_BIAS_BITS}-bit biases, so \`synergyflow run\` refuses this model; the golden model and \`eval\` run it`;
     warnings.push(text);
-    il.notes.push(`warning: ${outside.length} biases do not fit the accelerator's ${CHAN_BIAS_BITS}-bit bias field (see Warnings)`);
+    il.notes.push(`warning: ${outside.length > 1 ? `${outside.length} biases do` : 'a bias does'} not fit the accelerator's ${CHAN_BIAS_BITS}-bit bias field (see Warnings)`);
   });
   return warnings;
 }
