@@ -299,6 +299,23 @@ describe('import of ONNX models', () => {
     expect(() => compile(perLayer)).not.toThrow();
   });
 
+  it('checks a quantized model\'s per-channel biases against the 27-bit field after the uint8 input fold', async () => {
+    // Channel 0's bias fits 27 bits, but not with 128 * sum(weights) added for uint8 inputs.
+    const build = (input: 'UINT8' | 'INT8') => {
+      const b = new OnnxBuilder();
+      const w = b.dequantized([2, 1, 3, 3], new Array(18).fill(100), [2 ** -6, 2 ** -5]);
+      const bias = b.dequantized([2], [2 ** 26 - 1000, 5], [2 ** -10, 2 ** -9], 'INT32');
+      const y = b.node('Conv', [b.qdq('x', 2 ** -4, input), w, bias], { kernel_shape: [3, 3] });
+      return b.encode({ name: 'x', dims: ['N', 1, 3, 3] }, b.qdq(y, 2 ** 4));
+    };
+    const unsigned = await importOnnx({ onnx: save('fold-u8.onnx', build('UINT8')) });
+    expect(unsigned.model.layers[0].shifts).toEqual([14, 13]);
+    expect(String(unsigned.files.get('import-report.md'))).toContain('conv1: 1 of 2 biases outside -67108864..67108863 (channel 0, with the uint8 input fold)');
+    const signed = await importOnnx({ onnx: save('fold-i8.onnx', build('INT8')) });
+    expect(signed.model.layers[0].shifts).toEqual([14, 13]);
+    expect(signed.summary).not.toContain('warning');
+  });
+
   it('maps a QONNX model with Quant nodes exactly (checked against its QDQ twin in onnxruntime)', async () => {
     const rng = new Rng(14);
     const w1 = ints(rng, 72, -128, 127);
