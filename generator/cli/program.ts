@@ -20,6 +20,7 @@ import { DEVICES } from '../fpga/devices.ts';
 import { synthesize } from '../fpga/flow.ts';
 import { formatSynthSummary } from '../fpga/summary.ts';
 import { importOnnx } from '../import/import.ts';
+import { WEIGHT_SCALES, type WeightScales } from '../import/quantize.ts';
 import { evaluate, loadEvalInputs, simulateSample } from '../eval/eval.ts';
 import { InputError } from '../errors.ts';
 import { readNpy } from '../model/npy.ts';
@@ -142,11 +143,12 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .requiredOption('--out <dir>', `${outHelp}; gets model.json, weights/, import-report.md (and with --calibration sample-input.npy and workload.json)`)
     .option('--calibration <X.npy>', 'float images [N, ...the graph\'s input shape]: quantizes a float model, and checks the import against onnxruntime')
     .addOption(new Option('--bits <n>', 'activation and weight width of a float model (a quantized model keeps its own)').choices(['8', '16']).default('8'))
+    .addOption(new Option('--weight-scales <mode>', 'weight scales of a float model: a power of two per output channel (model.json shifts) or one per layer (a quantized model keeps its own)').choices([...WEIGHT_SCALES]).default('per-channel'))
     .option('--force', forceHelp)
-    .action(async (onnx: string, opts: { out: string; calibration?: string; bits: string; force?: boolean }) => {
+    .action(async (onnx: string, opts: { out: string; calibration?: string; bits: string; weightScales: WeightScales; force?: boolean }) => {
       const outOptions = { force: opts.force, inputs: [onnx, ...(opts.calibration ? [opts.calibration] : [])] };
       checkOutputDir(opts.out, outOptions);
-      const imported = await importOnnx({ onnx, calibration: opts.calibration, bits: Number(opts.bits) as 8 | 16 });
+      const imported = await importOnnx({ onnx, calibration: opts.calibration, bits: Number(opts.bits) as 8 | 16, weightScales: opts.weightScales });
       writeOutputDir(opts.out, imported.files, 'import', outOptions);
       say(`${imported.summary} -> ${opts.out}`);
     });

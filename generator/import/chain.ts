@@ -20,7 +20,8 @@ export interface ConstValue {
   /** ONNX element type of an initializer (FLOAT, INT8, ...). */
   type?: string;
   values: Float64Array;
-  quant?: { ints: Float64Array; scale: number[]; zeroPoint: number[]; type: string; node: string };
+  /** scale and zeroPoint hold one value, or one per index of `axis`. */
+  quant?: { ints: Float64Array; scale: number[]; zeroPoint: number[]; axis: number; type: string; node: string };
 }
 
 /** A quantization point on the activation path. */
@@ -147,6 +148,7 @@ export function buildChain(g: OnnxGraph): Chain {
         if (new Set(pads).size !== 1) fail(n, 'the same padding on every side', `pads [${pads.join(', ')}]`);
         if (dil.some((d) => d !== 1)) fail(n, 'dilations 1', `[${dil.join(', ')}]`);
         if (cin !== shape[0]) fail(n, `${shape[0]} input channels`, `${cin}`);
+        checkChannelAxis(w, 0, n, fail);
         const pad = pads[0];
         const oh = convOutSize(shape[1], kh, strides[0], pad);
         const ow = convOutSize(shape[2], kw, strides[0], pad);
@@ -171,6 +173,7 @@ export function buildChain(g: OnnxGraph): Chain {
         if (w.dims.length !== 2) fail(n, 'a 2-D weight matrix', `[${w.dims.join(', ')}]`);
         const [out, inF] = transB ? w.dims : [w.dims[1], w.dims[0]];
         if (inF !== fanIn) fail(n, `${fanIn} inputs (the flattened [${shape.join(', ')}])`, `${inF}`);
+        checkChannelAxis(w, transB ? 0 : 1, n, fail);
         const weight = transB ? w : transpose2(w);
         const hwc = pendingHwc || flattenHwc;
         layers.push({
@@ -330,6 +333,14 @@ function vectorBias(c: ConstValue, out: number, n: OnnxNode, fail: (n: OnnxNode,
   return { ...c, dims: [out] };
 }
 
+/** Per-channel weight scales must be one per output: axis `outAxis` of the weights as the
+ * graph holds them (0 for Conv and Gemm with transB, 1 for MatMul's [in, out]). */
+function checkChannelAxis(w: ConstValue, outAxis: number, n: OnnxNode, fail: (n: OnnxNode | string, e: string, f: string) => never): void {
+  const q = w.quant;
+  if (!q || q.scale.length === 1 || q.axis === outAxis) return;
+  fail(`node ${q.node}`, `one weight scale, or one per output channel (axis ${outAxis} of the weights of ${n.opType} ${n.name})`, `scales along axis ${q.axis}`);
+}
+
 function transpose2(c: ConstValue): ConstValue {
   const [r, k] = c.dims;
   const t = (v: Float64Array) => {
@@ -337,7 +348,8 @@ function transpose2(c: ConstValue): ConstValue {
     for (let i = 0; i < r; i++) for (let j = 0; j < k; j++) o[j * r + i] = v[i * k + j];
     return o;
   };
-  return { dims: [k, r], values: t(c.values), quant: c.quant && { ...c.quant, ints: t(c.quant.ints) } };
+  // Per-channel scales stay with their channels: they are on the new axis 0.
+  return { dims: [k, r], values: t(c.values), quant: c.quant && { ...c.quant, ints: t(c.quant.ints), axis: 0 } };
 }
 
 /** fc weight columns from the graph's H, W, C flatten order to C, H, W. */
@@ -378,12 +390,15 @@ function evaluateConstants(g: OnnxGraph, fail: (n: OnnxNode, e: string, f: strin
         const needed = isQuant ? 4 : 2;
         if (n.inputs.filter(Boolean).length < needed) fail(n, `${needed} inputs (${isQuant ? 'x, scale, zero point, bit width' : 'x, scale'})`, `${n.inputs.filter(Boolean).length}`);
         const x = out.get(n.inputs[0])!;
-        const scale = [...out.get(n.inputs[1])!.values];
+        const scaleConst = out.get(n.inputs[1])!;
+        const scale = [...scaleConst.values];
         const zeroPoint = n.inputs[2] ? [...out.get(n.inputs[2])!.values] : [0];
-        const axis = attrInt(n, 'axis', 1);
-        if (scale.length > 1 && axis !== 0) fail(n, 'per-output-channel scales on axis 0', `axis ${axis}`);
-        const per = scale.length > 1 ? x.values.length / scale.length : x.values.length;
-        const at = (i: number) => (scale.length > 1 ? Math.floor(i / per) : 0);
+        const axis = isQuant ? broadcastAxis(scaleConst.dims, x.dims, n, fail) : attrAxis(n, x.dims.length);
+        if (scale.length > 1 && scale.length !== x.dims[axis]) fail(n, `one scale, or one per index of axis ${axis} (${x.dims[axis]})`, `${scale.length} scales`);
+        if (zeroPoint.length > 1 && zeroPoint.length !== scale.length) fail(n, `one zero point, or one per scale (${scale.length})`, `${zeroPoint.length} zero points`);
+        // Index of element i along the scale's axis (row-major).
+        const stride = x.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+        const at = (i: number) => (scale.length > 1 ? Math.floor(i / stride) % scale.length : 0);
         const ints = new Float64Array(x.values.length);
         const values = new Float64Array(x.values.length);
         let type = typeOf(n.inputs[0]) ?? 'INT8';
@@ -399,12 +414,27 @@ function evaluateConstants(g: OnnxGraph, fail: (n: OnnxNode, e: string, f: strin
           ints.set(x.values);
         }
         for (let i = 0; i < ints.length; i++) values[i] = (ints[i] - zeroPoint[zeroPoint.length > 1 ? at(i) : 0]) * scale[at(i)];
-        out.set(n.outputs[0], { dims: x.dims, values, quant: { ints, scale, zeroPoint, type, node: n.name } });
+        out.set(n.outputs[0], { dims: x.dims, values, quant: { ints, scale, zeroPoint, axis, type, node: n.name } });
         changed = true;
       }
     }
   }
   return out;
+}
+
+/** DequantizeLinear's axis attribute (default 1, negative counts from the end). */
+function attrAxis(n: OnnxNode, rank: number): number {
+  const axis = attrInt(n, 'axis', 1);
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** The axis a QONNX Quant's scale varies along, from its shape broadcast against x's (numpy
+ * rules: aligned at the right); 0 for a scalar scale. One varying axis at most. */
+function broadcastAxis(scaleDims: number[], xDims: number[], n: OnnxNode, fail: (n: OnnxNode, e: string, f: string) => never): number {
+  const offset = xDims.length - scaleDims.length;
+  const varying = scaleDims.flatMap((d, i) => (d !== 1 ? [i + offset] : []));
+  if (varying.length > 1 || varying.some((a) => a < 0)) fail(n, `one scale, or one per channel of one axis (e.g. [out, 1, 1, 1] for weights [${xDims.join(', ')}])`, `a scale of shape [${scaleDims.join(', ')}]`);
+  return varying[0] ?? 0;
 }
 
 export function roundHalfEven(v: number): number {

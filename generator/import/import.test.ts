@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../errors.ts';
-import { encodeFloat32Npy } from '../model/npy.ts';
+import { encodeFloat32Npy, makeTensor } from '../model/npy.ts';
 import { Rng } from '../model/random.ts';
 import { importOnnx } from './import.ts';
 import { OnnxBuilder } from './onnx-build.ts';
@@ -29,7 +29,6 @@ function calibration(rng: Rng, dims: number[], scale: number, name = 'cal.npy'):
 interface QdqOptions {
   nhwc?: boolean;
   unsignedInput?: boolean;
-  perChannel?: boolean;
   weightScale?: number;
   op?: string;
   opAttrs?: Record<string, number>;
@@ -44,7 +43,7 @@ function qdqModel(rng: Rng, opts: QdqOptions = {}): Uint8Array {
   const [C, H, W] = [3, 8, 8];
   let x = b.qdq('x', 2 ** -4, opts.unsignedInput ? 'UINT8' : 'INT8');
   if (opts.nhwc) x = b.node('Transpose', [x], { perm: [0, 3, 1, 2] });
-  const w1 = b.dequantized([6, C, 3, 3], ints(rng, 6 * C * 9, -128, 127), opts.perChannel ? [2 ** -6, 2 ** -6, 2 ** -5, 2 ** -6, 2 ** -6, 2 ** -6] : opts.weightScale ?? 2 ** -6);
+  const w1 = b.dequantized([6, C, 3, 3], ints(rng, 6 * C * 9, -128, 127), opts.weightScale ?? 2 ** -6);
   const b1 = b.dequantized([6], ints(rng, 6, -3000, 3000), 2 ** -10, 'INT32');
   x = b.node('Conv', [x, w1, b1], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
   x = b.node(opts.op ?? 'Relu', [x], opts.opAttrs);
@@ -61,6 +60,53 @@ function qdqModel(rng: Rng, opts: QdqOptions = {}): Uint8Array {
   const z = b.constant([], [0], 'INT8');
   const y = b.node('DequantizeLinear', [b.node('QuantizeLinear', [x, s, z]), s, z]);
   return b.encode({ name: 'x', dims: opts.nhwc ? ['N', H, W, C] : ['N', C, H, W] }, y);
+}
+
+/** Per-output-channel weight scales of the per-channel models: 6, 5 and 4 distinct powers of two. */
+const PC = {
+  conv1: [-6, -5, -7, -8, -6, -4, -9, -5].map((e) => 2 ** e),
+  conv2: [-7, -6, -8, -7, -5, -9].map((e) => 2 ** e),
+  fc: [-5, -3, -6, -4].map((e) => 2 ** e),
+};
+
+/**
+ * A QDQ model (or its QONNX twin) with one weight scale per output channel: conv 3x3 (pad 1, bias)
+ * + ReLU + 2x2 max-pool, conv 3x3, flatten, fc (Gemm, or MatMul + Add with scales on axis 1).
+ * Its shifts are 7..12, 5..9 and 4..7, and small weights keep most sums in range: requantization
+ * ties occur in every layer, so half-to-even rounding matters.
+ */
+function perChannelModel(seed: number, opts: { qonnx?: boolean; matmul?: boolean } = {}): Uint8Array {
+  const rng = new Rng(seed);
+  const w1 = ints(rng, 8 * 3 * 9, -64, 63);
+  const b1 = ints(rng, 8, -20000, 20000);
+  const w2 = ints(rng, 6 * 8 * 9, -16, 15);
+  const w3 = ints(rng, 4 * 24, -8, 7);
+  const b3 = ints(rng, 4, -500, 500);
+  const b = new OnnxBuilder();
+  const quant = (x: string, scale: number | number[], bits = 8, dims: number[] = []) => (opts.qonnx
+    ? b.node('Quant', [x, b.constant(Array.isArray(scale) ? dims : [], Array.isArray(scale) ? scale : [scale]), b.constant([], [0]), b.constant([], [bits])], { signed: 1, narrow: 0, rounding_mode: 'ROUND' }, 'qonnx.custom_op.general')
+    : b.qdq(x, scale as number));
+  // Weights: integers times their channel's scale, as a QONNX Quant of floats or a QDQ DequantizeLinear.
+  const weight = (dims: number[], w: number[], scales: number[], scaleDims: number[], type: 'INT8' | 'INT32' = 'INT8', axis = 0) => {
+    if (!opts.qonnx) return b.dequantized(dims, w, scales, type, axis);
+    const per = (i: number) => (axis === 0 ? Math.floor(i / (w.length / scales.length)) : i % scales.length);
+    return quant(b.constant(dims, w.map((v, i) => v * scales[per(i)])), scales, type === 'INT32' ? 32 : 8, scaleDims);
+  };
+  let x = quant('x', 2 ** -4);
+  x = b.node('Conv', [x, weight([8, 3, 3, 3], w1, PC.conv1, [8, 1, 1, 1]), weight([8], b1, PC.conv1.map((s) => 2 ** -4 * s), [8], 'INT32')], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  x = quant(b.node('Relu', [x]), 2 ** -1);
+  x = quant(b.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }), 2 ** -1);
+  x = quant(b.node('Conv', [x, weight([6, 8, 3, 3], w2, PC.conv2, [6, 1, 1, 1])], { kernel_shape: [3, 3] }), 2 ** -1);
+  x = b.node('Flatten', [x], { axis: 1 });
+  const bias3 = weight([4], b3, PC.fc.map((s) => 2 ** -1 * s), [4], 'INT32');
+  if (opts.matmul) {
+    // MatMul's weights are [in, out]: per-output-channel scales are on axis 1.
+    const wt = Array.from({ length: 24 * 4 }, (_, i) => w3[(i % 4) * 24 + Math.floor(i / 4)]);
+    x = b.node('Add', [b.node('MatMul', [x, weight([24, 4], wt, PC.fc, [1, 4], 'INT8', 1)]), bias3]);
+  } else {
+    x = b.node('Gemm', [x, weight([4, 24], w3, PC.fc, [4, 1]), bias3], { transB: 1 });
+  }
+  return b.encode({ name: 'x', dims: ['N', 3, 8, 8] }, quant(x, 2 ** 0));
 }
 
 describe('import of ONNX models', () => {
@@ -184,6 +230,92 @@ describe('import of ONNX models', () => {
     expect(report).toContain('Softmax): dropped');
   });
 
+  it('quantizes a float model per output channel: a batch-norm of gammas 32x apart keeps its precision', async () => {
+    const rng = new Rng(35);
+    const f = (n: number, scale: number) => Array.from({ length: n }, () => (rng.int(-1000, 1000) / 1000) * scale);
+    const b = new OnnxBuilder();
+    // Gammas 4 down to 1/8. Channel 0's large gamma comes with a beta that keeps it below zero on
+    // nearly every input: after the ReLU it does not set the output scale, but one weight scale
+    // for the layer, set by its folded weights, would leave the other channels a few bits.
+    const gammas = [4, 1, 0.5, 0.25, 1, 0.5, 0.75, 0.125];
+    const betas = [-12, ...f(7, 0.05)];
+    let x = b.node('Conv', ['x', b.constant([8, 2, 3, 3], f(144, 0.5)), b.constant([8], f(8, 0.1))], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    x = b.node('BatchNormalization', [x, b.constant([8], gammas), b.constant([8], betas), b.constant([8], f(8, 0.1)), b.constant([8], f(8, 0.5).map((v) => 1 + Math.abs(v)))], { epsilon: 1e-5 });
+    x = b.node('MaxPool', [b.node('Relu', [x])], { kernel_shape: [2, 2], strides: [2, 2] });
+    x = b.node('Conv', [x, b.constant([6, 8, 3, 3], f(432, 0.3)), b.constant([6], f(6, 0.1))], { kernel_shape: [3, 3] });
+    x = b.node('Gemm', [b.node('Flatten', [b.node('Relu', [x])], { axis: 1 }), b.constant([10, 24], f(240, 0.4)), b.constant([10], f(10, 0.1))], { transB: 1 });
+    const onnxPath = save('float-bn.onnx', b.encode({ name: 'x', dims: ['N', 2, 8, 8] }, x));
+    const cal = save('cal-float-bn.npy', encodeFloat32Npy([64, 2, 8, 8], f(64 * 128, 1)));
+    const perChannel = await importOnnx({ onnx: onnxPath, calibration: cal });
+    const perLayer = await importOnnx({ onnx: onnxPath, calibration: cal, weightScales: 'per-layer' });
+    const conv1 = perChannel.model.layers[0];
+    expect(new Set(conv1.shifts).size).toBeGreaterThanOrEqual(4);
+    expect(perChannel.model.layers.slice(1).every((l) => l.shifts === undefined)).toBe(true);
+    expect(perLayer.model.layers.every((l) => l.shifts === undefined)).toBe(true);
+    expect(String(perChannel.files.get('import-report.md'))).toContain('one power of two per output channel');
+    // Closer to onnxruntime's float output: mean |difference| 0.0081 against 0.0108 per layer.
+    const [pc, pl] = [perChannel.agreement!.meanError!, perLayer.agreement!.meanError!];
+    expect(pc).toBeLessThan(0.85 * pl);
+    // The command line's --weight-scales per-layer gives the per-layer model.
+    const { runCli } = await import('../cli/program.ts');
+    const cli = (args: string[]) => runCli(['node', 'synergyflow', 'import', onnxPath, '--calibration', cal, ...args], { out: () => {}, err: () => {} });
+    expect(await cli(['--out', join(dir, 'float-bn-out'), '--weight-scales', 'per-layer'])).toBe(0);
+    expect(readFileSync(join(dir, 'float-bn-out', 'model.json'), 'utf8')).toBe(perLayer.files.get('model.json'));
+    expect(await cli(['--out', join(dir, 'float-bn-out2'), '--weight-scales', 'per-tensor'])).toBe(2);
+  });
+
+  it('warns when a per-channel layer\'s biases do not fit the accelerator\'s 27-bit bias field', async () => {
+    const rng = new Rng(36);
+    const b = new OnnxBuilder();
+    // Channel 1's weights are 10^-5 and its bias 1: at its own fine scale the bias needs 2^29.
+    const w = [...ints(rng, 9, -100, 100).map((v) => v / 100), ...ints(rng, 9, -100, 100).map((v) => v * 1e-7)];
+    const y = b.node('Conv', ['x', b.constant([2, 1, 3, 3], w), b.constant([2], [0.1, 1])], { kernel_shape: [3, 3] });
+    const onnxPath = save('bias-field.onnx', b.encode({ name: 'x', dims: ['N', 1, 4, 4] }, y));
+    const cal = save('cal-bias-field.npy', encodeFloat32Npy([8, 1, 4, 4], ints(rng, 128, -100, 100).map((v) => v / 100)));
+    const r = await importOnnx({ onnx: onnxPath, calibration: cal });
+    expect(r.model.layers[0].shifts).toBeDefined();
+    expect(r.weights.get('conv1')!.bias.data[1]).toBeGreaterThan(2 ** 26);
+    const report = String(r.files.get('import-report.md'));
+    expect(report).toContain('## Warnings');
+    expect(report).toMatch(/conv1: 1 of 2 biases outside -67108864\.\.67108863 \(channel 1\).*`synergyflow run` refuses this model/);
+    expect(r.summary).toContain('1 warning in import-report.md');
+    // The golden model still runs it, close to onnxruntime's float output.
+    expect(r.agreement!.meanError).toBeLessThan(0.05);
+    const perLayer = await importOnnx({ onnx: onnxPath, calibration: cal, weightScales: 'per-layer' });
+    expect(String(perLayer.files.get('import-report.md'))).not.toContain('Warnings');
+    // As the report says, the accelerator's compiler refuses the per-channel model, not the other.
+    const { compileWorkload } = await import('../compiler/compile.ts');
+    const { loadConfig } = await import('../config/resolve.ts');
+    const compile = (m: typeof r) => compileWorkload([{ name: 'j', model: m.model, weights: m.weights, input: makeTensor('int8', [1, 1, 4, 4], new Int8Array(16)), batch: 1 }], loadConfig({ preset: 'tiny' }));
+    const refused = (() => {
+      try {
+        compile(r);
+      } catch (e) {
+        return e as InputError;
+      }
+      return undefined;
+    })();
+    expect(refused?.problems[0]).toMatchObject({ field: expect.stringContaining('bias[1]'), expected: expect.stringContaining('per-channel shifts') });
+    expect(() => compile(perLayer)).not.toThrow();
+  });
+
+  it('checks a quantized model\'s per-channel biases against the 27-bit field after the uint8 input fold', async () => {
+    // Channel 0's bias fits 27 bits, but not with 128 * sum(weights) added for uint8 inputs.
+    const build = (input: 'UINT8' | 'INT8') => {
+      const b = new OnnxBuilder();
+      const w = b.dequantized([2, 1, 3, 3], new Array(18).fill(100), [2 ** -6, 2 ** -5]);
+      const bias = b.dequantized([2], [2 ** 26 - 1000, 5], [2 ** -10, 2 ** -9], 'INT32');
+      const y = b.node('Conv', [b.qdq('x', 2 ** -4, input), w, bias], { kernel_shape: [3, 3] });
+      return b.encode({ name: 'x', dims: ['N', 1, 3, 3] }, b.qdq(y, 2 ** 4));
+    };
+    const unsigned = await importOnnx({ onnx: save('fold-u8.onnx', build('UINT8')) });
+    expect(unsigned.model.layers[0].shifts).toEqual([14, 13]);
+    expect(String(unsigned.files.get('import-report.md'))).toContain('conv1: 1 of 2 biases outside -67108864..67108863 (channel 0, with the uint8 input fold)');
+    const signed = await importOnnx({ onnx: save('fold-i8.onnx', build('INT8')) });
+    expect(signed.model.layers[0].shifts).toEqual([14, 13]);
+    expect(signed.summary).not.toContain('warning');
+  });
+
   it('maps a QONNX model with Quant nodes exactly (checked against its QDQ twin in onnxruntime)', async () => {
     const rng = new Rng(14);
     const w1 = ints(rng, 72, -128, 127);
@@ -211,6 +343,85 @@ describe('import of ONNX models', () => {
     for (const [name, w] of twin.weights) expect(qonnx.weights.get(name)).toEqual(w);
   });
 
+  it('maps per-channel weight scales exactly (QDQ): one shift per output channel, every output integer equal to onnxruntime\'s', async () => {
+    const xs = ints(new Rng(31), 40 * 192, -128, 127);
+    const cal = save('cal-pc.npy', encodeFloat32Npy([40, 3, 8, 8], xs.map((v) => v * 2 ** -4)));
+    const r = await importOnnx({ onnx: save('pc.onnx', perChannelModel(30)), calibration: cal });
+    expect(r.model.layers.map((l) => [l.name, l.shift, l.shifts])).toEqual([
+      ['conv1', 0, [9, 8, 10, 11, 9, 7, 12, 8]], ['conv2', 0, [7, 6, 8, 7, 5, 9]], ['fc3', 0, [6, 4, 7, 5]],
+    ]);
+    expect(r.agreement).toMatchObject({ images: 40, exact: 40, maxError: 0 });
+    const json = String(r.files.get('model.json'));
+    expect(json).toContain('"shifts"');
+    expect(json).not.toContain('"shift":');
+    // Biases at each channel's accumulator scale are the graph's integers as they are.
+    expect(r.weights.get('conv1')!.bias.data[3]).not.toBe(0);
+    const report = String(r.files.get('import-report.md'));
+    expect(report).toContain('| 0.0625 | 0.001953125..0.0625 (per channel) | 0.5 | 7..12 per channel (1 at 7, 2 at 8, 2 at 9, 1 at 10, 1 at 11, 1 at 12) |');
+    expect(report).toContain('conv1, conv2, fc3 have one shift per output channel');
+    // Every layer meets requantization ties that reach the output: rounding any one of them half
+    // up instead would give other outputs on these images.
+    const { goldenForward } = await import('../golden/golden.ts');
+    const input = { dtype: 'int8' as const, shape: [40, 3, 8, 8], data: Int8Array.from(xs) };
+    const output = goldenForward(r.model, r.weights, input).at(-1);
+    r.model.layers.forEach((_, i) => {
+      const halfUp = { ...r.model, layers: r.model.layers.map((l, j) => (j === i ? { ...l, rounding: 'half-up' as const } : l)) };
+      expect(goldenForward(halfUp, r.weights, input).at(-1)).not.toEqual(output);
+    });
+  });
+
+  it('maps per-channel scales on MatMul\'s axis 1 exactly', async () => {
+    const cal = calibration(new Rng(33), [24, 3, 8, 8], 2 ** -4, 'cal-pc-mm.npy');
+    const r = await importOnnx({ onnx: save('pc-matmul.onnx', perChannelModel(30, { matmul: true })), calibration: cal });
+    expect(r.model.layers[2].shifts).toEqual([6, 4, 7, 5]);
+    expect(r.agreement).toMatchObject({ images: 24, exact: 24 });
+    const gemm = await importOnnx({ onnx: save('pc-gemm.onnx', perChannelModel(30)) });
+    expect(r.weights.get('fc3')).toEqual(gemm.weights.get('fc3'));
+  });
+
+  it('maps a QONNX model of per-channel scales ([out, 1, 1, 1] and [out, 1]) to its QDQ twin\'s model and weights', async () => {
+    const cal = calibration(new Rng(32), [24, 3, 8, 8], 2 ** -4, 'cal-pcq.npy');
+    const qonnx = await importOnnx({ onnx: save('pcq.onnx', perChannelModel(30, { qonnx: true })), calibration: cal });
+    const twin = await importOnnx({ onnx: save('pcq-twin.onnx', perChannelModel(30)), calibration: cal });
+    expect(qonnx.format).toBe('QONNX');
+    expect(twin.agreement).toMatchObject({ images: 24, exact: 24 });
+    expect(qonnx.model.layers[0].shifts).toEqual([9, 8, 10, 11, 9, 7, 12, 8]);
+    expect(qonnx.files.get('model.json')).toEqual(twin.files.get('model.json')!.toString().replace('pcq-twin', 'pcq'));
+    for (const [name, w] of twin.weights) expect(qonnx.weights.get(name)).toEqual(w);
+  });
+
+  it('refuses per-channel scales it cannot map exactly, naming the node', async () => {
+    const rng = new Rng(34);
+    const refused = async (bytes: Uint8Array, name: string): Promise<InputError> => {
+      const err = await importOnnx({ onnx: save(name, bytes) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      return err as InputError;
+    };
+    // One conv layer whose weights' DequantizeLinear gets the given scales and zero points.
+    const conv = (scales: number[], zeroPoints: number[], biasScales?: number[], axis = 0) => {
+      const b = new OnnxBuilder();
+      const w = b.node('DequantizeLinear', [b.constant([4, 2, 3, 3], ints(rng, 72, -128, 127), 'INT8'), b.constant([4], scales), b.constant([4], zeroPoints, 'INT8')], { axis });
+      const bias = biasScales ? [b.dequantized([4], [1, 2, 3, 4], biasScales, 'INT32')] : [];
+      const x = b.node('Conv', [b.qdq('x', 2 ** -4), w, ...bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+      return b.encode({ name: 'x', dims: ['N', 2, 4, 4] }, b.qdq(x, 2 ** -2));
+    };
+    const po2 = [2 ** -6, 2 ** -5, 2 ** -7, 2 ** -6];
+    const odd = await refused(conv([2 ** -6, 0.375 * 2 ** -5, 2 ** -7, 2 ** -6], [0, 0, 0, 0]), 'pc-odd.onnx');
+    expect(odd.problems[0]).toMatchObject({ field: expect.stringMatching(/^node DequantizeLinear_\d+$/), expected: 'a power-of-two weight scale', found: '0.01171875 (output channel 1)' });
+    const zp = await refused(conv(po2, [0, 0, 3, 0]), 'pc-zp.onnx');
+    expect(zp.problems[0]).toMatchObject({ field: expect.stringMatching(/^node DequantizeLinear_\d+$/), expected: 'weight zero point 0', found: '3 (output channel 2)' });
+    // A bias at one scale for channels of different accumulator scales.
+    const bias = await refused(conv(po2, [0, 0, 0, 0], [2 ** -10]), 'pc-bias.onnx');
+    expect(bias.problems[0]).toMatchObject({ expected: expect.stringContaining('each output channel\'s accumulator scale (input scale * its weight scale: 0.001953125 for channel 1)'), found: 'scale 0.0009765625, zero point 0 for channel 1' });
+    const deep = await refused(conv([2 ** -6, 2 ** -5, 2 ** -40, 2 ** -6], [0, 0, 0, 0]), 'pc-deep.onnx');
+    expect(deep.problems[0]).toMatchObject({ field: expect.stringMatching(/^node QuantizeLinear_\d+$/), found: expect.stringContaining('weight 9.094947017729282e-13 of output channel 2') });
+    const axis1 = new OnnxBuilder();
+    const w = axis1.node('DequantizeLinear', [axis1.constant([2, 2, 1, 1], [1, 2, 3, 4], 'INT8'), axis1.constant([2], [2 ** -6, 2 ** -5]), axis1.constant([2], [0, 0], 'INT8')], { axis: 1 });
+    const y = axis1.qdq(axis1.node('Conv', [axis1.qdq('x', 2 ** -4), w], { kernel_shape: [1, 1] }), 2 ** -2);
+    const axis = await refused(axis1.encode({ name: 'x', dims: ['N', 2, 4, 4] }, y), 'pc-axis.onnx');
+    expect(axis.problems[0]).toMatchObject({ expected: expect.stringContaining('one per output channel (axis 0 of the weights of Conv'), found: 'scales along axis 1' });
+  });
+
   it('refuses what it cannot map, naming the node, the op and what is supported', async () => {
     const rng = new Rng(15);
     const refused = async (bytes: Uint8Array, name: string): Promise<InputError> => {
@@ -222,8 +433,6 @@ describe('import of ONNX models', () => {
     expect(sigmoid.problems[0].field).toMatch(/^node Sigmoid_\d+ \(Sigmoid\)$/);
     expect(sigmoid.problems[0].expected).toContain('Conv, Gemm, MatMul');
     expect(sigmoid.problems[0].found).toBe('op Sigmoid');
-    const perChannel = await refused(qdqModel(rng, { perChannel: true }), 'perchannel.onnx');
-    expect(perChannel.problems[0].expected).toContain('one weight scale for the layer');
     const odd = await refused(qdqModel(rng, { weightScale: 0.375 }), 'odd.onnx');
     expect(odd.problems[0]).toMatchObject({ expected: 'a power-of-two weight scale', found: '0.375' });
     // A batch-norm after a LeakyRelu cannot be folded into the weights before it.

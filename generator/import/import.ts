@@ -11,12 +11,14 @@ import type { Weights } from '../model/weights.ts';
 import type { FileMap } from '../output-dir.ts';
 import { buildChain, roundHalfEven, type Chain } from './chain.ts';
 import { readOnnxFile, type OnnxGraph } from './onnx-read.ts';
-import { mapFloat, mapQuantized, type Quantized } from './quantize.ts';
+import { mapFloat, mapQuantized, type Quantized, type WeightScales } from './quantize.ts';
 
 export interface ImportOptions {
   onnx: string;
   calibration?: string;
   bits?: 8 | 16;
+  /** A float model's weight scales (default per-channel); a quantized model keeps its own. */
+  weightScales?: WeightScales;
   /** Images of the calibration set written as the sample input (default 4). */
   sample?: number;
 }
@@ -40,6 +42,9 @@ export interface Agreement {
   sameClass: number;
   /** Largest difference, in units of the output scale (when exact is compared). */
   maxError?: number;
+  /** Mean absolute difference from onnxruntime's float output, in real units (a float graph
+   * whose output is the last layer's). */
+  meanError?: number;
 }
 
 export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
@@ -47,7 +52,7 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
   const chain = buildChain(graph);
   const calibration = opts.calibration ? readCalibration(opts.calibration, graph, chain) : undefined;
   const format = !chain.quantized ? 'float' : graph.nodes.some((n) => n.opType === 'Quant') ? 'QONNX' : 'QDQ';
-  const q = chain.quantized ? mapQuantized(chain, opts.onnx) : mapFloat(chain, calibration && { input: calibration.nchw, batch: calibration.batch }, opts.bits ?? 8, opts.onnx);
+  const q = chain.quantized ? mapQuantized(chain, opts.onnx) : mapFloat(chain, calibration && { input: calibration.nchw, batch: calibration.batch }, opts.bits ?? 8, opts.onnx, opts.weightScales);
   const name = safeName(basename(opts.onnx).replace(/\.onnx$/i, ''));
   const modelJson = {
     name, bits: q.bits, input: chain.inputShape, ...(q.inputUnsigned ? { inputType: 'uint8' } : {}),
@@ -105,7 +110,8 @@ export async function importOnnx(opts: ImportOptions): Promise<ImportResult> {
     (!agreement ? '' : agreement.exact === undefined
       ? `; on ${agreement.images} calibration images, ${agreement.sameClass} predict the class onnxruntime's float model predicts`
       : `; on ${agreement.images} calibration images, ${agreement.exact} give every output integer onnxruntime gives`) +
-    (notCompared ? `; not compared with onnxruntime (${notCompared})` : '');
+    (notCompared ? `; not compared with onnxruntime (${notCompared})` : '') +
+    (q.warnings.length ? `; ${q.warnings.length} warning${q.warnings.length > 1 ? 's' : ''} in import-report.md` : '');
   return { files, model, weights, format, agreement, summary };
 }
 
@@ -159,9 +165,11 @@ async function compareWithOnnxruntime(path: string, graph: OnnxGraph, cal: Calib
   // Integers can be compared only on a quantized graph whose output is the last layer's (a
   // dropped Softmax leaves onnxruntime's output probabilities).
   const exactComparable = format !== 'float' && !dropped;
+  const floatComparable = format === 'float' && !dropped;
   let exact = 0;
   let sameClass = 0;
   let maxError = 0;
+  let sumError = 0;
   for (let n = 0; n < cal.batch; n++) {
     let allEqual = true;
     let best = 0;
@@ -171,13 +179,16 @@ async function compareWithOnnxruntime(path: string, graph: OnnxGraph, cal: Calib
       const want = ref[n * per + i];
       if (got !== want) allEqual = false;
       maxError = Math.max(maxError, Math.abs(got - want));
+      sumError += Math.abs(got - want);
       if (got > out[n * per + best]) best = i;
       if (ref[n * per + i] > ref[n * per + bestRef]) bestRef = i;
     }
     if (allEqual && exactComparable) exact++;
     if (best === bestRef) sameClass++;
   }
-  return { images: cal.batch, exact: exactComparable ? exact : undefined, sameClass, maxError: exactComparable ? maxError : undefined };
+  const agreement: Agreement = { images: cal.batch, exact: exactComparable ? exact : undefined, sameClass, maxError: exactComparable ? maxError : undefined };
+  if (floatComparable) agreement.meanError = (sumError / out.length) * q.outputScale;
+  return agreement;
 }
 
 function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quantized, model: Model, format: string, agreement?: Agreement, notCompared?: string): string {
@@ -189,14 +200,16 @@ function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quan
     `- Input: quantize each float value x as round_half_even(x / ${q.inputScale}), saturated to ${q.inputUnsigned ? 'unsigned 8 bits (0..255)' : `${q.bits} bits`}${chain.inputLayout === 'NHWC' ? ', after transposing the graph\'s NHWC images to NCHW' : ''}.`,
     `- Output: the last layer's integers times ${q.outputScale} are the graph's output${chain.dropped.length ? ' before the dropped nodes' : ''}.`,
     `- Rounding: half to even, as onnxruntime's QuantizeLinear and QONNX's ROUND do.`,
+    ...weightScalesLines(format, opts.weightScales ?? 'per-channel', model),
     '',
     '| layer | ONNX nodes | input scale | weight scale | output scale | shift | notes |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   chain.layers.forEach((l, i) => {
     const il = q.layers[i];
-    lines.push(`| ${model.layers[i].name} (${l.kind}) | ${l.nodes.join(', ')} | ${il.inScale} | ${il.weightScale} | ${il.outScale} | ${il.json.shift} | ${il.notes.join('; ')} |`);
+    lines.push(`| ${model.layers[i].name} (${l.kind}) | ${l.nodes.join(', ')} | ${il.inScale} | ${scalesText(il.weightScales)} | ${il.outScale} | ${shiftsText(il.shifts)} | ${il.notes.join('; ')} |`);
   });
+  if (q.warnings.length) lines.push('', '## Warnings', '', ...q.warnings.map((w) => `- ${w}`));
   if (chain.dropped.length) lines.push('', ...chain.dropped.map((d) => `- ${d}`));
   if (notCompared) lines.push('', `- Not compared with onnxruntime: ${notCompared}.`);
   if (agreement) {
@@ -204,8 +217,36 @@ function reportText(opts: ImportOptions, graph: OnnxGraph, chain: Chain, q: Quan
     if (agreement.exact !== undefined) lines.push(`- Every output integer equal: ${agreement.exact} of ${agreement.images} images.`);
     lines.push(`- Same predicted class (argmax): ${agreement.sameClass} of ${agreement.images}.`);
     if (agreement.maxError !== undefined) lines.push(`- Largest difference: ${agreement.maxError} output steps (of ${q.outputScale}).`);
+    if (agreement.meanError !== undefined) lines.push(`- Mean absolute difference from onnxruntime's float output: ${agreement.meanError.toPrecision(4)} (${(agreement.meanError / q.outputScale).toPrecision(4)} output steps of ${q.outputScale}).`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** How the weights were scaled: a float model's mode, and the layers with per-channel shifts. */
+function weightScalesLines(format: string, mode: WeightScales, model: Model): string[] {
+  const perChannel = model.layers.filter((l) => l.shifts).map((l) => l.name);
+  const which = perChannel.length ? ` ${perChannel.join(', ')} ${perChannel.length > 1 ? 'have' : 'has'} one shift per output channel (\`shifts\`).` : '';
+  if (format !== 'float') return perChannel.length ? [`- Weight scales: per output channel in the graph.${which}`] : [];
+  const how = mode === 'per-channel'
+    ? 'one power of two per output channel, from the channel\'s largest |weight| after batch-norm folding (--weight-scales per-channel)'
+    : 'one power of two per layer, from its largest |weight| after batch-norm folding (--weight-scales per-layer)';
+  return [`- Weight scales: ${how}.${which}`];
+}
+
+/** One scale, or the range of a layer's per-channel scales. */
+function scalesText(scales: number[]): string {
+  const lo = Math.min(...scales);
+  const hi = Math.max(...scales);
+  return lo === hi ? String(lo) : `${lo}..${hi} (per channel)`;
+}
+
+/** One shift, or the range of a layer's per-channel shifts with a count of each. */
+function shiftsText(shifts: number[]): string {
+  const counts = new Map<number, number>();
+  for (const s of shifts) counts.set(s, (counts.get(s) ?? 0) + 1);
+  if (counts.size === 1) return String(shifts[0]);
+  const values = [...counts.keys()].sort((a, b) => a - b);
+  return `${values[0]}..${values[values.length - 1]} per channel (${values.map((v) => `${counts.get(v)} at ${v}`).join(', ')})`;
 }
 
 function safeName(text: string): string {

@@ -39,12 +39,13 @@ export class OnnxBuilder {
     return this.node('DequantizeLinear', [this.node('QuantizeLinear', [x, s, z]), s, z]);
   }
 
-  /** A constant of integers, dequantized with a scalar scale (or one scale per output channel). */
-  dequantized(dims: number[], ints: ArrayLike<number>, scale: number | number[], type: Elem = 'INT8'): string {
+  /** A constant of integers, dequantized with a scalar scale (or one scale per index of `axis`,
+   * by default 0: per output channel of conv and Gemm transB weights). */
+  dequantized(dims: number[], ints: ArrayLike<number>, scale: number | number[], type: Elem = 'INT8', axis = 0): string {
     const scales = Array.isArray(scale) ? scale : [scale];
     const s = this.constant(scales.length > 1 ? [scales.length] : [], scales);
     const z = this.constant(scales.length > 1 ? [scales.length] : [], new Array(scales.length).fill(0), type);
-    return this.node('DequantizeLinear', [this.constant(dims, ints, type), s, z], scales.length > 1 ? { axis: 0 } : {});
+    return this.node('DequantizeLinear', [this.constant(dims, ints, type), s, z], scales.length > 1 ? { axis } : {});
   }
 
   encode(input: { name: string; dims: (number | string)[] }, output: string): Uint8Array {
