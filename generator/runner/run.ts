@@ -9,7 +9,7 @@ import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-di
 import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { unpackActivations, type MemImage } from '../compiler/layout.ts';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
-import { ProblemList } from '../errors.ts';
+import { InputError, InternalError, ProblemList } from '../errors.ts';
 import { generateFiles, type FileMap, type Generated } from '../emit/generate.ts';
 import { goldenForward } from '../golden/golden.ts';
 import { layerType } from '../layers/registry.ts';
@@ -26,6 +26,8 @@ import { checkFaultInjection, faultFileText, NO_FAULTS, type FaultInjection } fr
 import { DumpError, parseMemDump, toFreadBytes } from './image-file.ts';
 import { parseSimOutput, type SimReport } from './sim-output.ts';
 import { taskTraffic } from './task-traffic.ts';
+import { renderRunReport } from '../report/report.ts';
+import { checkResults, type ReportResults } from '../report/results-file.ts';
 import { hwParams } from '../arch/params.ts';
 
 export interface RunOptions {
@@ -234,9 +236,23 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       }
     }
     outFiles.set('results.json', JSON.stringify(results, null, 2) + '\n');
+    outFiles.set('report.html', await renderRunReport(reportInput(outFiles.get('results.json') as string)));
     writeOutputDir(opts.out, outFiles, 'run', outOptions);
     return results;
   });
+}
+
+/**
+ * The report's input: results.json read back and checked as `synergyflow report` reads it, so
+ * that both draw the same page. The run's own results failing the check is a bug.
+ */
+function reportInput(resultsJson: string): ReportResults {
+  try {
+    return checkResults(JSON.parse(resultsJson), 'results.json');
+  } catch (err) {
+    if (err instanceof InputError) throw new InternalError(`the run's results.json fails the report's checks: ${err.message}`);
+    throw err;
+  }
 }
 
 /** The program a run of these jobs executes under a policy. */
