@@ -28,10 +28,10 @@ export function figure(id: string, svg: string, caption: string): string {
 }
 
 const STYLE = `
-body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1200px; }
+body { font-family: sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 8px 0; font-size: 0.9em; }
-th, td { padding: 3px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; white-space: nowrap; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 0.85em; }
+th, td { padding: 3px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; white-space: nowrap; }
 th { background: #f3f3f3; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 12px 0; } figcaption { font-size: 0.85em; color: #555; max-width: 1000px; }
 .status-ok { color: #1a7f37; font-weight: bold; } .status-bad { color: #c62828; font-weight: bold; }

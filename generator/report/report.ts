@@ -56,6 +56,7 @@ function layersTable(r: ReportResults): string {
   const rows = layerFigures(r).map((l): Cell[] => [
     l.job,
     l.layer,
+    { html: `<span class="bound-${l.bound}">${l.bound}</span>` },
     l.tasks,
     fmt(l.macs),
     fmt(l.bytes),
@@ -65,9 +66,8 @@ function layersTable(r: ReportResults): string {
     fmt(l.engineCycles / Math.max(1, l.activeCycles)),
     fmt(l.achieved),
     pct(l.ofRoof),
-    { html: `<span class="bound-${l.bound}">${l.bound}</span>` },
   ]);
-  return table(['job', 'layer', 'tasks', 'MACs', 'bytes moved', 'MACs / byte', 'cycles', 'active cycles', 'engines (mean)', 'MACs / cycle', 'of its roof', 'bound by'], rows, { leftColumns: 2 });
+  return table(['job', 'layer', 'bound by', 'tasks', 'MACs', 'bytes moved', 'MACs / byte', 'cycles', 'active cycles', 'engines (mean)', 'MACs / cycle', 'of its roof'], rows, { leftColumns: 3 });
 }
 
 function enginesTable(r: ReportResults): string {
