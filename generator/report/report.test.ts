@@ -114,12 +114,15 @@ describe('the results file', () => {
       { file: 'r.json', field: 'config.engines', expected: 'a number >= 1', found: '0' },
     ]));
     expect(problemsOf(() => checkResults([], 'r.json'))).toEqual([{ file: 'r.json', field: '(the file)', expected: 'an object', found: '[]' }]);
+    const { channels: _channels, ...noChannels } = sampleResults();
+    expect(problemsOf(() => checkResults(noChannels, 'r.json'))).toEqual([{ file: 'r.json', field: 'channels', expected: 'an array', found: 'nothing' }]);
   });
 
   it('refuses results of a run before the report, once per field however long the trace', () => {
     const old = { ...sampleResults(), trace: sampleResults().trace.map(({ macs: _m, readBytes: _r, writeBytes: _w, ...rest }) => rest) };
     const problems = problemsOf(() => checkResults(old, 'old.json'));
     expect(problems.map((p) => p.field)).toEqual(['trace[0].macs', 'trace[0].readBytes', 'trace[0].writeBytes']);
+    expect(problemsOf(() => checkResults({ ...sampleResults(), config: { ...sampleResults().config, tn: undefined } }, 'old.json'))[0].expected).toContain('run again');
     expect(problems[0]).toEqual({ file: 'old.json', field: 'trace[0].macs', expected: 'a number (written by synergyflow run since the run report: run again to get it)', found: 'nothing (and the same in 2 more)' });
   });
 

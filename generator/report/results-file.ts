@@ -137,10 +137,10 @@ function addIssues(problems: ProblemList, file: string, input: unknown, issues: 
 }
 
 function expectedText(issue: z.core.$ZodIssue, missing: boolean): string {
-  const field = issue.path[issue.path.length - 1];
-  const hint = missing && field === 'macs' || field === 'readBytes' || field === 'writeBytes' || field === 'tn' || field === 'tm' || field === 'channels'
-    ? ' (written by synergyflow run since the run report: run again to get it)'
-    : '';
+  const field = String(issue.path[issue.path.length - 1]);
+  // The fields the run report added: results of an earlier run lack them.
+  const added = (issue.path[0] === 'trace' && ['macs', 'readBytes', 'writeBytes'].includes(field)) || (issue.path[0] === 'config' && ['tn', 'tm', 'channels'].includes(field));
+  const hint = missing && added ? ' (written by synergyflow run since the run report: run again to get it)' : '';
   switch (issue.code) {
     case 'invalid_type':
       return `${issue.expected === 'int' ? 'an integer' : issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}${hint}`;
