@@ -8,6 +8,9 @@ import { presetNames } from '../config/presets.ts';
 import { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE } from '../config/schema.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
+import { checkOutputFile, writeOutputFile } from '../output-file.ts';
+import { renderComparison, renderRunReport } from '../report/report.ts';
+import { readResultsFile } from '../report/results-file.ts';
 import { GENERATOR_VERSION } from '../version.ts';
 import { memorySettings, runWorkload } from '../runner/run.ts';
 import { estimateWorkload } from '../estimate/estimate.ts';
@@ -117,7 +120,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
   configOptions(program.command('run').description('Generate the accelerator, compile a workload, simulate it and check every output against the golden model.'))
     .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
     .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
-    .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy and results.json`)
+    .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy, results.json and report.html`)
     .option('--force', forceHelp)
     .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
     .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
@@ -136,6 +139,25 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const results = await runWorkload({ ...opts, generated: generateFiles(loadConfig(opts)), faults, log: progress(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
+    });
+
+  program.command('report').description('Render the run report (report.html, as every run writes) from a results.json; --compare draws two runs on one time axis.')
+    .argument('<results.json...>', 'a run\'s results.json (two with --compare)')
+    .option('--compare', 'draw two runs (e.g. monolithic and elastic) one above the other on the same time axis')
+    .option('--out <file>', 'the HTML file to write: a new path, or a report synergyflow wrote (never any other file)', 'report.html')
+    .option('--force', 'replace a report synergyflow wrote even when it was edited since')
+    .action(async (files: string[], opts: { compare?: boolean; out: string; force?: boolean }) => {
+      const wanted = opts.compare ? 2 : 1;
+      if (files.length !== wanted) {
+        throw new InputError([{ file: 'command line', field: '<results.json>', expected: opts.compare ? 'two results files with --compare' : 'one results file (two with --compare)', found: `${files.length}` }]);
+      }
+      const outOptions = { force: opts.force, inputs: files };
+      checkOutputFile(opts.out, outOptions);
+      const started = performance.now();
+      const results = files.map(readResultsFile);
+      const html = results.length === 2 ? await renderComparison(results[0], results[1]) : await renderRunReport(results[0]);
+      writeOutputFile(opts.out, html, outOptions);
+      say(`${opts.compare ? 'comparison' : 'report'} of ${files.join(' and ')} (${(html.length / 1024).toFixed(0)} KiB) in ${Math.round(performance.now() - started)} ms -> ${opts.out}`);
     });
 
   program.command('import').description('Import an ONNX model (QDQ, QONNX, or float with calibration data) as model.json and weights, with a report.')

@@ -10,6 +10,9 @@ import { readNpy } from '../model/npy.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import { loadWorkload } from '../model/workload.ts';
 import { compareOutputs, runWorkload } from './run.ts';
+import { controlTraffic } from './task-traffic.ts';
+import { hwParams } from '../arch/params.ts';
+import { loadConfig } from '../config/resolve.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-run-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -45,6 +48,12 @@ describe('simulation on the tiny preset', () => {
     expect(r.cycles).toBeGreaterThan(r.physicalBoundCycles * 0.99);
     expect(r.trace.length).toBe(r.tasks);
     for (const t of r.trace) expect(t.end).toBeGreaterThan(t.start);
+    // Every byte the channels moved is a task's, as its trace entry counts it from its
+    // descriptor, or the controller's own (descriptors, trace records).
+    const control = controlTraffic(r.tasks, hwParams(loadConfig({ preset: 'tiny' })), true);
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    expect(sum(r.channels.map((c) => c.readBytes))).toBe(sum(r.trace.map((t) => t.readBytes)) + control.readBytes);
+    expect(sum(r.channels.map((c) => c.writeBytes))).toBe(sum(r.trace.map((t) => t.writeBytes)) + control.writeBytes);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.cycles).toBe(r.cycles);
     expectOutputsMatchGolden(workload, out);

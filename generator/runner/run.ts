@@ -9,7 +9,7 @@ import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-di
 import { compileWorkload, type Program } from '../compiler/compile.ts';
 import { unpackActivations, type MemImage } from '../compiler/layout.ts';
 import { loadConfig, type ResolvedConfig } from '../config/resolve.ts';
-import { ProblemList } from '../errors.ts';
+import { InputError, InternalError, ProblemList } from '../errors.ts';
 import { generateFiles, type FileMap, type Generated } from '../emit/generate.ts';
 import { goldenForward } from '../golden/golden.ts';
 import { layerType } from '../layers/registry.ts';
@@ -25,6 +25,10 @@ import { describeFault } from '../arch/faults.ts';
 import { checkFaultInjection, faultFileText, NO_FAULTS, type FaultInjection } from './fault-injection.ts';
 import { DumpError, parseMemDump, toFreadBytes } from './image-file.ts';
 import { parseSimOutput, type SimReport } from './sim-output.ts';
+import { taskTraffic } from './task-traffic.ts';
+import { renderRunReport } from '../report/report.ts';
+import { checkResults, type ReportResults } from '../report/results-file.ts';
+import { hwParams } from '../arch/params.ts';
 
 export interface RunOptions {
   preset?: string;
@@ -77,6 +81,12 @@ export interface TraceEntry {
   engines: number[];
   start: number;
   end: number;
+  /** The task's MACs, and the bytes it reads and writes as its descriptor moves them (weights,
+   * biases, input tiles, outputs; ./task-traffic.ts): the run report's per-layer figures and
+   * bandwidth over time come from these. */
+  macs: number;
+  readBytes: number;
+  writeBytes: number;
 }
 
 /** The memory model's timing, seed and faults, as the options and the config set them. */
@@ -92,7 +102,7 @@ export interface RunResults {
   status: 'ok' | 'mismatch' | 'timeout' | 'hardware-error';
   message: string;
   allMatch: boolean;
-  config: { name: string; hash: string; source: string; engines: number; macs: number; busBits: number };
+  config: { name: string; hash: string; source: string; engines: number; tn: number; tm: number; macs: number; busBits: number; channels: number };
   simulator: Simulator;
   policy: Policy;
   staticGroup: number;
@@ -226,9 +236,23 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       }
     }
     outFiles.set('results.json', JSON.stringify(results, null, 2) + '\n');
+    outFiles.set('report.html', await renderRunReport(reportInput(outFiles.get('results.json') as string)));
     writeOutputDir(opts.out, outFiles, 'run', outOptions);
     return results;
   });
+}
+
+/**
+ * The report's input: results.json read back and checked as `synergyflow report` reads it, so
+ * that both draw the same page. The run's own results failing the check is a bug.
+ */
+function reportInput(resultsJson: string): ReportResults {
+  try {
+    return checkResults(JSON.parse(resultsJson), 'results.json');
+  } catch (err) {
+    if (err instanceof InputError) throw new InternalError(`the run's results.json fails the report's checks: ${err.message}`);
+    throw err;
+  }
 }
 
 /** The program a run of these jobs executes under a policy. */
@@ -323,7 +347,7 @@ function evaluate(
     status: 'ok',
     message: '',
     allMatch: false,
-    config: { name: cfg.name, hash: cfg.hash, source: cfg.source, engines: cfg.engines, macs: cfg.macs, busBits: cfg.busBits },
+    config: { name: cfg.name, hash: cfg.hash, source: cfg.source, engines: cfg.engines, tn: cfg.pe.tn, tm: cfg.pe.tm, macs: cfg.macs, busBits: cfg.busBits, channels: cfg.memory.channels },
     ...run,
     cycles,
     totalMacs: program.totalMacs,
@@ -346,7 +370,7 @@ function evaluate(
   if (report.fatal) return { ...base, status: 'hardware-error', message: report.fatal };
   if (report.timeout) return { ...base, status: 'timeout', message: `${report.timeout} (raise it with --budget)` };
   // Without a trace unit there are no records, and each job is credited with the whole run.
-  const decoded = cfg.controller.trace && region ? decodeTrace(region, program, jobs, report.registers.TASKS_DONE, cfg.engines) : { entries: [] };
+  const decoded = cfg.controller.trace && region ? decodeTrace(region, program, jobs, report.registers.TASKS_DONE, cfg) : { entries: [] };
   const errorCode = fieldValue(STATUS_FIELDS, 'ERROR_CODE', report.registers.STATUS);
   if (errorCode !== 0) {
     return {
@@ -414,7 +438,9 @@ export function compareOutputs(expected: ArrayLike<number>, got: ArrayLike<numbe
  * first record that cannot be right (outside the trace area, an unknown task, an engine that
  * does not exist, an end before its start) stops decoding with a problem to report.
  */
-export function decodeTrace(region: MemImage, program: Program, jobs: Job[], tasksDone: number, engineCount: number): { entries: TraceEntry[]; problem?: string } {
+export function decodeTrace(region: MemImage, program: Program, jobs: Job[], tasksDone: number, cfg: ResolvedConfig): { entries: TraceEntry[]; problem?: string } {
+  const engineCount = cfg.engines;
+  const params = hwParams(cfg);
   const entries: TraceEntry[] = [];
   const sorted = () => entries.sort((a, b) => a.start - b.start || a.task - b.task);
   const records = Math.min(tasksDone, program.tasks.length);
@@ -436,6 +462,8 @@ export function decodeTrace(region: MemImage, program: Program, jobs: Job[], tas
       engines,
       start,
       end,
+      macs: task.macs,
+      ...taskTraffic(program.descriptors[index], params, engines.length),
     });
   }
   return { entries: sorted() };
