@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { POLICIES, type Policy } from '../generator/arch/regmap.ts';
 import { loadConfig } from '../generator/config/resolve.ts';
 import { generateFiles } from '../generator/emit/generate.ts';
+import { taskErrors, type TaskErrors } from '../generator/estimate/accuracy.ts';
 import { estimateWorkload } from '../generator/estimate/estimate.ts';
 import { loadWorkloadRef } from '../generator/model/workload.ts';
 import { memorySettings, runWorkload, type RunResults } from '../generator/runner/run.ts';
@@ -49,6 +50,9 @@ interface Measured {
   bandwidthUtilization: number;
   allMatch: boolean | null;
   simSeconds: number;
+  /** The fast model's per-task duration errors against the RTL trace. */
+  taskErrors?: TaskErrors;
+  workload: string;
 }
 
 interface Row {
@@ -117,6 +121,8 @@ for (const c of CASES) {
           : est.bandwidthUtilization,
         allMatch: rtl ? rtl.allMatch : null,
         simSeconds: rtl?.timing.simSeconds ?? 0,
+        taskErrors: rtl && rtl.status === 'ok' ? taskErrors(est.taskSpans, rtl.trace) : undefined,
+        workload,
       });
       perPolicy.set(policy, list);
     }
@@ -155,6 +161,21 @@ for (const r of rows) {
   lines.push(`| ${r.case} | ${r.preset} | ${r.policy} | ${fmt(last.cycles)} | ${fmt(r.steadyCycles)} | ${speed} | ${bound} | ${pct(last.peUtilization)} | ${pct(last.bandwidthUtilization)} | ${errors} | ${exact} |`);
 }
 console.log(lines.join('\n'));
+
+// The fast model per task: the error of each task's duration against the RTL trace.
+const taskLines = [
+  '| workload | preset | policy | tasks | median | 90th percentile | largest | within 10% (tasks / their RTL cycles) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+for (const r of rows) {
+  for (const m of r.runs) {
+    const e = m.taskErrors;
+    if (!e) continue;
+    const name = m.workload.replace(/^.*\//, '').replace(/\.json$/, '');
+    taskLines.push(`| ${name} | ${r.preset} | ${r.policy} | ${e.tasks} | ${pct(e.median)} | ${pct(e.p90)} | ${pct(e.max)} | ${pct(e.within10)} / ${pct(e.within10Cycles)} |`);
+  }
+}
+if (taskLines.length > 2) console.log(`\nFast model per task (duration error against the RTL trace):\n\n${taskLines.join('\n')}`);
 console.log(`\n${((Date.now() - started) / 60000).toFixed(1)} minutes; ${loadAtStart} at the start, ${load()} at the end.`);
 mkdirSync(values.out!, { recursive: true });
 writeFileSync(join(values.out!, 'bench.json'), JSON.stringify({ rows, loadAtStart, loadAtEnd: load(), minutes: (Date.now() - started) / 60000 }, null, 2) + '\n');

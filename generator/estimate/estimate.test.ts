@@ -11,6 +11,7 @@ import { loadConfig } from '../config/resolve.ts';
 import { builtinWorkload, loadWorkload } from '../model/workload.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import { compileForPolicy, runWorkload } from '../runner/run.ts';
+import { taskErrors } from './accuracy.ts';
 import { estimateProgram, estimateWorkload, modelTasks } from './estimate.ts';
 import { simulate } from './simulate.ts';
 
@@ -32,6 +33,36 @@ describe('fast cycle model', () => {
       }
     }
     for (const e of errors) expect(Math.abs(e)).toBeLessThan(0.25);
+  });
+
+  it('predicts LeNet-5 x2 on tiny within 5% in total and most of its task-cycles within 10% per task, under every policy', async () => {
+    const cfg = loadConfig({ preset: 'tiny' });
+    const workload = 'builtin:lenet5:2';
+    for (const policy of POLICIES) {
+      const rtl = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out: join(scratch, `lenet-${policy}`), policy });
+      expect(rtl.status, rtl.message).toBe('ok');
+      const [est] = estimateWorkload(builtinWorkload('lenet5', 2, 0), cfg, [policy], { latency: cfg.testbench.latency, bytesPerCycle: cfg.busBytes });
+      expect(est.tasks).toBe(rtl.tasks);
+      expect(Math.abs(est.cycles - rtl.cycles) / rtl.cycles, `${policy} total`).toBeLessThan(0.05);
+      // Measured: totals within 1%, 19 of 20 tasks within 10%; the last (fc5, under 400
+      // cycles) 21% off.
+      const e = taskErrors(est.taskSpans, rtl.trace);
+      expect(e.within10Cycles, `${policy}: ${JSON.stringify(e)}`).toBeGreaterThan(0.9);
+      expect(e.median).toBeLessThan(0.05);
+    }
+  });
+
+  it('measures per-task errors against a trace', () => {
+    const model = [{ start: 0, end: 100 }, { start: 100, end: 150 }, { start: 150, end: 400 }];
+    const trace = [{ task: 2, start: 160, end: 360 }, { task: 0, start: 0, end: 110 }, { task: 1, start: 110, end: 150 }];
+    // Durations: 250 against 200 (+25%), 100 against 110 (-9.1%), 50 against 40 (+25%).
+    const e = taskErrors(model, trace);
+    expect(e.tasks).toBe(3);
+    expect(e.median).toBeCloseTo(0.25);
+    expect(e.max).toBeCloseTo(0.25);
+    expect(e.within10).toBeCloseTo(1 / 3);
+    expect(e.within10Cycles).toBeCloseTo(110 / 350);
+    expect(() => taskErrors(model.slice(0, 2), trace)).toThrow(/task 2/);
   });
 
   it('dispatches the oldest ready task at once on a power of two of the free engines', () => {

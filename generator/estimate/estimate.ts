@@ -44,6 +44,8 @@ export interface PolicyEstimate {
   bandwidthUtilization: number;
   jobs: { name: string; startCycle: number; endCycle: number; cycles: number }[];
   tasks: number;
+  /** Each task's predicted start, end and engines, by task index. */
+  taskSpans: { start: number; end: number; engines: number[] }[];
   /** Milliseconds the model took (compiling excluded). */
   modelMs: number;
 }
@@ -77,6 +79,7 @@ export function estimateWorkload(
         return { name: job.name, startCycle: Math.round(startCycle), endCycle: Math.round(endCycle), cycles: Math.round(endCycle - startCycle) };
       }),
       tasks: program.tasks.length,
+      taskSpans: r.tasks.map((t) => ({ start: t.start, end: t.end, engines: t.engines })),
       modelMs,
     };
   });
