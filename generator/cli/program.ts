@@ -7,7 +7,7 @@ import { loadConfig } from '../config/resolve.ts';
 import { presetNames } from '../config/presets.ts';
 import { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE } from '../config/schema.ts';
 import { generateFiles } from '../emit/generate.ts';
-import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
+import { checkOutputDir, writeOutputDir, type FileMap } from '../output-dir.ts';
 import { checkOutputFile, writeOutputFile } from '../output-file.ts';
 import { renderComparison, renderRunReport } from '../report/report.ts';
 import { readResultsFile } from '../report/results-file.ts';
@@ -216,13 +216,27 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--bytes-per-cycle <n>', 'memory bandwidth per channel, at most one beat (default: one beat a cycle)', intArg('--bytes-per-cycle', 1, BUS_BITS_RANGE.max / 8))
     .option('--allow-large', 'estimate a workload beyond the cost guards (see README: limits)')
     .option('--json', 'print the estimates as JSON')
-    .action((opts) => {
+    .option('--out <dir>', 'also write, per policy, estimate-<policy>.json (results.json\'s format, every task\'s predicted span) and report-<policy>.html (the run report of the prediction)')
+    .option('--force', 'replace --out even if it was not written by synergyflow')
+    .action(async (opts) => {
       const cfg = loadConfig(opts);
+      const outOptions = { force: opts.force, inputs: [opts.config, opts.workload.startsWith('builtin:') ? undefined : opts.workload].filter((f): f is string => f !== undefined) };
+      if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
       const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
       const memory = memorySettings(opts, cfg);
       const policies = opts.policy === 'all' ? POLICIES : [opts.policy as Policy];
-      const estimates = estimateWorkload(jobs, cfg, policies, memory, opts.staticGroup);
+      const estimates = estimateWorkload(jobs, cfg, policies, memory, opts.staticGroup, { withResults: opts.out !== undefined });
+      if (opts.out !== undefined) {
+        const files: FileMap = new Map();
+        for (const e of estimates) {
+          files.set(`estimate-${e.policy}.json`, JSON.stringify(e.results, null, 2) + '\n');
+          files.set(`report-${e.policy}.html`, await renderRunReport(e.results!));
+          delete e.results;
+        }
+        writeOutputDir(opts.out, files, 'estimate', outOptions);
+      }
       say(opts.json ? JSON.stringify({ workload: opts.workload, config: cfg.source, memory, estimates }, null, 2) : formatEstimates(opts.workload, cfg, estimates));
+      if (opts.out !== undefined && !opts.json) say(`predicted runs and their reports: ${opts.out}/estimate-<policy>.json, ${opts.out}/report-<policy>.html`);
     });
 
   configOptions(program.command('synth').description('Synthesize a configuration with Yosys: netlist, log, utilization report and quality gates; place and route on iCE40.'))

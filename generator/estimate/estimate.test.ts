@@ -1,12 +1,13 @@
 // The fast cycle model: against RTL on small random workloads under every policy (the benchmark
 // measures it on the full networks), its scheduling rules, and the estimate command.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hwParams } from '../arch/params.ts';
 import { POLICIES } from '../arch/regmap.ts';
 import { runCli } from '../cli/program.ts';
+import { readResultsFile } from '../report/results-file.ts';
 import { loadConfig } from '../config/resolve.ts';
 import { builtinWorkload, loadWorkload } from '../model/workload.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
@@ -106,6 +107,32 @@ describe('fast cycle model', () => {
     for (const e of estimates) {
       expect(e.modelMs).toBeLessThan(1000);
       expect(e.boundRatio).toBeGreaterThan(1);
+    }
+  });
+
+  it('writes each policy\'s prediction in results.json\'s format and as a run report (--out)', async () => {
+    const out = join(scratch, 'estimate-out');
+    let said = '';
+    const code = await runCli(['node', 'synergyflow', 'estimate', '--preset', 'tiny', '--workload', 'builtin:lenet5:2', '--out', out], { out: (t) => (said += t), err: () => {} });
+    expect(code).toBe(0);
+    expect(said).toContain('report-<policy>.html');
+    const cfg = loadConfig({ preset: 'tiny' });
+    const [elastic] = estimateWorkload(builtinWorkload('lenet5', 2, 0), cfg, ['elastic'], { latency: cfg.testbench.latency, bytesPerCycle: cfg.busBytes });
+    for (const policy of POLICIES) {
+      const results = readResultsFile(join(out, `estimate-${policy}.json`));
+      expect(results.status).toBe('estimate');
+      expect(results.trace.length).toBe(results.tasks);
+      // Every task's span is the model's, and the engines' busy cycles add up to them.
+      const busy = results.trace.reduce((s, t) => s + (t.end - t.start) * t.engines.length, 0);
+      expect(results.engines.reduce((s, e) => s + e.busyCycles, 0)).toBe(busy);
+      if (policy === 'elastic') {
+        expect(results.cycles).toBe(elastic.cycles);
+        expect(results.trace.map((t) => t.start).sort((a, b) => a - b)).toEqual(elastic.taskSpans.map((t) => Math.round(t.start)).sort((a, b) => a - b));
+      }
+      const html = readFileSync(join(out, `report-${policy}.html`), 'utf8');
+      expect(html).toContain('Predicted schedule (fast cycle model)');
+      expect(html).toContain('not run (estimate)');
+      expect(html).not.toContain('MISMATCH');
     }
   });
 

@@ -6,6 +6,8 @@ import type { Program } from '../compiler/compile.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { Job } from '../model/workload.ts';
 import { compileForPolicy, physicalBound } from '../runner/run.ts';
+import type { ReportResults } from '../report/results-file.ts';
+import { estimateResults } from './estimate-results.ts';
 import { simulate, type ModelResult, type ModelTask } from './simulate.ts';
 
 /** The program's tasks as the model takes them: descriptors read back from the memory image. */
@@ -24,10 +26,15 @@ export interface EstimateOptions {
   bytesPerCycle: number;
 }
 
+/** Engines per group under the static policy when not given: half of them (a power of two). */
+function defaultStaticGroup(cfg: ResolvedConfig): number {
+  return Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
+}
+
 export function estimateProgram(program: Program, cfg: ResolvedConfig, opts: EstimateOptions): ModelResult {
   return simulate(modelTasks(program), hwParams(cfg), {
     policy: opts.policy,
-    staticGroup: opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2))),
+    staticGroup: opts.staticGroup ?? defaultStaticGroup(cfg),
     latency: opts.latency,
     bytesPerCycle: opts.bytesPerCycle,
     window: cfg.controller.window,
@@ -48,6 +55,8 @@ export interface PolicyEstimate {
   taskSpans: { start: number; end: number; engines: number[] }[];
   /** Milliseconds the model took (compiling excluded). */
   modelMs: number;
+  /** The prediction as a run's results (for the report), when asked for. */
+  results?: ReportResults;
 }
 
 /** The fast cycle model on a compiled workload under each of `policies`. */
@@ -57,11 +66,13 @@ export function estimateWorkload(
   policies: readonly Policy[],
   memory: { latency: number; bytesPerCycle: number },
   staticGroup?: number,
+  opts: { withResults?: boolean } = {},
 ): PolicyEstimate[] {
   return policies.map((policy) => {
     const program = compileForPolicy(jobs, cfg, policy, { taskListOnly: true });
     const started = performance.now();
-    const r = estimateProgram(program, cfg, { policy, staticGroup, ...memory });
+    const group = staticGroup ?? defaultStaticGroup(cfg);
+    const r = estimateProgram(program, cfg, { policy, staticGroup: group, ...memory });
     const modelMs = performance.now() - started;
     const bound = physicalBound(program, cfg, memory.bytesPerCycle);
     const beatsPerCycle = Math.min(1, memory.bytesPerCycle / cfg.busBytes) * cfg.memory.channels;
@@ -81,6 +92,7 @@ export function estimateWorkload(
       tasks: program.tasks.length,
       taskSpans: r.tasks.map((t) => ({ start: t.start, end: t.end, engines: t.engines })),
       modelMs,
+      ...(opts.withResults ? { results: estimateResults(jobs, cfg, program, r, { policy, staticGroup: group, memory, boundCycles: bound }) } : {}),
     };
   });
 }

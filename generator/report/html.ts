@@ -34,7 +34,7 @@ table { border-collapse: collapse; margin: 8px 0; font-size: 0.85em; }
 th, td { padding: 3px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; white-space: nowrap; }
 th { background: #f3f3f3; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 12px 0; } figcaption { font-size: 0.85em; color: #555; max-width: 1000px; }
-.status-ok { color: #1a7f37; font-weight: bold; } .status-bad { color: #c62828; font-weight: bold; }
+.status-ok { color: #1a7f37; font-weight: bold; } .status-bad { color: #c62828; font-weight: bold; } .status-estimate { color: #6a4c93; font-weight: bold; }
 .meta { color: #444; } .bound-compute { color: #c0392b; } .bound-bandwidth { color: #2c5f8a; }
 `;
 

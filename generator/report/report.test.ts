@@ -110,7 +110,7 @@ describe('the results file', () => {
     const problems = problemsOf(() => checkResults({ ...r, cycles: '20', status: 'fine', config: { ...sampleResults().config, engines: 0 } }, 'r.json'));
     expect(problems).toEqual(expect.arrayContaining([
       { file: 'r.json', field: 'cycles', expected: 'a number', found: '"20"' },
-      { file: 'r.json', field: 'status', expected: 'one of "ok", "mismatch", "timeout", "hardware-error"', found: '"fine"' },
+      { file: 'r.json', field: 'status', expected: 'one of "ok", "mismatch", "timeout", "hardware-error", "estimate"', found: '"fine"' },
       { file: 'r.json', field: 'config.engines', expected: 'a number >= 1', found: '0' },
     ]));
     expect(problemsOf(() => checkResults([], 'r.json'))).toEqual([{ file: 'r.json', field: '(the file)', expected: 'an object', found: '[]' }]);

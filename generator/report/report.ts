@@ -18,7 +18,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const fmt = formatNumber;
 
 function statusHtml(r: ReportResults): string {
-  const cls = r.status === 'ok' ? 'status-ok' : 'status-bad';
+  const cls = r.status === 'ok' ? 'status-ok' : r.status === 'estimate' ? 'status-estimate' : 'status-bad';
   return `<span class="${cls}">${escapeHtml(r.status)}</span>${r.message ? `: ${escapeHtml(r.message)}` : ''}`;
 }
 
@@ -39,7 +39,7 @@ function totalsRows(r: ReportResults): [string, Cell][] {
     ['cycles / bound', r.boundRatio.toFixed(2)],
     ['PE utilization', pct(r.peUtilization)],
     ['MACs', fmt(r.totalMacs)],
-    ['bytes moved (channel counters)', fmt(t.channelBytes)],
+    [r.status === 'estimate' ? 'bytes moved (predicted)' : 'bytes moved (channel counters)', fmt(t.channelBytes)],
     ['memory bandwidth used', `${fmt(t.bytesPerCycle)} B/cycle (${pct(t.bytesPerCycle / roof.bandwidthBytesPerCycle)} of ${roof.bandwidthBytesPerCycle})`],
     ['tasks', fmt(r.tasks)],
     ['images', fmt(t.images)],
@@ -48,7 +48,7 @@ function totalsRows(r: ReportResults): [string, Cell][] {
 }
 
 function jobsTable(r: ReportResults): string {
-  const rows = jobFigures(r).map((j): Cell[] => [j.name, j.model, j.batch, j.match ? 'matches' : 'MISMATCH', fmt(j.startCycle), fmt(j.endCycle), fmt(j.latencyCycles), fmt(j.imagesPerMcycle)]);
+  const rows = jobFigures(r).map((j): Cell[] => [j.name, j.model, j.batch, r.status === 'estimate' ? 'not run (estimate)' : j.match ? 'matches' : 'MISMATCH', fmt(j.startCycle), fmt(j.endCycle), fmt(j.latencyCycles), fmt(j.imagesPerMcycle)]);
   return table(['job', 'model', 'batch', 'outputs vs golden', 'first task starts', 'last task ends', 'latency (cycles)', 'images / Mcycle over its latency'], rows, { leftColumns: 4 });
 }
 
@@ -80,7 +80,7 @@ function binningCaption(r: ReportResults, binCycles: number): string {
   const t = runTotals(r);
   const share = t.channelBytes > 0 ? pct(t.taskBytes / t.channelBytes) : 'none';
   return `Each task's bytes (from its descriptor) and MACs are spread evenly over its cycles and summed in bins of ${fmt(binCycles)} cycles. ` +
-    `The tasks' ${fmt(t.taskBytes)} bytes are ${share} of the ${fmt(t.channelBytes)} bytes the channel counters measured; the rest is the controller's (descriptor fetches, trace records).`;
+    `The tasks' ${fmt(t.taskBytes)} bytes are ${share} of the ${fmt(t.channelBytes)} bytes the ${r.status === 'estimate' ? 'model predicts' : 'channel counters measured'}; the rest is the controller's (descriptor fetches, trace records).`;
 }
 
 /** The last cycle to draw: the run's, or a trace entry's if one ends later (a trace is the hardware's word). */
@@ -100,7 +100,7 @@ export async function renderRunReport(r: ReportResults): Promise<string> {
   const run = [{ name: r.policy, bins }];
   const [timeline, roofline] = await Promise.all([
     renderSvg(stackedSpec([
-      ganttSpec(r, { title: 'Hardware trace: tasks on engines', maxCycles, jobs, timeTitle: false }),
+      ganttSpec(r, { title: r.status === 'estimate' ? 'Predicted schedule (fast cycle model): tasks on engines' : 'Hardware trace: tasks on engines', maxCycles, jobs, timeTitle: false }),
       bandwidthSpec(run, roof, { title: 'Memory bandwidth', maxCycles, timeTitle: false }),
       utilizationSpec(run, { title: 'PE utilization', maxCycles }),
     ])),
@@ -117,7 +117,7 @@ export async function renderRunReport(r: ReportResults): Promise<string> {
     '<h2>Schedule</h2>',
     noTrace,
     figure('timeline', timeline, [
-      'Top: the hardware trace, one lane per engine; a bar per task, coloured by job, spanning the engines ganged on it (hover a bar for its job, layer, images, engines and cycles); a change in bar height is a reconfiguration.',
+      `Top: ${r.status === 'estimate' ? 'the fast cycle model\'s predicted schedule' : 'the hardware trace'}, one lane per engine; a bar per task, coloured by job, spanning the engines ganged on it (hover a bar for its job, layer, images, engines and cycles); a change in bar height is a reconfiguration.`,
       `Middle: bytes a cycle read and written over every channel. ${binningCaption(r, binCycles)}`,
       'Bottom: MACs a cycle over the configuration\'s MACs a cycle, and the share of engines holding a task (from the trace\'s intervals).',
     ].join('<br>')),

@@ -24,7 +24,8 @@ const traceEntry = z.object({
 });
 
 const resultsSchema = z.object({
-  status: z.enum(['ok', 'mismatch', 'timeout', 'hardware-error']),
+  // 'estimate': the fast cycle model's prediction (synergyflow estimate --out), no RTL ran.
+  status: z.enum(['ok', 'mismatch', 'timeout', 'hardware-error', 'estimate']),
   message: z.string(),
   allMatch: z.boolean(),
   config: z.object({
@@ -56,9 +57,12 @@ const resultsSchema = z.object({
 /** The part of a run's results the report reads. */
 export type ReportResults = Pick<
   RunResults,
-  'status' | 'message' | 'allMatch' | 'simulator' | 'policy' | 'staticGroup' | 'cycles' | 'totalMacs' | 'peUtilization'
+  'message' | 'allMatch' | 'policy' | 'staticGroup' | 'cycles' | 'totalMacs' | 'peUtilization'
   | 'physicalBoundCycles' | 'boundRatio' | 'tasks' | 'trace'
 > & {
+  status: RunResults['status'] | 'estimate';
+  /** The simulator, or "fast cycle model" for an estimate. */
+  simulator: string;
   /** The config file's path (source) is left out: a report names no path. */
   config: Omit<RunResults['config'], 'source'>;
   memory: Pick<RunResults['memory'], 'latency' | 'bytesPerCycle' | 'stallPercent' | 'seed'>;
