@@ -8,10 +8,12 @@ import { hwParams } from '../arch/params.ts';
 import { POLICIES } from '../arch/regmap.ts';
 import { runCli } from '../cli/program.ts';
 import { readResultsFile } from '../report/results-file.ts';
-import { loadConfig } from '../config/resolve.ts';
+import { loadConfig, resolveConfig } from '../config/resolve.ts';
+import { InputError } from '../errors.ts';
+import { Rng } from '../model/random.ts';
 import { builtinWorkload, loadWorkload } from '../model/workload.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
-import { compileForPolicy, runWorkload } from '../runner/run.ts';
+import { compileForPolicy, memorySettings, runWorkload } from '../runner/run.ts';
 import { taskErrors } from './accuracy.ts';
 import { estimateProgram, estimateWorkload, modelTasks } from './estimate.ts';
 import { simulate } from './simulate.ts';
@@ -51,6 +53,41 @@ describe('fast cycle model', () => {
       expect(e.within10Cycles, `${policy}: ${JSON.stringify(e)}`).toBeGreaterThan(0.9);
       expect(e.median).toBeLessThan(0.05);
     }
+  });
+
+  it('estimates any valid configuration: a prediction at or above the physical bound, or a refusal naming what does not fit', () => {
+    const rng = new Rng(4242);
+    const pick = <T,>(values: readonly T[]) => values[rng.int(0, values.length - 1)];
+    let estimated = 0;
+    for (let i = 0; i < 60; i++) {
+      const dataBits = pick([8, 16] as const);
+      const tn = pick(dataBits === 8 ? [4, 8, 16, 32] : [2, 4, 8, 16]);
+      const input = {
+        dataBits, engines: rng.int(1, 8),
+        pe: { tn, tm: tn * pick([1, 2, 4]), multiplier: pick(['inferred', 'booth'] as const), postLanes: pick([1, tn]) },
+        buffers: { inputWords: pick([256, 1024, 8192]), weightWords: pick([16, 32, 128]), accWords: pick([64, 256, 1024]) },
+        memory: { channels: pick([1, 2, 4, 8]), maxBurst: pick([4, 16, 64]), maxOutstanding: pick([2, 8]) },
+        controller: { window: rng.int(2, 16), counters: pick([16, 64, 256]), trace: pick([true, false]) },
+        testbench: { latency: rng.int(1, 100) },
+      };
+      let cfg;
+      try {
+        cfg = resolveConfig(input, `random config ${i}`);
+      } catch (err) {
+        expect(err).toBeInstanceOf(InputError);
+        continue;
+      }
+      try {
+        for (const e of estimateWorkload(builtinWorkload('lenet5', 2, 0), cfg, POLICIES, memorySettings({}, cfg))) {
+          expect(Number.isFinite(e.cycles), JSON.stringify(input)).toBe(true);
+          expect(e.cycles).toBeGreaterThanOrEqual(e.physicalBoundCycles);
+        }
+        estimated++;
+      } catch (err) {
+        expect(err, JSON.stringify(input)).toBeInstanceOf(InputError);
+      }
+    }
+    expect(estimated).toBeGreaterThan(20);
   });
 
   it('measures per-task errors against a trace', () => {
