@@ -1,0 +1,20 @@
+// Renders the Gantt chart of a run (its results.json) as a standalone SVG, as the run report draws
+// it: what docs/gantt-elastic.svg is made with.
+//
+//   npx tsx scripts/gantt-svg.ts RESULTS.json OUT.svg [TITLE]
+import { writeFileSync } from 'node:fs';
+import { ganttSpec } from '../generator/report/charts.ts';
+import { renderSvg } from '../generator/report/render-svg.ts';
+import { readResultsFile } from '../generator/report/results-file.ts';
+
+const [resultsPath, outPath, title] = process.argv.slice(2);
+if (!resultsPath || !outPath) {
+  process.stderr.write('usage: npx tsx scripts/gantt-svg.ts RESULTS.json OUT.svg [TITLE]\n');
+  process.exit(2);
+}
+const r = readResultsFile(resultsPath);
+const jobs = r.jobs.map((j) => j.name);
+const maxCycles = Math.max(r.cycles, ...r.trace.map((t) => t.end));
+const svg = await renderSvg(ganttSpec(r, { title: title ?? `${r.policy} policy on ${r.config.name}: tasks on engines (${r.simulator}, hardware trace)`, maxCycles, jobs }));
+writeFileSync(outPath, svg);
+process.stdout.write(`${outPath}: ${r.trace.length} tasks, ${r.cycles.toLocaleString('en-US')} cycles\n`);
