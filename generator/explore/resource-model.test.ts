@@ -11,7 +11,7 @@ import { findDevice } from '../fpga/devices.ts';
 import { Rng } from '../model/random.ts';
 import { loadCalibration, measuredParts, PART_NAMES, pointConfig, type CalibrationPoint } from './calibration.ts';
 import { fitNonNegative } from './fit.ts';
-import { calibratedModel, engineDsps, fitResourceModel, fitsDevice, muxLuts, outsideCalibration, predictResources, type ResourcePrediction } from './resource-model.ts';
+import { calibratedModel, engineDsps, fitResourceModel, fitsDevice, muxLuts, outsideCalibration, predictResources, XC7_DEVICES, type ResourcePrediction } from './resource-model.ts';
 
 const points = loadCalibration().points;
 const RESOURCES = ['luts', 'ffs', 'dsps', 'brams'] as const;
@@ -207,6 +207,9 @@ describe('fitsDevice', () => {
     expect(onZynq.over).toEqual(['luts', 'dsps', 'brams']);
     expect(onZynq.shares.dsps).toBeCloseTo(2048 / 220, 9);
     expect(fitsDevice(predictResources(loadConfig({ preset: 'tiny' })), device('xc7z020')).fits).toBe(true);
+    const fitting = (name: string) => XC7_DEVICES.filter((d) => fitsDevice(predictResources(loadConfig({ preset: name })), d).fits).map((d) => d.name);
+    expect(fitting('default')).toEqual(['xc7vx690t']);
+    expect(fitting('tiny')).toEqual(['xc7vx690t', 'xc7z020', 'xc7a100t']);
   });
 
   it('treats a resource exactly at capacity as fitting and one over it as not', () => {

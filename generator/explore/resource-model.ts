@@ -10,7 +10,7 @@
 // calibration syntheses (calibration.json) when first used. A part is the sum of its units.
 import { clog2, crossbarMap, hwParams, type HwParams } from '../arch/params.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
-import type { Device } from '../fpga/devices.ts';
+import { DEVICES, type Device } from '../fpga/devices.ts';
 import { bramTiles } from './bram.ts';
 import { loadCalibration, pointConfig, type CalibrationPoint, type PartName, type PartResources } from './calibration.ts';
 import { fitNonNegative } from './fit.ts';
@@ -232,11 +232,13 @@ export function fitResourceModel(points: readonly CalibrationPoint[]): ResourceM
   };
 }
 
+let calibration: readonly CalibrationPoint[] | undefined;
 let defaultModel: ResourceModel | undefined;
+const calibrationPoints = () => (calibration ??= loadCalibration().points);
 
 /** The model fitted to the committed calibration fixture (once per process). */
 export function calibratedModel(): ResourceModel {
-  defaultModel ??= fitResourceModel(loadCalibration().points);
+  defaultModel ??= fitResourceModel(calibrationPoints());
   return defaultModel;
 }
 
@@ -255,7 +257,7 @@ export function predictResources(cfg: ResolvedConfig, model: ResourceModel = cal
     (['engine', 'interconnect', 'controller', 'registers'] as const).map((part) => [part, { luts: 0, ffs: 0, dsps: 0, brams: 0 }]),
   ) as Record<PartName, PartResources>;
   model.units.forEach((fitted, i) => {
-    const spec = UNITS[i];
+    const spec = UNITS[i]; // fitResourceModel keeps UNITS' order
     parts[spec.part].luts += apply(fitted.luts, spec.luts, f);
     parts[spec.part].ffs += apply(fitted.ffs, spec.ffs, f);
   });
@@ -271,24 +273,42 @@ export function predictResources(cfg: ResolvedConfig, model: ResourceModel = cal
   return { luts: total('luts'), ffs: total('ffs'), dsps: total('dsps'), brams: total('brams'), parts };
 }
 
+/** The features outsideCalibration checks, of one configuration. */
+function rangedFeatures(cfg: ResolvedConfig) {
+  const p = hwParams(cfg);
+  return { engines: cfg.engines, tn: p.tn, tm: p.tm, dataBits: p.dataBits, loadPorts: p.loadPorts, postLanes: p.postLanes, channels: p.channels, addrBits: p.addrBits, window: p.window, counters: p.counters };
+}
+type Ranged = ReturnType<typeof rangedFeatures>;
+
+const rangesOf = new WeakMap<readonly CalibrationPoint[], { ranges: Record<keyof Ranged, [number, number]>; boothWidths: number[] }>();
+
+/** Each feature's lowest and highest value over the points, and the Booth points' data widths. */
+function calibratedRanges(points: readonly CalibrationPoint[]) {
+  let known = rangesOf.get(points);
+  if (!known) {
+    const configs = points.map(pointConfig);
+    const features = configs.map(rangedFeatures);
+    const ranges = Object.fromEntries(
+      (Object.keys(features[0]) as (keyof Ranged)[]).map((key) => [key, [Math.min(...features.map((f) => f[key])), Math.max(...features.map((f) => f[key]))]]),
+    ) as Record<keyof Ranged, [number, number]>;
+    known = { ranges, boothWidths: [...new Set(configs.filter((c) => c.pe.multiplier === 'booth').map((c) => c.dataBits))] };
+    rangesOf.set(points, known);
+  }
+  return known;
+}
+
 /** The features whose calibrated range a configuration leaves, as "engines 32 (calibrated 1..8)":
  * beyond them the LUT and flip-flop figures are extrapolations (DSPs and block RAMs are not). */
-export function outsideCalibration(cfg: ResolvedConfig, points: readonly CalibrationPoint[] = loadCalibration().points): string[] {
-  const ranged = (c: ResolvedConfig) => {
-    const p = hwParams(c);
-    return { engines: c.engines, tn: p.tn, tm: p.tm, dataBits: p.dataBits, loadPorts: p.loadPorts, postLanes: p.postLanes, channels: p.channels, addrBits: p.addrBits, window: p.window, counters: p.counters };
-  };
-  const calibrated = points.map((pt) => ranged(pointConfig(pt)));
-  const own = ranged(cfg);
-  const outside = (Object.keys(own) as (keyof typeof own)[]).flatMap((key) => {
-    const values = calibrated.map((c) => c[key]);
-    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+export function outsideCalibration(cfg: ResolvedConfig, points: readonly CalibrationPoint[] = calibrationPoints()): string[] {
+  const { ranges, boothWidths } = calibratedRanges(points);
+  const own = rangedFeatures(cfg);
+  const outside = (Object.keys(own) as (keyof Ranged)[]).flatMap((key) => {
+    const [lo, hi] = ranges[key];
     return own[key] < lo || own[key] > hi ? [`${key} ${own[key]} (calibrated ${lo}..${hi})`] : [];
   });
   // The Booth multiplier's size grows with the square of the data width.
-  const boothWidths = points.map(pointConfig).filter((c) => c.pe.multiplier === 'booth').map((c) => c.dataBits);
   if (cfg.pe.multiplier === 'booth' && !boothWidths.includes(cfg.dataBits)) {
-    outside.push(`Booth multipliers of ${cfg.dataBits} bits (calibrated ${[...new Set(boothWidths)].join(', ') || 'none'})`);
+    outside.push(`Booth multipliers of ${cfg.dataBits} bits (calibrated ${boothWidths.join(', ') || 'none'})`);
   }
   return outside;
 }
@@ -300,6 +320,9 @@ export interface DeviceFit {
   /** The resources over the device's capacity. */
   over: (keyof PartResources)[];
 }
+
+/** The devices the model's predictions can be compared with (the xc7 parts of devices.ts). */
+export const XC7_DEVICES: readonly Device[] = DEVICES.filter((d) => d.target === 'xc7');
 
 /** Whether a prediction fits a device (devices.ts; on xc7 parts, for which the model predicts). */
 export function fitsDevice(pred: PartResources, device: Device): DeviceFit {
