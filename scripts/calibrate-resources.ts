@@ -26,7 +26,7 @@ const COMMAND = 'nice -n 15 npx tsx scripts/calibrate-resources.ts';
 /** The presets, and sizes chosen so that the model's features (engines, tn, tm, load ports,
  * post-processing lanes, data width, multiplier, address and loop widths, controller window)
  * vary independently of one another. */
-const POINTS: { name: string; config: ConfigInput }[] = [
+const POINTS: { name: string; config: ConfigInput; holdout?: true }[] = [
   { name: 'tiny', config: presets.tiny },
   { name: 'micro', config: presets.micro },
   { name: 'default', config: presets.default },
@@ -37,6 +37,10 @@ const POINTS: { name: string; config: ConfigInput }[] = [
   { name: 'e2-4x8-d16-c2', config: { name: 'e2_4x8_d16_c2', dataBits: 16, engines: 2, pe: { tn: 4, tm: 8 }, buffers: { accWords: 512 }, memory: { channels: 2 } } },
   { name: 'e2-8x8-booth-w8', config: { name: 'e2_8x8_booth_w8', engines: 2, pe: { tn: 8, tm: 8, multiplier: 'booth' }, memory: { addressBits: 24 }, controller: { window: 8, counters: 128 } } },
   { name: 'e1-4x16-c4', config: { name: 'e1_4x16_c4', engines: 1, pe: { tn: 4, tm: 16 }, buffers: { weightWords: 64 }, memory: { channels: 4, maxOutstanding: 16 }, controller: { window: 16 } } },
+  // Held out of the fit, to test the model on sizes it was not fitted to: one inside the
+  // calibrated ranges, one beyond them (12 engines, tm 32, 8 channels and load ports).
+  { name: 'h1-e6-8x8-c2-pl2', holdout: true, config: { name: 'h1', engines: 6, pe: { tn: 8, tm: 8, postLanes: 2 }, memory: { channels: 2, addressBits: 28 }, controller: { window: 6, counters: 128 } } },
+  { name: 'h2-e12-8x32-c8', holdout: true, config: { name: 'h2', engines: 12, pe: { tn: 8, tm: 32 }, buffers: { inputWords: 4096, accWords: 512 }, memory: { channels: 8 } } },
 ];
 
 /** Modules whose resources the fixture keeps too: the units inside the parts. */
@@ -48,7 +52,8 @@ function parts(r: Resources): PartResources & { lutram: number } {
 
 function gitCommit(): string {
   const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' }).trim();
-  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'generator', 'templates'], { encoding: 'utf8' }).trim() !== '';
+  // Changes that can alter the RTL: the generator (but the resource model itself) and templates.
+  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'generator', 'templates', ':(exclude)generator/explore'], { encoding: 'utf8' }).trim() !== '';
   return dirty ? `${head}+dirty` : head;
 }
 
@@ -80,6 +85,7 @@ function pointFromOutput(point: (typeof POINTS)[number], dir: string, commit: st
   console.log(`${point.name}: ${b.total.luts} LUTs, ${b.total.ffs} FFs, ${b.total.dsps} DSPs, ${b.total.brams} BRAMs in ${report.tools.yosysSeconds.toFixed(0)} s`);
   return {
     name: point.name,
+    ...(point.holdout ? { holdout: true } : {}),
     config: point.config,
     hash: cfg.hash,
     yosys,
@@ -122,8 +128,9 @@ async function main(): Promise<void> {
   const points = previous.filter((p) => POINTS.some((q) => q.name === p.name));
   for (const point of POINTS.filter((p) => !only || only.includes(p.name))) {
     const before = points.find((p) => p.name === point.name);
+    // A folder new to the fixture is taken to be a synthesis of the current RTL.
     const measured = values.reparse
-      ? pointFromOutput(point, join(values.out!, `cal-${point.name}`), before?.hash === resolveConfig(point.config, point.name).hash ? before.commit : 'unknown')
+      ? pointFromOutput(point, join(values.out!, `cal-${point.name}`), before?.hash === resolveConfig(point.config, point.name).hash ? before.commit : gitCommit())
       : await measure(point, tools, values.out!);
     const at = points.findIndex((p) => p.name === point.name);
     if (at >= 0) points[at] = measured;

@@ -20,6 +20,8 @@ export type PartName = (typeof PART_NAMES)[number];
 export interface CalibrationPoint {
   /** Short label: a preset's name or what the configuration varies. */
   name: string;
+  /** Kept out of the fit: a test of the model on a size it was not fitted to. */
+  holdout?: boolean;
   /** The configuration as synthesized (a preset's input copied, so the point outlives edits to
    * the presets). */
   config: ConfigInput;
@@ -51,6 +53,11 @@ export const CALIBRATION_FILE = new URL('./calibration.json', import.meta.url);
 
 export function loadCalibration(file: URL | string = CALIBRATION_FILE): CalibrationFixture {
   return JSON.parse(readFileSync(file, 'utf8')) as CalibrationFixture;
+}
+
+/** The points the model is fitted to, and those held out to test it. */
+export function splitCalibration(fixture: CalibrationFixture): { fit: CalibrationPoint[]; holdout: CalibrationPoint[] } {
+  return { fit: fixture.points.filter((p) => !p.holdout), holdout: fixture.points.filter((p) => p.holdout) };
 }
 
 /** A point's configuration, resolved as the generator resolves it. */

@@ -9,11 +9,13 @@ import type { ConfigInput } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
 import { findDevice } from '../fpga/devices.ts';
 import { Rng } from '../model/random.ts';
-import { loadCalibration, measuredParts, PART_NAMES, pointConfig, type CalibrationPoint } from './calibration.ts';
+import { loadCalibration, measuredParts, PART_NAMES, pointConfig, splitCalibration } from './calibration.ts';
 import { fitNonNegative } from './fit.ts';
 import { calibratedModel, engineDsps, fitResourceModel, fitsDevice, muxLuts, outsideCalibration, predictResources, XC7_DEVICES, type ResourcePrediction } from './resource-model.ts';
 
-const points = loadCalibration().points;
+const fixture = loadCalibration();
+/** The points the model is fitted to; the held-out ones test it on sizes it has not seen. */
+const { fit: points, holdout } = splitCalibration(fixture);
 const RESOURCES = ['luts', 'ffs', 'dsps', 'brams'] as const;
 const relative = (predicted: number, measured: number) => (predicted - measured) / Math.max(1, measured);
 
@@ -21,7 +23,10 @@ const relative = (predicted: number, measured: number) => (predicted - measured)
 const TOLERANCE = {
   inSample: { total: { luts: 0.05, ffs: 0.02 }, part: 0.12 },
   leaveOneOut: { total: { luts: 0.1, ffs: 0.06 }, engine: 0.1, part: 0.4 },
+  holdout: { total: { luts: 0.08, ffs: 0.05 }, engine: 0.1, part: 0.35 },
 };
+
+const pct = (e: number) => `${e >= 0 ? '+' : ''}${(100 * e).toFixed(1)}%`;
 
 describe('non-negative least squares', () => {
   it('recovers exact coefficients and clamps those the data would make negative to zero', () => {
@@ -51,8 +56,8 @@ describe('the calibration syntheses', () => {
     }
   });
 
-  it('have their DSP blocks and block RAMs counted exactly, per part and in total', () => {
-    for (const point of points) {
+  it('have their DSP blocks and block RAMs counted exactly, per part and in total (held-out points too)', () => {
+    for (const point of fixture.points) {
       const pred = predictResources(pointConfig(point));
       const measured = measuredParts(point);
       for (const part of PART_NAMES) expect([point.name, part, pred.parts[part].dsps, pred.parts[part].brams]).toEqual([point.name, part, measured[part].dsps, measured[part].brams]);
@@ -67,7 +72,6 @@ describe('the calibration syntheses', () => {
       worst[key] = Math.max(worst[key] ?? 0, Math.abs(e));
       expect(Math.abs(e), key).toBeLessThanOrEqual(bound);
     };
-    const pct = (e: number) => `${e >= 0 ? '+' : ''}${(100 * e).toFixed(1)}%`;
     for (const [i, point] of points.entries()) {
       const model = fitResourceModel(points.filter((_, j) => j !== i));
       const pred = predictResources(pointConfig(point), model);
@@ -85,6 +89,23 @@ describe('the calibration syntheses', () => {
       rows.push(`${point.name.padEnd(16)} LUTs ${String(point.measured.total.luts).padStart(7)} -> ${String(pred.luts).padStart(7)} ${pct(lut).padStart(7)}   FFs ${String(point.measured.total.ffs).padStart(6)} -> ${String(pred.ffs).padStart(6)} ${pct(ff).padStart(7)}`);
     }
     console.info(`leave-one-out (each point predicted by the model fitted to the other ${points.length - 1}):\n${rows.join('\n')}\nworst: ${Object.entries(worst).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(', ')}`);
+  });
+
+  it.each(holdout.map((pt) => [pt.name, pt] as const))('held out of the fit are predicted within bounds (%s)', (_name, point) => {
+    const pred = predictResources(pointConfig(point));
+    const measured = measuredParts(point);
+    const errors = Object.fromEntries([
+      ...(['luts', 'ffs'] as const).map((what) => [`total ${what}`, relative(pred[what], point.measured.total[what])]),
+      ...PART_NAMES.flatMap((part) => (['luts', 'ffs'] as const).map((what) => [`${part} ${what}`, relative(pred.parts[part][what], measured[part][what])])),
+    ]) as Record<string, number>;
+    console.info(`${point.name} (outside the calibration: ${outsideCalibration(pointConfig(point)).join(', ') || 'nothing'}): ${Object.entries(errors).map(([k, e]) => `${k} ${pct(e)}`).join(', ')}`);
+    expect(Math.abs(errors['total luts'])).toBeLessThanOrEqual(TOLERANCE.holdout.total.luts);
+    expect(Math.abs(errors['total ffs'])).toBeLessThanOrEqual(TOLERANCE.holdout.total.ffs);
+    for (const part of PART_NAMES) {
+      for (const what of ['luts', 'ffs'] as const) {
+        expect(Math.abs(errors[`${part} ${what}`]), `${part} ${what}`).toBeLessThanOrEqual(part === 'engine' ? TOLERANCE.holdout.engine : TOLERANCE.holdout.part);
+      }
+    }
   });
 });
 
@@ -229,7 +250,8 @@ describe('fitsDevice', () => {
 describe('calibration fixture', () => {
   it('holds Yosys-measured points whose configs still resolve to the measured hash', () => {
     expect(points.length).toBeGreaterThanOrEqual(7);
-    for (const point of points as CalibrationPoint[]) {
+    expect(holdout.length).toBeGreaterThanOrEqual(1);
+    for (const point of fixture.points) {
       expect(pointConfig(point).hash, point.name).toBe(point.hash);
       expect(point.yosys, point.name).toMatch(/^Yosys \d+\.\d+/);
     }

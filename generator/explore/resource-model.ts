@@ -12,7 +12,7 @@ import { clog2, crossbarMap, hwParams, type HwParams } from '../arch/params.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { DEVICES, type Device } from '../fpga/devices.ts';
 import { bramTiles } from './bram.ts';
-import { loadCalibration, pointConfig, type CalibrationPoint, type PartName, type PartResources } from './calibration.ts';
+import { loadCalibration, pointConfig, splitCalibration, type CalibrationPoint, type PartName, type PartResources } from './calibration.ts';
 import { fitNonNegative } from './fit.ts';
 
 export type { PartResources } from './calibration.ts';
@@ -234,7 +234,7 @@ export function fitResourceModel(points: readonly CalibrationPoint[]): ResourceM
 
 let calibration: readonly CalibrationPoint[] | undefined;
 let defaultModel: ResourceModel | undefined;
-const calibrationPoints = () => (calibration ??= loadCalibration().points);
+const calibrationPoints = () => (calibration ??= splitCalibration(loadCalibration()).fit);
 
 /** The model fitted to the committed calibration fixture (once per process). */
 export function calibratedModel(): ResourceModel {
