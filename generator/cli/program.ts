@@ -28,6 +28,10 @@ import { evaluate, loadEvalInputs, simulateSample } from '../eval/eval.ts';
 import { InputError } from '../errors.ts';
 import { readNpy } from '../model/npy.ts';
 import { progressBar } from './progress-bar.ts';
+import { explore } from '../explore/explore.ts';
+import { formatExploration, renderExplorePage } from '../explore/explore-page.ts';
+import { outsideCalibration, predictResources } from '../explore/resource-model.ts';
+import { loadSpaceFile } from '../explore/space.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from './exit-codes.ts';
@@ -237,6 +241,31 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       }
       say(opts.json ? JSON.stringify({ workload: opts.workload, config: cfg.source, memory, estimates }, null, 2) : formatEstimates(opts.workload, cfg, estimates));
       if (opts.out !== undefined && !opts.json) say(`predicted runs and their reports: ${opts.out}/estimate-<policy>.json, ${opts.out}/report-<policy>.html`);
+    });
+
+  program.command('explore').description('Design-space sweep: every configuration x policy of SPACE.json through the fast cycle model (on every core) and the resource model; Pareto fronts of throughput against DSPs and LUTs per device.')
+    .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
+    .requiredOption('--space <file>', 'the design space (README: Design-space exploration)')
+    .option('--threads <n>', 'worker threads (default: every core)', intArg('--threads', 1, 256))
+    .option('--out <dir>', `${outHelp}; gets explore.json (every point) and pareto.html (the fronts, charts and tables)`)
+    .option('--force', forceHelp)
+    .option('--quiet', 'no progress on stderr')
+    .action(async (opts: { workload: string; space: string; threads?: number; out?: string; force?: boolean; quiet?: boolean }) => {
+      const outOptions = { force: opts.force, inputs: [opts.space, ...(opts.workload.startsWith('builtin:') ? [] : [opts.workload])] };
+      if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
+      const space = loadSpaceFile(opts.space);
+      loadWorkloadRef(opts.workload);
+      const x = await explore(opts.workload, space, (cfg) => predictResources(cfg), {
+        threads: opts.threads,
+        outsideCalibration: (cfg) => outsideCalibration(cfg),
+        onProgress: opts.quiet ? undefined : progressBar(output.err, 'points:'),
+      });
+      if (opts.out !== undefined) {
+        const files: FileMap = new Map([['explore.json', JSON.stringify(x, null, 2) + '\n'], ['pareto.html', await renderExplorePage(x)]]);
+        writeOutputDir(opts.out, files, 'explore', outOptions);
+      }
+      say(formatExploration(x));
+      if (opts.out !== undefined) say(`every point: ${opts.out}/explore.json; fronts and charts: ${opts.out}/pareto.html`);
     });
 
   configOptions(program.command('synth').description('Synthesize a configuration with Yosys: netlist, log, utilization report and quality gates; place and route on iCE40.'))

@@ -33,8 +33,8 @@ function frontSpec(x: Exploration, device: string, cost: keyof PointResources, c
         data: { values: rows },
         mark: { type: 'point', filled: true, size: 50 },
         encoding: {
-          x: { field: 'cost', type: 'quantitative', title: costTitle },
-          y: { field: 'throughput', type: 'quantitative', title: 'images / s' },
+          x: { field: 'cost', type: 'quantitative', title: costTitle, axis: { format: ',d' }, scale: { zero: false } },
+          y: { field: 'throughput', type: 'quantitative', title: 'images / s', axis: { format: ',d' } },
           color: { field: 'policy', type: 'nominal' },
           shape: { field: 'front', type: 'nominal', title: null },
           tooltip: [{ field: 'label', title: 'point' }, { field: 'throughput', title: 'images/s', format: ',.0f' }, { field: 'cost', title: costTitle, format: ',' }],
@@ -46,7 +46,7 @@ function frontSpec(x: Exploration, device: string, cost: keyof PointResources, c
 
 function frontTable(x: Exploration, front: number[]): string {
   const rows = front.map((i) => x.points[i]).map((p): Cell[] => [
-    pointLabel(p), fmt(p.imagesPerSecond!), fmt(p.cycles!), p.boundRatio!.toFixed(2), `${(100 * p.peUtilization!).toFixed(1)}%`,
+    pointLabel(p) + ((p.extrapolated?.length ?? 0) > 0 ? ` * (${p.extrapolated!.join(', ')})` : ''), fmt(p.imagesPerSecond!), fmt(p.cycles!), p.boundRatio!.toFixed(2), `${(100 * p.peUtilization!).toFixed(1)}%`,
     fmt(p.resources!.luts), fmt(p.resources!.ffs), fmt(p.resources!.dsps), p.resources!.brams.toFixed(1),
   ]);
   return table(['point', 'images/s', 'cycles', 'cycles / bound', 'PE util', 'LUTs', 'FFs', 'DSPs', 'BRAM36'], rows);
@@ -76,13 +76,16 @@ export async function renderExplorePage(x: Exploration): Promise<string> {
 
 /** The fronts as text for the terminal. */
 export function formatExploration(x: Exploration): string {
-  const lines = [`${x.points.length} points (${x.points.filter((p) => p.invalid).length} cannot run the workload) in ${x.seconds.toFixed(1)} s`];
+  const extrapolated = x.points.filter((p) => (p.extrapolated?.length ?? 0) > 0).length;
+  const lines = [`${x.points.length} points (${x.points.filter((p) => p.invalid).length} cannot run the workload) in ${x.seconds.toFixed(1)} s` +
+    (extrapolated > 0 ? `; ${extrapolated} beyond the resource model's calibration (resources extrapolated, marked *)` : '')];
   for (const f of x.fronts) {
     lines.push('', `${f.device}: Pareto front, images/s against DSPs`);
     if (f.byDsps.length === 0) lines.push('  no point fits');
     for (const i of f.byDsps) {
       const p = x.points[i];
-      lines.push(`  ${fmt(p.imagesPerSecond!).padStart(9)} images/s  ${fmt(p.resources!.dsps).padStart(6)} DSPs  ${fmt(p.resources!.luts).padStart(8)} LUTs  ${pointLabel(p)}`);
+      const mark = (p.extrapolated?.length ?? 0) > 0 ? ' *' : '';
+      lines.push(`  ${fmt(p.imagesPerSecond!).padStart(9)} images/s  ${fmt(p.resources!.dsps).padStart(6)} DSPs  ${fmt(p.resources!.luts).padStart(8)} LUTs  ${pointLabel(p)}${mark}`);
     }
   }
   return lines.join('\n');

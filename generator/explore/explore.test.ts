@@ -90,3 +90,34 @@ describe('an exploration', () => {
     expect(formatExploration(two)).toContain('xc7z020: Pareto front, images/s against DSPs');
   }, 60_000);
 });
+
+describe('the explore command', () => {
+  it('prints the fronts and writes every point and the page, refusing a bad space file first', async () => {
+    const { runCli } = await import('../cli/program.ts');
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'sf-explore-cli-'));
+    try {
+      const space = join(dir, 'space.json');
+      writeFileSync(space, JSON.stringify({ base: 'tiny', vary: { engines: [1, 2], 'pe.tm': [4, 8] }, devices: ['xc7z020'] }));
+      let out = '';
+      let err = '';
+      const io = { out: (t: string) => (out += t), err: (t: string) => (err += t) };
+      expect(await runCli(['node', 'synergyflow', 'explore', '--workload', 'builtin:lenet5:1', '--space', space, '--out', join(dir, 'x'), '--threads', '2'], io)).toBe(0);
+      expect(out).toContain('8 points (0 cannot run the workload)');
+      expect(out).toContain('xc7z020: Pareto front, images/s against DSPs');
+      const saved = JSON.parse(readFileSync(join(dir, 'x', 'explore.json'), 'utf8'));
+      expect(saved.points.length).toBe(8);
+      expect(saved.points[0].resources.dsps).toBe(16);
+      expect(readFileSync(join(dir, 'x', 'pareto.html'), 'utf8')).toContain('<svg');
+      writeFileSync(space, JSON.stringify({ base: 'tiny', vary: { enginez: [1] } }));
+      err = '';
+      expect(await runCli(['node', 'synergyflow', 'explore', '--workload', 'builtin:lenet5:1', '--space', space, '--out', join(dir, 'y')], io)).toBe(2);
+      expect(err).toContain('vary.enginez');
+      expect(existsSync(join(dir, 'y'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -19,6 +19,11 @@ export interface PointResources {
 
 export type ResourcePredictor = (cfg: ResolvedConfig) => PointResources;
 
+export interface ExploreOptions extends PoolOptions {
+  /** Names the features of a configuration beyond the resource model's calibration. */
+  outsideCalibration?: (cfg: ResolvedConfig) => string[];
+}
+
 export interface ExplorePoint {
   index: number;
   /** The varied fields' values. */
@@ -34,6 +39,8 @@ export interface ExplorePoint {
   resources?: PointResources;
   /** Devices the point fits (by the resource model). */
   fits?: string[];
+  /** Features beyond the resource model's calibrated ranges (its figures are extrapolated). */
+  extrapolated?: string[];
 }
 
 export interface DeviceFront {
@@ -53,7 +60,7 @@ export interface Exploration {
   threads: number;
 }
 
-export async function explore(workload: string, space: Space, predict: ResourcePredictor, opts: PoolOptions = {}): Promise<Exploration> {
+export async function explore(workload: string, space: Space, predict: ResourcePredictor, opts: ExploreOptions = {}): Promise<Exploration> {
   const started = performance.now();
   const images = loadWorkloadRef(workload).reduce((n, j) => n + j.batch, 0);
   const configs = spaceConfigs(space);
@@ -74,6 +81,7 @@ export async function explore(workload: string, space: Space, predict: ResourceP
       peUtilization: c.peUtilization,
       resources,
       fits: space.devices.filter((d) => fitsDevice(resources, d)),
+      ...(opts.outsideCalibration ? { extrapolated: opts.outsideCalibration(cfg) } : {}),
     };
   });
   const fronts = space.devices.map((device) => {
