@@ -39,6 +39,10 @@ export interface SimBuild {
   cached: boolean;
 }
 
+/** Builds under way in this process, by cache folder: a queue worker runs several jobs at once,
+ * and jobs on one design must share one build rather than race in one staging folder. */
+const buildsInFlight = new Map<string, Promise<SimBuild>>();
+
 export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   const hash = createHash('sha256');
   hash.update(input.simulator);
@@ -49,7 +53,21 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   const dir = resolve(input.cacheDir, `${input.simulator}-${key}`);
   const done = join(dir, 'BUILT');
   if (existsSync(done)) return { simulator: input.simulator, dir, buildSeconds: 0, cached: true };
+  const inFlight = buildsInFlight.get(dir);
+  if (inFlight) {
+    input.log?.(`${input.simulator} build of this design under way for another job: waiting for it`);
+    return inFlight;
+  }
+  const build = buildIntoCache(input, dir);
+  buildsInFlight.set(dir, build);
+  try {
+    return await build;
+  } finally {
+    buildsInFlight.delete(dir);
+  }
+}
 
+async function buildIntoCache(input: SimBuildInput, dir: string): Promise<SimBuild> {
   input.log?.(`${input.simulator} build of a design not in the cache (${input.cacheDir})`);
   const staging = `${dir}.partial-${process.pid}`;
   const forget = removeOnInterrupt(staging);
@@ -81,8 +99,13 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
       ], { what: 'Icarus build' });
     }
     writeFileSync(join(staging, 'BUILT'), '');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(staging, dir);
+    if (existsSync(join(dir, 'BUILT'))) {
+      // Another process built it meanwhile (and may be simulating from it): keep theirs.
+      rmSync(staging, { recursive: true, force: true });
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(staging, dir);
+    }
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
