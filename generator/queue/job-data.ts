@@ -18,7 +18,16 @@ export interface QueuedJob {
  * in synergyflow (exit 4); expired: the submitter had given up before a worker took it. */
 export type FailureKind = 'input' | 'tool' | 'internal' | 'expired';
 
+/** A job's command failed: its exit code gave the kind, its stderr the message. */
+export class JobCommandError extends Error {
+  constructor(readonly kind: FailureKind, message: string) {
+    super(message);
+    this.name = 'JobCommandError';
+  }
+}
+
 export function failureText(err: unknown): string {
+  if (err instanceof JobCommandError) return `[${err.kind}] ${err.message}`;
   const kind: FailureKind = err instanceof InputError ? 'input' : err instanceof ToolError ? 'tool' : 'internal';
   const message = err instanceof Error ? err.message : String(err);
   return `[${kind}] ${kind === 'internal' ? `internal error: ${message} (a bug in synergyflow; please report it)` : message}`;

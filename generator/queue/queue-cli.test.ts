@@ -26,18 +26,18 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** A run slow enough to be caught mid-simulation: slow, stalling memory (a few seconds on tiny). */
 const slowRun: JobSpec = { kind: 'run', config: 'tiny', workload: 'builtin:lenet5:4', latency: 1000, stallPercent: 90, label: 'slow run' };
 
-/** The synergyflow CLI as a process (as a user starts a worker on another machine); its temporary
- * files in the scratch folder, where a worker killed with SIGKILL leaves them. */
-const processTmp = join(scratch, 'tmp');
-mkdirSync(processTmp);
-function cliProcess(args: string[]): ResultPromise<{ all: true; reject: false }> {
-  return execa('node', [join(repo, 'bin/synergyflow.js'), ...args], { all: true, reject: false, cwd: scratch, env: { TMPDIR: processTmp } });
+/** The synergyflow CLI as a process (as a user starts a worker on another machine), with its
+ * temporary files in `tmp` (a worker killed with SIGKILL leaves them). */
+function cliProcess(args: string[], tmp = join(scratch, 'tmp')): ResultPromise<{ all: true; reject: false }> {
+  mkdirSync(tmp, { recursive: true });
+  return execa('node', [join(repo, 'bin/synergyflow.js'), ...args], { all: true, reject: false, cwd: scratch, env: { TMPDIR: tmp } });
 }
 
-/** A worker process, once it says it serves the queue; `output` grows as it prints. */
+/** A worker process, once it says it serves the queue; `output` grows as it prints. Its work dir
+ * and temporary folder are work-QUEUE and tmp-QUEUE in the scratch folder. */
 async function workerProcess(url: string, queue: string, more: string[] = []) {
   // --verbose: the run's own progress says when the simulator starts.
-  const child = cliProcess(['worker', '--redis', url, '--queue', queue, '--work-dir', join(scratch, `work-${queue}`), '--verbose', ...more]);
+  const child = cliProcess(['worker', '--redis', url, '--queue', queue, '--work-dir', join(scratch, `work-${queue}`), '--verbose', ...more], join(scratch, `tmp-${queue}`));
   const state = { output: '' };
   child.all.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
   await until(() => state.output.includes('serving queue'), 30_000, () => `worker did not start: ${state.output}`);
@@ -58,15 +58,18 @@ async function until(done: () => boolean, ms: number, what: () => string): Promi
   }
 }
 
-/** The process's children (the simulator leads its own process group) and the process, SIGKILLed. */
+/** The process and every process under it (the job's command, its simulator), SIGKILLed: a
+ * worker that dies at once, as on a machine that loses power, with nothing left running. */
 async function killHard(pid: number): Promise<void> {
-  const { stdout } = await execa('ps', ['-o', 'pid=', '--ppid', String(pid)], { reject: false });
-  process.kill(pid, 'SIGKILL');
-  for (const child of stdout.split('\n').map(Number).filter((n) => n > 0)) {
+  const { stdout } = await execa('ps', ['-eo', 'pid=,ppid=']);
+  const parents = stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...parents.filter(([, ppid]) => ppid === tree[i]).map(([child]) => child));
+  for (const p of tree) {
     try {
-      process.kill(-child, 'SIGKILL');
+      process.kill(p, 'SIGKILL');
     } catch {
-      // Not a group leader, or gone already.
+      // Gone already.
     }
   }
 }
@@ -103,36 +106,44 @@ describe.skipIf(!redisServer)('worker and regress commands on a Redis queue', ()
       expect(Date.now() - killed).toBeLessThan(15_000);
     } finally {
       await rescuer?.close();
+      // Killed above, unless the test failed before that.
+      child.kill('SIGKILL');
       await child;
     }
   });
 
   it('worker and regress as processes: 2 seeds bit-exact; SIGTERM hands the active job back and exits 0', async () => {
     const { child, state } = await workerProcess(redis.url, 'cli');
-    const regress = await cliProcess(['regress', '--redis', redis.url, '--queue', 'cli', '--seeds', '2', '--preset', 'tiny']);
-    expect(regress.exitCode, regress.all).toBe(EXIT.ok);
-    expect(regress.stdout).toContain('2 of 2 bit-exact');
-    expect(regress.stdout).toMatch(/workers: \S+:\d+ \(2\)/);
-    expect(regress.stderr).toMatch(/2\/2 seed \d: ok, bit-exact/);
-
-    // A job in the middle of its simulation when the worker is told to stop.
-    const pending = runOnQueue(redis.url, [slowRun], { queue: 'cli', timeoutMs: 60_000 });
-    pending.catch(() => {}); // awaited below
-    await simulating(state);
-    const stopped = Date.now();
-    child.kill('SIGTERM');
-    const r = await child;
-    expect(r.exitCode, r.all).toBe(EXIT.ok);
-    expect(Date.now() - stopped).toBeLessThan(5_000);
-    expect(r.stdout).toMatch(/stopped: 2 job\(s\) done, 0 failed, 1 handed back to the queue/);
-    expect(readdirSync(join(scratch, 'work-cli'))).toEqual([]);
-    expect(readdirSync(processTmp).filter((name) => name.startsWith(`synergyflow-${child.pid}-`))).toEqual([]);
-    // Back in the queue at once (no lock to wait for): the next worker finishes it.
-    const next = await startWorker({ redisUrl: redis.url, queue: 'cli' });
     try {
-      expect((await pending)[0]).toMatchObject({ status: 'ok', allMatch: true, worker: next.name });
+      const regress = await cliProcess(['regress', '--redis', redis.url, '--queue', 'cli', '--seeds', '2', '--preset', 'tiny']);
+      expect(regress.exitCode, regress.all).toBe(EXIT.ok);
+      expect(regress.stdout).toContain('2 of 2 bit-exact');
+      expect(regress.stdout).toMatch(/workers: \S+:\d+ \(2\)/);
+      expect(regress.stderr).toMatch(/2\/2 seed \d: ok, bit-exact/);
+
+      // A job in the middle of its simulation when the worker is told to stop.
+      const pending = runOnQueue(redis.url, [slowRun], { queue: 'cli', timeoutMs: 60_000 });
+      pending.catch(() => {}); // awaited below
+      await simulating(state);
+      const stopped = Date.now();
+      child.kill('SIGTERM');
+      const r = await child;
+      expect(r.exitCode, r.all).toBe(EXIT.ok);
+      expect(Date.now() - stopped).toBeLessThan(5_000);
+      expect(r.stdout).toMatch(/stopped: 2 job\(s\) done, 0 failed, 1 handed back to the queue/);
+      expect(readdirSync(join(scratch, 'work-cli'))).toEqual([]);
+      // The job's command cleaned up after itself too (tsx keeps its compile cache there).
+      expect(readdirSync(join(scratch, 'tmp-cli')).filter((name) => name.startsWith('synergyflow-'))).toEqual([]);
+      // Back in the queue at once (no lock to wait for): the next worker finishes it.
+      const next = await startWorker({ redisUrl: redis.url, queue: 'cli' });
+      try {
+        expect((await pending)[0]).toMatchObject({ status: 'ok', allMatch: true, worker: next.name });
+      } finally {
+        await next.close();
+      }
     } finally {
-      await next.close();
+      // Stopped above, unless the test failed before that.
+      child.kill('SIGKILL');
     }
   });
 

@@ -89,7 +89,7 @@ describe.skipIf(!redisServer)('jobs on a Redis queue', () => {
       ], { queue: 'fails' }).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(QueueJobsError);
       const { failures, summaries } = error as QueueJobsError;
-      expect((error as Error).message).toMatch(/^1 of 2 queue job\(s\) failed:\njob 2 \(the missing workload\): .*workload.json: expected a readable workload file/);
+      expect((error as Error).message).toMatch(/^1 of 2 queue job\(s\) failed:\njob 2 \(the missing workload\): synergyflow run exited with 2: invalid input:\n\s+\S+no-such\/workload.json: expected a readable workload file/);
       expect(failures).toMatchObject([{ index: 1, kind: 'input' }]);
       // A run past its cycle budget is a result (status timeout), not a failure of the job.
       expect(summaries[0]).toMatchObject({ status: 'timeout', allMatch: false });

@@ -1,6 +1,6 @@
-// A queue worker: takes jobs from a BullMQ queue on Redis and runs them on this machine, each in
-// a fresh folder of its work dir. Any number of workers, on any number of machines, may serve one
-// queue. A worker killed mid-job loses nothing: its lock on the job lapses and another worker's
+// A queue worker: takes jobs from a BullMQ queue on Redis and runs them on this machine, each as
+// the synergyflow command a user would type (./execute.ts) in a fresh folder of its work dir.
+// Any number of workers, on any number of machines, may serve one queue. A worker killed mid-job loses nothing: its lock on the job lapses and another worker's
 // stalled-job check puts the job back in the queue.
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -66,7 +66,6 @@ export async function startWorker(opts: WorkerOptions): Promise<QueueWorker> {
       const summary = await executeJob(checkJobSpec(spec, `queue job ${job.id}`), {
         workDir,
         id: job.id ?? 'job',
-        where: `queue job ${job.id}`,
         worker: name,
         log: opts.verbose ? (m) => log(`${job.id}: ${m}`) : undefined,
       });
