@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeOnInterrupt } from '../cleanup.ts';
+import { acquireBuildLock } from './build-lock.ts';
 import { runTool, runToolStreaming } from './exec.ts';
 
 export type Simulator = 'verilator' | 'icarus';
@@ -68,6 +69,21 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
 }
 
 async function buildIntoCache(input: SimBuildInput, dir: string): Promise<SimBuild> {
+  const cached: SimBuild = { simulator: input.simulator, dir, buildSeconds: 0, cached: true };
+  mkdirSync(input.cacheDir, { recursive: true });
+  const release = await acquireBuildLock(`${dir}.lock`, {
+    done: () => existsSync(join(dir, 'BUILT')),
+    onWait: (holder) => input.log?.(`${input.simulator} build of this design under way in another process (${holder}): waiting for it`),
+  });
+  if (!release) return cached;
+  try {
+    return await buildUnderLock(input, dir);
+  } finally {
+    release();
+  }
+}
+
+async function buildUnderLock(input: SimBuildInput, dir: string): Promise<SimBuild> {
   input.log?.(`${input.simulator} build of a design not in the cache (${input.cacheDir})`);
   const staging = `${dir}.partial-${process.pid}`;
   const forget = removeOnInterrupt(staging);
@@ -100,7 +116,8 @@ async function buildIntoCache(input: SimBuildInput, dir: string): Promise<SimBui
     }
     writeFileSync(join(staging, 'BUILT'), '');
     if (existsSync(join(dir, 'BUILT'))) {
-      // Another process built it meanwhile (and may be simulating from it): keep theirs.
+      // Another process built it meanwhile (one that took an abandoned lock over; it may be
+      // simulating from it): keep theirs.
       rmSync(staging, { recursive: true, force: true });
     } else {
       rmSync(dir, { recursive: true, force: true });
