@@ -12,7 +12,7 @@ import { InputError } from '../errors.ts';
 import { runWorkload } from '../runner/run.ts';
 import { formatRegression, regressionJobs, tallyRegression, type RegressionOptions } from './regress.ts';
 import type { JobSpec, RunSummary } from './spec.ts';
-import { QueueJobsError, QueueTimeoutError, runOnQueue, type QueueProgress } from './submit.ts';
+import { BatchTracker, QueueJobsError, QueueTimeoutError, runOnQueue, type QueueProgress } from './submit.ts';
 import { findRedisServer, NO_REDIS, startTestRedis, type TestRedis } from './test-redis.ts';
 import { startWorker } from './worker.ts';
 
@@ -107,6 +107,25 @@ describe.skipIf(!redisServer)('jobs on a Redis queue', () => {
     expect((error as Error).message).toContain('job 1 (lonely): never started (withdrawn from the queue)');
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await jobCounts(redis.url, 'nobody')).toMatchObject({ waiting: 0, active: 0 });
+  });
+});
+
+describe('batch tracker', () => {
+  it('counts each job once, whether its event or a look reports it, and looks at every unfinished job in turn', () => {
+    const events: QueueProgress[] = [];
+    const tracker = new BatchTracker(['b-1', 'b-2', 'b-3', 'b-4', 'b-5'], ['one', 'two', 'three', 'four', 'five'], (e) => events.push(e));
+    expect(tracker.nextToLookAt(2)).toEqual([0, 1]);
+    expect(tracker.nextToLookAt(2)).toEqual([2, 3]);
+    tracker.finished('b-5', { kind: 'run' } as RunSummary);
+    tracker.finished('b-5', { kind: 'run' } as RunSummary);
+    tracker.failed('b-1', '[input] bad');
+    tracker.failed('b-1', '[input] bad');
+    tracker.finished('b-9', { kind: 'run' } as RunSummary);
+    expect(tracker.nextToLookAt(2)).toEqual([1, 2]);
+    expect(tracker.nextToLookAt(5)).toEqual([3, 1, 2]);
+    expect(events.map((e) => e.type === 'finished' || e.type === 'failed' ? [e.type, e.index, e.done, e.failed] : e.type)).toEqual([['finished', 4, 1, 0], ['failed', 0, 1, 1]]);
+    expect(tracker.failures).toEqual([{ index: 0, label: 'one', kind: 'input', message: 'bad' }]);
+    expect(tracker.complete).toBe(false);
   });
 });
 

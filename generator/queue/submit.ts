@@ -70,12 +70,12 @@ export async function runOnQueue(redisUrl: string, jobs: JobSpec[], opts: Submit
   try {
     events = await followEvents(queue, connections, tracker, (m) => connectionErrors.push(m));
     const expiresAt = Date.now() + timeoutMs;
-    await queue.addBulk(specs.map((spec, i) => ({
+    await inChunks(specs.map((spec, i) => ({
       name: spec.kind,
       data: { batch, index: i, label: labels[i], spec, expiresAt },
       // Collected jobs are removed below; these limits only bound what an interrupted submitter leaves.
       opts: { jobId: ids[i], attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
-    })));
+    })), (chunk) => queue.addBulk(chunk));
     progress({ type: 'queued', total: specs.length, queue: queueName, workers: await queue.getWorkersCount() });
     const everyMs = opts.checkEveryMs ?? 2000;
     while (!tracker.complete) {
@@ -84,7 +84,7 @@ export async function runOnQueue(redisUrl: string, jobs: JobSpec[], opts: Submit
       await tracker.settledOrAfter(Math.min(everyMs, left));
       if (!tracker.complete) await lookAtUnfinished(queue, tracker);
     }
-    await Promise.all(ids.map((id) => queue.remove(id).catch(() => 0)));
+    await inChunks(ids, (chunk) => Promise.all(chunk.map((id) => queue.remove(id).catch(() => 0))));
   } finally {
     await events?.close().catch(() => {});
     await queue.close().catch(() => {});
@@ -126,13 +126,14 @@ function checkAll(jobs: JobSpec[]): JobSpec[] {
 }
 
 /** Each job's outcome, whichever of the events and the periodic look reports it first. */
-class BatchTracker {
+export class BatchTracker {
   readonly summaries: (JobSummary | undefined)[];
   readonly failures: JobFailure[] = [];
   private readonly index = new Map<string, number>();
   private readonly settled = new Set<number>();
   private readonly seenActive = new Set<number>();
   private wake: (() => void) | undefined;
+  private lookedAt = -1;
 
   constructor(readonly ids: string[], readonly labels: string[], private readonly progress: (event: QueueProgress) => void) {
     this.summaries = ids.map(() => undefined);
@@ -145,6 +146,15 @@ class BatchTracker {
 
   unfinished(): number[] {
     return this.ids.map((_, i) => i).filter((i) => !this.settled.has(i));
+  }
+
+  /** The next `count` unfinished jobs after the last ones returned, round the batch. */
+  nextToLookAt(count: number): number[] {
+    const left = this.unfinished();
+    const from = left.findIndex((i) => i > this.lookedAt);
+    const picked = [...left.slice(from < 0 ? 0 : from), ...left.slice(0, from < 0 ? 0 : from)].slice(0, count);
+    this.lookedAt = picked.length > 0 ? picked[picked.length - 1] : -1;
+    return picked;
   }
 
   started(jobId: string): void {
@@ -197,19 +207,27 @@ class BatchTracker {
   }
 }
 
+/** Jobs looked at per backstop look: events report the rest; a missed one is found within a few looks. */
+const LOOK_AT_MOST = 200;
+
 async function lookAtUnfinished(queue: Queue<QueuedJob, JobSummary>, tracker: BatchTracker): Promise<void> {
-  for (const i of tracker.unfinished()) {
+  await Promise.all(tracker.nextToLookAt(LOOK_AT_MOST).map(async (i) => {
     const id = tracker.ids[i];
     const job = await Job.fromId<QueuedJob, JobSummary>(queue, id);
     if (!job) {
       tracker.failed(id, '[tool] the job vanished from the queue (removed by someone else, or Redis lost it)');
-      continue;
+      return;
     }
     const state = await job.getState();
     if (state === 'completed') tracker.finished(id, job.returnvalue);
     else if (state === 'failed') tracker.failed(id, job.failedReason);
     else if (state === 'active') tracker.started(id);
-  }
+  }));
+}
+
+/** Sends items to Redis a thousand at a time, so that a large batch is no single huge command. */
+async function inChunks<T>(items: T[], send: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let at = 0; at < items.length; at += 1000) await send(items.slice(at, at + 1000));
 }
 
 /** Withdraws the jobs no worker has started, and says where each unfinished job stood. */
