@@ -37,7 +37,8 @@ function cliProcess(args: string[], tmp = join(scratch, 'tmp')): ResultPromise<{
  * and temporary folder are work-QUEUE and tmp-QUEUE in the scratch folder. */
 async function workerProcess(url: string, queue: string, more: string[] = []) {
   // --verbose: the run's own progress says when the simulator starts.
-  const child = cliProcess(['worker', '--redis', url, '--queue', queue, '--work-dir', join(scratch, `work-${queue}`), '--verbose', ...more], join(scratch, `tmp-${queue}`));
+  // A relative --work-dir (the process runs in the scratch folder).
+  const child = cliProcess(['worker', '--redis', url, '--queue', queue, '--work-dir', `work-${queue}`, '--verbose', ...more], join(scratch, `tmp-${queue}`));
   const state = { output: '' };
   child.all.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
   await until(() => state.output.includes('serving queue'), 30_000, () => `worker did not start: ${state.output}`);

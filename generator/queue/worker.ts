@@ -5,7 +5,7 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { checkQueueName, checkRedisReachable, checkRedisUrl, DEFAULT_QUEUE, queueConnection } from './connection.ts';
 import { executeJob, WORKER_NAME } from './execute.ts';
 import { expiredText, failureText, type QueuedJob } from './job-data.ts';
@@ -50,7 +50,8 @@ export async function startWorker(opts: WorkerOptions): Promise<QueueWorker> {
   workersStarted++;
   const name = workersStarted === 1 ? WORKER_NAME : `${WORKER_NAME}#${workersStarted}`;
   const ownWorkDir = opts.workDir === undefined;
-  const workDir = opts.workDir ?? mkdtempSync(join(tmpdir(), `synergyflow-${process.pid}-worker-`));
+  // Absolute: each job's command runs in its own folder, where a relative path would mean another place.
+  const workDir = opts.workDir !== undefined ? resolve(opts.workDir) : mkdtempSync(join(tmpdir(), `synergyflow-${process.pid}-worker-`));
   mkdirSync(workDir, { recursive: true });
   const counts = { done: 0, failed: 0, handedBack: 0 };
   let handingBack = false;
