@@ -15,6 +15,25 @@ export function interrupted(): boolean {
   return wasInterrupted;
 }
 
+let stopHandler: ((signal: NodeJS.Signals) => void) | undefined;
+
+/**
+ * A command that stops on its own terms at SIGINT or SIGTERM (the queue worker: it hands its
+ * jobs back and exits 0). The first signal calls the handler instead of interrupting; a second
+ * one interrupts as usual. Returns the function that unregisters it.
+ */
+export function onStopSignal(handler: (signal: NodeJS.Signals) => void): () => void {
+  stopHandler = handler;
+  return () => {
+    if (stopHandler === handler) stopHandler = undefined;
+  };
+}
+
+/** The registered stop handler, if a command has one (main.ts's signal handler asks). */
+export function stopSignalHandler(): ((signal: NodeJS.Signals) => void) | undefined {
+  return stopHandler;
+}
+
 /** A temporary file or folder, removed on interrupt; call the returned function once it is gone or kept. */
 export function removeOnInterrupt(path: string): () => void {
   paths.add(path);

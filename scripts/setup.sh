@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: npm packages (npm ci) when node_modules is
 # missing or older than package-lock.json, and Verilator and Icarus Verilog (and, optionally,
-# Chromium for the run report's browser test) from Debian's packages when they are not on PATH.
+# Chromium for the run report's browser test and Redis for the job queue's tests) from Debian's
+# packages when they are not on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +16,11 @@ command -v verilator >/dev/null 2>&1 || missing+=(verilator)
 command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
 # Chromium is optional: the run report's browser test (generator/report/report-browser.test.ts)
 # renders the report in it, and is skipped, saying so, where it cannot be installed.
+# Redis is optional too: the job queue's tests (generator/queue/queue.test.ts) start a private
+# redis-server, and are skipped, saying so, where it cannot be installed.
 optional=()
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || optional+=(chromium)
+command -v redis-server >/dev/null 2>&1 || optional+=(redis-server)
 if [ ${#missing[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
   sudo_cmd=()
   if [ "$(id -u)" -ne 0 ]; then
@@ -25,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
         echo "[setup] error: ${missing[*]} missing and not running as root; install them with your package manager" >&2
         exit 1
       fi
-      echo "[setup] warning: chromium missing and not running as root: the report's browser test will be skipped" >&2
+      echo "[setup] warning: ${optional[*]} missing and not running as root: their tests (report in Chromium, job queue on Redis) will be skipped" >&2
       exit 0
     fi
   fi
@@ -34,8 +38,9 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
   if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  if [ ${#optional[@]} -gt 0 ]; then
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null ||
-      echo "[setup] warning: could not install ${optional[*]}: the report's browser test will be skipped" >&2
-  fi
+  # One at a time, so that one that cannot be installed does not keep the other out.
+  for package in "${optional[@]}"; do
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$package" >/dev/null ||
+      echo "[setup] warning: could not install $package: its tests (report in Chromium, job queue on Redis) will be skipped" >&2
+  done
 fi

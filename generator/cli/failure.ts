@@ -2,6 +2,7 @@
 import { CommanderError } from 'commander';
 import { ElaborationError } from '../dsl/module.ts';
 import { InputError } from '../errors.ts';
+import { QueueJobsError } from '../queue/submit.ts';
 import { ToolError } from '../tools/exec.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -24,6 +25,12 @@ export function describeFailure(err: unknown, debug: boolean): Failure {
   if (err instanceof InputError) {
     const head = err.problems.length === 1 ? 'invalid input' : `${err.problems.length} problems in the input`;
     return { code: EXIT.badInput, message: `error: ${head}:\n  ${err.message.split('\n').join('\n  ')}${stack}` };
+  }
+  if (err instanceof QueueJobsError) {
+    // The worst kind decides: a bug (4) over a tool or the queue (3) over bad input (2).
+    const kinds = new Set(err.failures.map((f) => f.kind));
+    const code = kinds.has('internal') ? EXIT.internal : kinds.has('tool') || kinds.has('expired') ? EXIT.tool : EXIT.badInput;
+    return { code, message: `error: ${err.message}${stack}` };
   }
   if (err instanceof ToolError) return { code: EXIT.tool, message: `error: ${err.message}${stack}` };
   // The config was validated before elaboration: a DSL check failing after that is a bug, as is

@@ -1,7 +1,7 @@
 // The synergyflow commands: argv in, exit code out (generator/cli/exit-codes.ts), text to the
 // given output. main.ts runs it as the process, with the signal handlers; tests run it in-process.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { interrupted } from '../cleanup.ts';
+import { interruptCleanup, interrupted, onStopSignal } from '../cleanup.ts';
 import { lintDesign } from '../tools/lint.ts';
 import { loadConfig } from '../config/resolve.ts';
 import { presetNames } from '../config/presets.ts';
@@ -32,7 +32,12 @@ import { explore } from '../explore/explore.ts';
 import { formatExploration, renderExplorePage } from '../explore/explore-page.ts';
 import { outsideCalibration, predictResources } from '../explore/resource-model.ts';
 import { loadSpaceFile } from '../explore/space.ts';
-import { existsSync } from 'node:fs';
+import { DEFAULT_QUEUE } from '../queue/connection.ts';
+import { formatRegression, regressionJobs, tallyRegression, type RegressionOptions } from '../queue/regress.ts';
+import type { RunSummary } from '../queue/spec.ts';
+import { QueueJobsError, runOnQueue, type QueueProgress } from '../queue/submit.ts';
+import { describeSummary, startWorker, type QueueWorker } from '../queue/worker.ts';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from './exit-codes.ts';
 import { describeFailure } from './failure.ts';
@@ -282,7 +287,92 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       say(formatSynthSummary(report));
       if (!report.passed) result.code = EXIT.failed;
     });
+  program.command('worker').description('Serve a job queue on Redis: take runs and syntheses from it and run them here, until SIGINT or SIGTERM (active jobs then go back to the queue).')
+    .requiredOption('--redis <url>', 'the Redis server of the queue, e.g. redis://HOST:6379')
+    .option('--queue <name>', 'the queue to serve', DEFAULT_QUEUE)
+    .option('--concurrency <n>', 'jobs run at once (a simulation keeps a core busy)', intArg('--concurrency', 1, 64), 1)
+    .option('--work-dir <dir>', 'folder for the jobs\' files (each job a fresh folder in it, removed after; default a temporary folder)')
+    .option('--lock-seconds <s>', 'how long a job stays locked to this worker without a renewal: how soon another worker takes over the jobs of a worker that died', intArg('--lock-seconds', 1, 3600), 30)
+    .option('--verbose', 'also print each job\'s own progress')
+    .action(async (opts: { redis: string; queue: string; concurrency: number; workDir?: string; lockSeconds: number; verbose?: boolean }) => {
+      const log = (m: string) => output.err(`[synergyflow] ${m}\n`);
+      const worker = await startWorker({ redisUrl: opts.redis, queue: opts.queue, concurrency: opts.concurrency, workDir: opts.workDir, lockMs: opts.lockSeconds * 1000, log, verbose: opts.verbose });
+      log(`worker ${worker.name} serving queue '${opts.queue}' on ${opts.redis}, ${opts.concurrency} job(s) at once, work dir ${worker.workDir}; Ctrl-C stops it (active jobs go back to the queue)`);
+      await new Promise<void>((resolve) => {
+        const forget = onStopSignal((signal) => {
+          log(`${signal}: stopping; handing active jobs back to the queue`);
+          // The interrupt clean-up ends the jobs' simulators and removes their temporary files.
+          void worker.handBack(() => interruptCleanup()).finally(() => {
+            forget();
+            resolve();
+          });
+        });
+      });
+      const { done, failed, handedBack } = worker.counts;
+      say(`worker ${worker.name} stopped: ${done} job(s) done, ${failed} failed, ${handedBack} handed back to the queue`);
+    });
+
+  configOptions(program.command('regress').description('Regression on a Redis job queue: N random workloads, each simulated by a worker and checked bit for bit; exit 1 unless every one is bit-exact.'))
+    .requiredOption('--redis <url>', 'the Redis server of the queue, e.g. redis://HOST:6379')
+    .requiredOption('--seeds <n>', 'random workloads to run', intArg('--seeds', 1, 100_000))
+    .option('--first-seed <n>', 'seed of the first workload (the others follow it)', intArg('--first-seed', 0, 2 ** 32 - 100_001), 1)
+    .option('--jobs <n>', 'jobs in each random workload', intArg('--jobs', 1, 8), 2)
+    .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
+    .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
+    .option('--stall-percent <n>', 'random stalls on the memory channels (each run\'s seed drives them)', intArg('--stall-percent', STALL_PERCENT_RANGE.min, STALL_PERCENT_RANGE.max), 10)
+    .option('--queue <name>', 'the queue the workers serve', DEFAULT_QUEUE)
+    .option('--timeout <seconds>', 'give up (exit 3) when the queue has not finished by then; unstarted runs are withdrawn', intArg('--timeout', 1, 7 * 24 * 3600), 3600)
+    .option('--local', 'also run a worker in this process (with --concurrency, --work-dir)')
+    .option('--concurrency <n>', 'jobs the --local worker runs at once', intArg('--concurrency', 1, 64), 1)
+    .option('--work-dir <dir>', 'folder for the --local worker\'s job files (default a temporary folder)')
+    .option('--quiet', 'print only the tally')
+    .action(async (opts) => {
+      const regression = regressionOptions(opts);
+      const log = (m: string) => output.err(`[synergyflow] ${m}\n`);
+      const worker: QueueWorker | undefined = opts.local
+        ? await startWorker({ redisUrl: opts.redis, queue: opts.queue, concurrency: opts.concurrency, workDir: opts.workDir })
+        : undefined;
+      const started = performance.now();
+      let summaries: (RunSummary | undefined)[];
+      try {
+        summaries = (await runOnQueue(opts.redis, regressionJobs(regression), {
+          queue: opts.queue,
+          timeoutMs: opts.timeout * 1000,
+          onProgress: opts.quiet ? undefined : (event) => log(describeProgress(event)),
+        })) as RunSummary[];
+      } catch (err) {
+        // Some runs failed to run at all: tally the others, then report the failures.
+        if (err instanceof QueueJobsError) say(formatRegression(regression, tallyRegression(regression, err.summaries as (RunSummary | undefined)[]), (performance.now() - started) / 1000));
+        throw err;
+      } finally {
+        await worker?.close();
+      }
+      const tally = tallyRegression(regression, summaries);
+      say(formatRegression(regression, tally, (performance.now() - started) / 1000));
+      if (tally.bitExact !== tally.total) result.code = EXIT.failed;
+    });
   return program;
+}
+
+/** The regression's design (a preset, or a config file sent as its object) and run settings. */
+function regressionOptions(opts: { preset?: string; config?: string; seeds: number; firstSeed: number; jobs: number; policy: Policy; sim: 'verilator' | 'icarus'; stallPercent: number }): RegressionOptions {
+  // Checked here, so that a bad config is refused before anything is queued.
+  const cfg = loadConfig(opts);
+  const config = opts.config ? (JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : (opts.preset ?? 'default');
+  return { config, design: cfg.source, seeds: opts.seeds, firstSeed: opts.firstSeed, jobs: opts.jobs, policy: opts.policy, sim: opts.sim, stallPercent: opts.stallPercent };
+}
+
+function describeProgress(event: QueueProgress): string {
+  switch (event.type) {
+    case 'queued':
+      return `queued ${event.total} run(s) on queue '${event.queue}': ${event.workers} worker(s) connected${event.workers === 0 ? ' (none yet: start one with synergyflow worker --redis URL)' : ''}`;
+    case 'started':
+      return `${event.label}: started`;
+    case 'finished':
+      return `${event.done + event.failed}/${event.total} ${event.label}: ${describeSummary(event.summary)}`;
+    case 'failed':
+      return `${event.done + event.failed}/${event.total} ${event.label}: FAILED: ${event.error}`;
+  }
 }
 
 /** Runs one command line (argv as process.argv: node, script, arguments); returns its exit code. */

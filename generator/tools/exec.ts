@@ -83,3 +83,31 @@ export async function runToolStreaming(
     throw new ToolError(`${e.message}\n${lines.slice(-20).join('\n')}`);
   }
 }
+
+export interface ToolStatus {
+  /** The exit code, or undefined when a signal ended the process. */
+  exitCode?: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a tool whose exit code is an answer, not a failure (a synergyflow command run for a queue
+ * job): returns the code and the output; only a tool that cannot be started is a ToolError.
+ * Each stderr line goes to onLine as it comes.
+ */
+export async function runToolForStatus(tool: string, args: string[], opts: RunOptions & { onLine?: (line: string) => void; env?: Record<string, string> }): Promise<ToolStatus> {
+  checkNotInterrupted(opts);
+  const child = execa(tool, args, { cwd: opts.cwd, env: opts.env, reject: false, maxBuffer: 256 * 1024 * 1024, detached: true });
+  let pending = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const parts = pending.split('\n');
+    pending = parts.pop() ?? '';
+    for (const line of parts) opts.onLine?.(line);
+  });
+  const result = await tracked(child, () => child);
+  if (result.failed && result.exitCode === undefined && !result.signal) throw explain(tool, opts, result);
+  return { exitCode: result.exitCode, signal: result.signal, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+}

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeOnInterrupt } from '../cleanup.ts';
+import { acquireBuildLock } from './build-lock.ts';
 import { runTool, runToolStreaming } from './exec.ts';
 
 export type Simulator = 'verilator' | 'icarus';
@@ -39,6 +40,10 @@ export interface SimBuild {
   cached: boolean;
 }
 
+/** Builds under way in this process, by cache folder: a queue worker runs several jobs at once,
+ * and jobs on one design must share one build rather than race in one staging folder. */
+const buildsInFlight = new Map<string, Promise<SimBuild>>();
+
 export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   const hash = createHash('sha256');
   hash.update(input.simulator);
@@ -49,7 +54,36 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   const dir = resolve(input.cacheDir, `${input.simulator}-${key}`);
   const done = join(dir, 'BUILT');
   if (existsSync(done)) return { simulator: input.simulator, dir, buildSeconds: 0, cached: true };
+  const inFlight = buildsInFlight.get(dir);
+  if (inFlight) {
+    input.log?.(`${input.simulator} build of this design under way for another job: waiting for it`);
+    return inFlight;
+  }
+  const build = buildIntoCache(input, dir);
+  buildsInFlight.set(dir, build);
+  try {
+    return await build;
+  } finally {
+    buildsInFlight.delete(dir);
+  }
+}
 
+async function buildIntoCache(input: SimBuildInput, dir: string): Promise<SimBuild> {
+  const cached: SimBuild = { simulator: input.simulator, dir, buildSeconds: 0, cached: true };
+  mkdirSync(input.cacheDir, { recursive: true });
+  const release = await acquireBuildLock(`${dir}.lock`, {
+    done: () => existsSync(join(dir, 'BUILT')),
+    onWait: (holder) => input.log?.(`${input.simulator} build of this design under way in another process (${holder}): waiting for it`),
+  });
+  if (!release) return cached;
+  try {
+    return await buildUnderLock(input, dir);
+  } finally {
+    release();
+  }
+}
+
+async function buildUnderLock(input: SimBuildInput, dir: string): Promise<SimBuild> {
   input.log?.(`${input.simulator} build of a design not in the cache (${input.cacheDir})`);
   const staging = `${dir}.partial-${process.pid}`;
   const forget = removeOnInterrupt(staging);
@@ -81,8 +115,14 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
       ], { what: 'Icarus build' });
     }
     writeFileSync(join(staging, 'BUILT'), '');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(staging, dir);
+    if (existsSync(join(dir, 'BUILT'))) {
+      // Another process built it meanwhile (one that took an abandoned lock over; it may be
+      // simulating from it): keep theirs.
+      rmSync(staging, { recursive: true, force: true });
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(staging, dir);
+    }
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;
