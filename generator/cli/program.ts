@@ -32,6 +32,7 @@ import { explore } from '../explore/explore.ts';
 import { formatExploration, renderExplorePage } from '../explore/explore-page.ts';
 import { outsideCalibration, predictResources } from '../explore/resource-model.ts';
 import { loadSpaceFile } from '../explore/space.ts';
+import { confirmPoints, formatConfirmations, pointsToConfirm } from '../explore/confirm.ts';
 import { DEFAULT_QUEUE } from '../queue/connection.ts';
 import { formatRegression, regressionJobs, tallyRegression, type RegressionOptions } from '../queue/regress.ts';
 import type { RunSummary } from '../queue/spec.ts';
@@ -255,7 +256,15 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--out <dir>', `${outHelp}; gets explore.json (every point) and pareto.html (the fronts, charts and tables)`)
     .option('--force', forceHelp)
     .option('--quiet', 'no progress on stderr')
-    .action(async (opts: { workload: string; space: string; threads?: number; out?: string; force?: boolean; quiet?: boolean }) => {
+    .option('--confirm <n>', 'then simulate the n fastest points of the last device\'s front in RTL on the job queue (needs --redis)', intArg('--confirm', 1, 100))
+    .option('--confirm-synth', 'with --confirm, also synthesize them (xc7, the last device)')
+    .option('--redis <url>', 'the job queue\'s Redis server for --confirm, e.g. redis://HOST:6379')
+    .option('--queue <name>', 'the queue the workers serve', DEFAULT_QUEUE)
+    .option('--local', 'with --confirm, also run a queue worker in this process')
+    .action(async (opts: { workload: string; space: string; threads?: number; out?: string; force?: boolean; quiet?: boolean; confirm?: number; confirmSynth?: boolean; redis?: string; queue: string; local?: boolean }) => {
+      if (opts.confirm !== undefined && opts.redis === undefined) {
+        throw new InputError([{ file: 'command line', field: '--confirm', expected: '--redis URL too (the job queue that runs the confirmations; --local serves it from this process)', found: 'no --redis' }]);
+      }
       const outOptions = { force: opts.force, inputs: [opts.space, ...(opts.workload.startsWith('builtin:') ? [] : [opts.workload])] };
       if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
       const space = loadSpaceFile(opts.space);
@@ -271,6 +280,19 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       }
       say(formatExploration(x));
       if (opts.out !== undefined) say(`every point: ${opts.out}/explore.json; fronts and charts: ${opts.out}/pareto.html`);
+      if (opts.confirm !== undefined) {
+        const worker = opts.local ? await startWorker({ redisUrl: opts.redis!, queue: opts.queue, concurrency: 1 }) : undefined;
+        try {
+          const confirmed = await confirmPoints(x, space, pointsToConfirm(x, opts.confirm), {
+            redisUrl: opts.redis!, queue: opts.queue, synth: Boolean(opts.confirmSynth),
+            onProgress: opts.quiet ? undefined : (event) => output.err(`[synergyflow] ${describeProgress(event)}\n`),
+          });
+          say(formatConfirmations(confirmed));
+          if (confirmed.some((c) => !c.run.allMatch)) result.code = EXIT.failed;
+        } finally {
+          await worker?.close();
+        }
+      }
     });
 
   configOptions(program.command('synth').description('Synthesize a configuration with Yosys: netlist, log, utilization report and quality gates; place and route on iCE40.'))

@@ -121,3 +121,35 @@ describe('the explore command', () => {
     }
   }, 60_000);
 });
+
+describe('explore --confirm on the job queue', async () => {
+  const { findRedisServer, startTestRedis, NO_REDIS } = await import('../queue/test-redis.ts');
+  const redisServer = findRedisServer();
+  it.skipIf(!redisServer)(redisServer ? 'simulates the fastest front point in RTL through a worker, bit-exact, beside the model\'s cycles' : NO_REDIS, async () => {
+    const { runCli } = await import('../cli/program.ts');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const redis = await startTestRedis(redisServer);
+    const dir = mkdtempSync(join(tmpdir(), 'sf-explore-confirm-'));
+    try {
+      const space = join(dir, 'space.json');
+      writeFileSync(space, JSON.stringify({ base: 'tiny', vary: { engines: [1, 2] }, policies: ['elastic'], devices: ['xc7z020'] }));
+      let out = '';
+      const io = { out: (t: string) => (out += t), err: () => {} };
+      const code = await runCli(['node', 'synergyflow', 'explore', '--workload', 'builtin:lenet5:1', '--space', space, '--confirm', '1', '--redis', redis.url, '--queue', 'explore-test', '--local', '--quiet'], io);
+      expect(code, out).toBe(0);
+      const line = out.split('\n').find((l) => l.includes('engines=2 elastic: RTL'))!;
+      expect(line).toMatch(/RTL ok, every output bit-exact, [\d,]+ cycles; model [\d,]+ \(-?\d+\.\d%\)/);
+      // The confirmed point's RTL cycles are a direct run's.
+      const cycles = Number(/RTL ok, every output bit-exact, ([\d,]+) cycles/.exec(line)![1].replace(/,/g, ''));
+      const { runWorkload } = await import('../runner/run.ts');
+      const direct = await runWorkload({ config: undefined, preset: undefined, generated: (await import('../emit/generate.ts')).generateFiles((await import('../config/resolve.ts')).resolveConfig({ ...(await import('../config/presets.ts')).presets.tiny, engines: 2, name: 'explore' }, 'x')), workload: 'builtin:lenet5:1', sim: 'verilator', out: join(dir, 'direct'), policy: 'elastic' });
+      expect(direct.cycles).toBe(cycles);
+      expect(await runCli(['node', 'synergyflow', 'explore', '--workload', 'builtin:lenet5:1', '--space', space, '--confirm', '1'], io)).toBe(2);
+    } finally {
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
