@@ -128,7 +128,7 @@ export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
 }
 
 /** What is at path, not following a symbolic link (a dangling one exists too); undefined for nothing. */
-function lstatIfAny(path: string): Stats | undefined {
+export function lstatIfAny(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (err) {

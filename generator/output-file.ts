@@ -5,12 +5,12 @@
 // --force, one edited since), and through a temporary sibling renamed over it, so that an
 // interrupted or failed write leaves the old file.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { interrupted, removeOnInterrupt } from './cleanup.ts';
 import { InputError } from './errors.ts';
 import { fileErrorText } from './model/validate.ts';
-import { MANIFEST } from './output-dir.ts';
+import { lstatIfAny, MANIFEST } from './output-dir.ts';
 
 const STAMP = /^<!-- synergyflow output, sha256 of the rest of this file: ([0-9a-f]{64}) -->\n/m;
 
@@ -40,15 +40,6 @@ function refuse(expected: string, found: string): InputError {
   return new InputError([{ file: 'command line', field: '--out', expected, found }]);
 }
 
-function lstatIfAny(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-}
 
 /** Refuses (InputError naming --out) a path the tool may not write, before any work. */
 export function checkOutputFile(path: string, opts: OutputFileOptions = {}): void {
