@@ -271,3 +271,20 @@ describe('interrupts', () => {
     await expectNothingLeft(child.pid!, work);
   });
 });
+
+describe('list', () => {
+  it('lists the presets and the built-in models with their sizes, and refuses anything else (exit 2)', async () => {
+    const presets = await cli(['list', 'presets']);
+    expect(presets.exitCode).toBe(0);
+    expect(presets.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0])).toEqual(['tiny', 'micro', 'default', 'paper']);
+    expect(presets.stdout).toContain('default  4 engine(s) of 16x16 MACs (1,024 MACs), 8-bit, 2 x 128-bit memory channel(s), 100 MHz');
+    const models = await cli(['list', 'models']);
+    expect(models.exitCode).toBe(0);
+    expect(models.stdout).toContain('lenet5   input [1, 32, 32], 5 layers (conv conv conv fc fc), 0.4 M MACs an image; use as builtin:lenet5[:BATCH]');
+    expect(models.stdout).toContain('builtin:vgg16[:BATCH]');
+    const bad = await cli(['list', 'layers']);
+    expect(bad.exitCode).toBe(EXIT.badInput);
+    expect(bad.stderr).toContain('Allowed choices are presets, models');
+    expectClean(bad.stderr);
+  });
+});

@@ -1,10 +1,12 @@
 // The synergyflow commands: argv in, exit code out (generator/cli/exit-codes.ts), text to the
 // given output. main.ts runs it as the process, with the signal handlers; tests run it in-process.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { interruptCleanup, interrupted, onStopSignal } from '../cleanup.ts';
 import { lintDesign } from '../tools/lint.ts';
-import { loadConfig } from '../config/resolve.ts';
-import { presetNames } from '../config/presets.ts';
+import { loadConfig, resolveConfig } from '../config/resolve.ts';
+import { presetNames, presets } from '../config/presets.ts';
+import { builtinModel, builtinModelNames } from '../model/builtin.ts';
+import { layerShapes } from '../model/model.ts';
 import { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE } from '../config/schema.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { checkOutputDir, writeOutputDir, type FileMap } from '../output-dir.ts';
@@ -99,6 +101,23 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
+
+  program.command('list').description('List the built-in configurations (presets) or models, with their sizes.')
+    .addArgument(new Argument('<what>', 'presets or models').choices(['presets', 'models']))
+    .action((what: 'presets' | 'models') => {
+      if (what === 'presets') {
+        for (const name of presetNames()) {
+          const c = resolveConfig(presets[name], `preset ${name}`);
+          say(`${name.padEnd(8)} ${c.engines} engine(s) of ${c.pe.tn}x${c.pe.tm} MACs (${c.macs.toLocaleString('en-US')} MACs), ${c.dataBits}-bit, ${c.memory.channels} x ${c.busBits}-bit memory channel(s), ${c.clockMhz} MHz`);
+        }
+        return;
+      }
+      for (const name of builtinModelNames()) {
+        const m = builtinModel(name);
+        const macs = layerShapes(m).reduce((n, s) => n + s.macsPerImage, 0);
+        say(`${name.padEnd(8)} input [${m.input.join(', ')}], ${m.layers.length} layers (${m.layers.map((l) => l.type).join(' ')}), ${(macs / 1e6).toFixed(1)} M MACs an image; use as builtin:${name}[:BATCH]`);
+      }
+    });
 
   configOptions(program.command('generate').description('Generate the RTL, register map and file list for a configuration.'))
     .requiredOption('--out <dir>', outHelp)

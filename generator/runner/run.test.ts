@@ -1,5 +1,6 @@
 // Simulation tier: small random workloads on the tiny preset, on both simulators, checked bit for
 // bit; plus the failure paths (mismatch detection, cycle budget, bad inputs) through the CLI.
+import { formatRunSummary } from './summary.ts';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +157,11 @@ describe('simulation on the tiny preset', () => {
     expect(r.message).toContain('no completion within the budget of 50 cycles');
     expect(existsSync(join(out, 'results.json'))).toBe(true);
     expect(existsSync(join(out, 'outputs'))).toBe(false);
+    // The summary says it did not finish, and claims no utilization (once it printed 185986583.3%).
+    expect([r.peUtilization, r.boundRatio]).toEqual([0, 0]);
+    const summary = formatRunSummary(r);
+    expect(summary).toContain('cycles:        the run did not finish (the budget was 50 cycles');
+    expect(summary).not.toMatch(/\d%/);
   });
 });
 

@@ -363,12 +363,15 @@ function evaluate(
     trace: [],
     timing: { compileSeconds: 0, buildSeconds: 0, buildCached: false, simSeconds: 0, simCyclesPerSecond: 0 },
   };
+  // A run that never finished has no utilization or bound ratio: its cycle count is where the
+  // counters stood (or nothing), not the work's length.
+  const unfinished = { ...base, peUtilization: 0, boundRatio: 0 };
   if (report.protocol.length > 0) {
     const more = report.protocol.length > 3 ? ` (and ${report.protocol.length - 3} more)` : '';
-    return { ...base, status: 'hardware-error', message: `AXI protocol violation: ${report.protocol.slice(0, 3).join('; ')}${more}` };
+    return { ...unfinished, status: 'hardware-error', message: `AXI protocol violation: ${report.protocol.slice(0, 3).join('; ')}${more}` };
   }
-  if (report.fatal) return { ...base, status: 'hardware-error', message: report.fatal };
-  if (report.timeout) return { ...base, status: 'timeout', message: `${report.timeout} (raise it with --budget)` };
+  if (report.fatal) return { ...unfinished, status: 'hardware-error', message: report.fatal };
+  if (report.timeout) return { ...unfinished, status: 'timeout', message: `${report.timeout} (raise it with --budget)` };
   // Without a trace unit there are no records, and each job is credited with the whole run.
   const decoded = cfg.controller.trace && region ? decodeTrace(region, program, jobs, report.registers.TASKS_DONE, cfg) : { entries: [] };
   const errorCode = fieldValue(STATUS_FIELDS, 'ERROR_CODE', report.registers.STATUS);

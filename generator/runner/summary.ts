@@ -9,9 +9,16 @@ export function formatRunSummary(r: RunResults): string {
     `status:        ${r.status}${r.message ? ` (${r.message})` : ''}`,
     `config:        ${r.config.source}: ${r.config.engines} engine(s), ${fmt(r.config.macs)} MACs, ${r.channels.length} x ${r.config.busBits}-bit memory channel(s); policy ${r.policy}${r.policy === 'static' ? ` (groups of ${r.staticGroup})` : ''}`,
     `simulator:     ${r.simulator}, ${r.timing.simSeconds.toFixed(1)} s (${fmt(r.timing.simCyclesPerSecond)} cycles/s); build ${r.timing.buildCached ? 'cached' : `${r.timing.buildSeconds.toFixed(1)} s`}`,
-    `cycles:        ${fmt(r.cycles)} (physical bound ${fmt(r.physicalBoundCycles)}, ratio ${r.boundRatio.toFixed(2)})`,
-    `PE utilization: ${pct(r.peUtilization)} (${fmt(r.totalMacs)} MACs)`,
   ];
+  // Only a run that finished has a length to set against the bound and the MACs.
+  if (r.status === 'ok' || r.status === 'mismatch') {
+    lines.push(
+      `cycles:        ${fmt(r.cycles)} (physical bound ${fmt(r.physicalBoundCycles)}, ratio ${r.boundRatio.toFixed(2)})`,
+      `PE utilization: ${pct(r.peUtilization)} (${fmt(r.totalMacs)} MACs)`,
+    );
+  } else {
+    lines.push(`cycles:        the run did not finish (the budget was ${fmt(r.budget)} cycles; physical bound ${fmt(r.physicalBoundCycles)}); no utilization`);
+  }
   for (const j of r.jobs) {
     lines.push(`job ${j.name}: ${j.model} x${j.batch}, ${fmt(j.cycles)} cycles, output [${j.outputShape.join(', ')}] ${j.match ? 'matches the golden model bit for bit' : `MISMATCH in ${fmt(j.mismatches)} values`}`);
   }
