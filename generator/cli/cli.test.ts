@@ -288,3 +288,13 @@ describe('list', () => {
     expectClean(bad.stderr);
   });
 });
+
+describe('the default configuration', () => {
+  it('is said when neither --preset nor --config is given', async () => {
+    const r = await cli(['generate', '--out', at('gen-default')]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('no --preset or --config: using preset default');
+    const named = await cli(['generate', '--preset', 'tiny', '--out', at('gen-tiny')]);
+    expect(named.stderr).not.toContain('using preset default');
+  });
+});

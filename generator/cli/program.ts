@@ -92,6 +92,11 @@ const forceHelp = 'replace the tool\'s own files in --out even when they were ed
 function buildProgram(output: CliOutput, result: { code: number }): Command {
   const say = (text: string) => output.out(`${text}\n`);
   const progress = (quiet?: boolean) => (quiet ? undefined : (m: string) => output.err(`[synergyflow] ${m}\n`));
+  // Neither --preset nor --config means the default preset: said, not silent.
+  const configFor = (opts: { preset?: string; config?: string }) => {
+    if (opts.preset === undefined && opts.config === undefined) output.err('[synergyflow] no --preset or --config: using preset default\n');
+    return loadConfig(opts);
+  };
   const program = new Command()
     .name('synergyflow')
     .description('Generate, simulate and check SynergyFlow elastic DNN accelerators.')
@@ -123,7 +128,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .requiredOption('--out <dir>', outHelp)
     .option('--force', forceHelp)
     .action((opts: { preset?: string; config?: string; out: string; force?: boolean }) => {
-      const cfg = loadConfig(opts);
+      const cfg = configFor(opts);
       const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
       checkOutputDir(opts.out, outOptions);
       const started = Date.now();
@@ -134,7 +139,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
 
   configOptions(program.command('lint').description('Generate a configuration and lint its RTL with verilator --lint-only -Wall.'))
     .action(async (opts: { preset?: string; config?: string }) => {
-      const cfg = loadConfig(opts);
+      const cfg = configFor(opts);
       const { files } = generateFiles(cfg);
       const warnings = await lintDesign(files);
       if (warnings.length > 0) {
@@ -165,7 +170,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--quiet', 'print only the summary')
     .action(async (opts) => {
       const faults = { ranges: opts.fault ?? [], readPerMille: opts.faultReadPermille, writePerMille: opts.faultWritePermille };
-      const results = await runWorkload({ ...opts, generated: generateFiles(loadConfig(opts)), faults, log: progress(opts.quiet) });
+      const results = await runWorkload({ ...opts, generated: generateFiles(configFor(opts)), faults, log: progress(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
     });
@@ -223,7 +228,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const outOptions = { force: opts.force, inputs: [opts.model, opts.data, opts.labels, ...(opts.weights ? [opts.weights] : [])] };
       if (opts.out) checkOutputDir(opts.out, outOptions);
       // The accelerator is checked before the golden run, so a bad config is refused at once.
-      const generated = opts.sim === undefined ? undefined : generateFiles(loadConfig(opts));
+      const generated = opts.sim === undefined ? undefined : generateFiles(configFor(opts));
       const golden = evaluate(inputs, { progress: opts.quiet ? undefined : progressBar(output.err, 'golden model:') });
       say(`${golden.model}: ${(golden.accuracy * 100).toFixed(2)}% (${golden.correct} of ${golden.images} images) with the golden model, ${golden.seconds.toFixed(1)} s`);
       if (!generated) return;
@@ -248,7 +253,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--out <dir>', 'also write, per policy, estimate-<policy>.json (results.json\'s format, every task\'s predicted span) and report-<policy>.html (the run report of the prediction)')
     .option('--force', 'replace --out even if it was not written by synergyflow')
     .action(async (opts) => {
-      const cfg = loadConfig(opts);
+      const cfg = configFor(opts);
       const outOptions = { force: opts.force, inputs: [opts.config, opts.workload.startsWith('builtin:') ? undefined : opts.workload].filter((f): f is string => f !== undefined) };
       if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
       const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
@@ -324,7 +329,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
     .option('--quiet', 'print only the summary')
     .action(async (opts) => {
-      const report = await synthesize({ ...opts, generated: generateFiles(loadConfig(opts)), log: progress(opts.quiet) });
+      const report = await synthesize({ ...opts, generated: generateFiles(configFor(opts)), log: progress(opts.quiet) });
       say(formatSynthSummary(report));
       if (!report.passed) result.code = EXIT.failed;
     });
