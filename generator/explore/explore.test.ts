@@ -2,7 +2,7 @@
 // giving what the in-process evaluation and the estimate command give.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/resolve.ts';
-import { InputError } from '../errors.ts';
+import { problemsOf } from '../test-helpers.ts';
 import { estimateWorkload } from '../estimate/estimate.ts';
 import { builtinWorkload } from '../model/workload.ts';
 import { memorySettings } from '../runner/run.ts';
@@ -14,15 +14,6 @@ import { parseSpace, spaceConfigs } from './space.ts';
 /** A stand-in for the resource model: DSPs one per MAC, LUTs and BRAMs growing with the engines. */
 const toyResources: ResourcePredictor = (cfg) => ({ luts: cfg.macs * 40 + cfg.engines * 3000, ffs: cfg.macs * 10, dsps: cfg.macs, brams: cfg.engines * 20 });
 
-function problems(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err.problems;
-    throw err;
-  }
-  throw new Error('no problem');
-}
 
 describe('the design space', () => {
   it('varies config fields by path on a preset, every combination', () => {
@@ -35,12 +26,12 @@ describe('the design space', () => {
   });
 
   it('refuses unknown fields, devices and bases, naming each', () => {
-    const p = problems(() => parseSpace({ base: 'huge', vary: { engine: [2], 'pe.tn': [] }, devices: ['ice40hx8k'], policies: ['fastest'] }, 's.json'));
+    const p = problemsOf(() => parseSpace({ base: 'huge', vary: { engine: [2], 'pe.tn': [] }, devices: ['ice40hx8k'], policies: ['fastest'] }, 's.json'));
     const fields = p.map((x) => x.field);
     expect(fields).toEqual(expect.arrayContaining(['vary.pe.tn', 'policies.0']));
-    const p2 = problems(() => parseSpace({ base: 'huge', vary: { engine: [2] }, devices: ['ice40hx8k'] }, 's.json'));
+    const p2 = problemsOf(() => parseSpace({ base: 'huge', vary: { engine: [2] }, devices: ['ice40hx8k'] }, 's.json'));
     expect(p2.map((x) => [x.field, x.found])).toEqual([['base', '"huge"'], ['vary.engine', '"engine"'], ['devices[0]', '"ice40hx8k"']]);
-    const big = problems(() => parseSpace({ vary: { engines: Array.from({ length: 200 }, (_, i) => i + 1), 'pe.tm': Array.from({ length: 100 }, (_, i) => i) } }, 's.json'));
+    const big = problemsOf(() => parseSpace({ vary: { engines: Array.from({ length: 200 }, (_, i) => i + 1), 'pe.tm': Array.from({ length: 100 }, (_, i) => i) } }, 's.json'));
     expect(big[0]).toMatchObject({ field: 'vary', expected: 'at most 20,000 points (combinations times policies)' });
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../errors.ts';
+import { problemsOf } from '../test-helpers.ts';
 import { stampState } from '../output-file.ts';
 import { renderComparison, renderRunReport } from './report.ts';
 import { checkResults, readResultsFile } from './results-file.ts';
@@ -83,15 +83,6 @@ describe('the results file', () => {
     const path = join(scratch, name);
     writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
     return path;
-  };
-  const problemsOf = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof InputError) return err.problems;
-      throw err;
-    }
-    throw new Error('no InputError');
   };
 
   it('reads a good file', () => {
