@@ -70,13 +70,14 @@ export async function runOnQueue(redisUrl: string, jobs: JobSpec[], opts: Submit
   try {
     events = await followEvents(queue, connections, tracker, (m) => connectionErrors.push(m));
     const expiresAt = Date.now() + timeoutMs;
+    // Said before the jobs go in: a worker can start one, and its event arrive, before addBulk returns.
+    progress({ type: 'queued', total: specs.length, queue: queueName, workers: await queue.getWorkersCount() });
     await inChunks(specs.map((spec, i) => ({
       name: spec.kind,
       data: { batch, index: i, label: labels[i], spec, expiresAt },
       // Collected jobs are removed below; these limits only bound what an interrupted submitter leaves.
       opts: { jobId: ids[i], attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
     })), (chunk) => queue.addBulk(chunk));
-    progress({ type: 'queued', total: specs.length, queue: queueName, workers: await queue.getWorkersCount() });
     const everyMs = opts.checkEveryMs ?? 2000;
     while (!tracker.complete) {
       const left = expiresAt - Date.now();
