@@ -11,7 +11,7 @@ import { readResultsFile } from '../report/results-file.ts';
 import { loadConfig, resolveConfig } from '../config/resolve.ts';
 import { InputError } from '../errors.ts';
 import { Rng } from '../model/random.ts';
-import { builtinWorkload, loadWorkload } from '../model/workload.ts';
+import { builtinWorkload, loadWorkload, loadWorkloadRef } from '../model/workload.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import { compileForPolicy, memorySettings, runWorkload } from '../runner/run.ts';
 import { taskErrors } from './accuracy.ts';
@@ -110,6 +110,26 @@ describe('fast cycle model', () => {
     for (const t of model.tasks) expect(Number.isInteger(Math.log2(t.engines.length))).toBe(true);
     // Every task starts after the tasks it depends on ended.
     program.tasks.forEach((t, i) => t.deps.forEach((d) => expect(model.tasks[i].start).toBeGreaterThanOrEqual(model.tasks[d].end)));
+  });
+
+  it('slows a bulk task beside compute-bound ones by more than their beats (lock-stepped ports), and not when alone', () => {
+    const cfg = loadConfig({ preset: 'paper' });
+    const program = compileForPolicy(loadWorkloadRef('examples/alexnet-zfnet-stream4.json'), cfg, 'elastic', { taskListOnly: true });
+    const tasks = modelTasks(program);
+    const fc = tasks.findIndex((t) => t.desc.bulk === 1);
+    const conv = tasks.findIndex((t) => t.desc.bulk === 0 && t.desc.pref_engines === 1);
+    expect(fc).toBeGreaterThanOrEqual(0);
+    expect(conv).toBeGreaterThanOrEqual(0);
+    const free = (i: number) => ({ ...tasks[i], deps: [] });
+    const fcCycles = (list: typeof tasks, bulkBarrier: number) => {
+      const r = simulate(list, hwParams(cfg), { policy: 'elastic', staticGroup: 4, latency: 20, bytesPerCycle: cfg.busBytes, window: Infinity, bulkBarrier });
+      return r.tasks[0].end - r.tasks[0].start;
+    };
+    // The fc task first, then seven chains of convolutions on the other engines for as long.
+    const beside = [free(fc), ...Array.from({ length: 7 * 40 }, (_, k) => ({ ...tasks[conv], deps: k >= 7 ? [k - 6] : [] }))];
+    const slowed = fcCycles(beside, 0.4);
+    expect(slowed).toBeGreaterThan(fcCycles(beside, 0) * 1.02);
+    expect(fcCycles([free(fc)], 0.4)).toBe(fcCycles([free(fc)], 0));
   });
 
   it('never gives a lone job a slower program under elastic than the monolithic one', () => {

@@ -30,6 +30,9 @@ export interface ModelOptions {
   bytesPerCycle: number;
   /** Descriptors the controller holds (Infinity: all of them, for the compiler's list schedule). */
   window: number;
+  /** Bandwidth a bulk task loses per beat given to the compute-bound tasks beside it, besides the
+   * beat itself (default BULK_BARRIER). */
+  bulkBarrier?: number;
 }
 
 export interface ModelTaskResult {
@@ -57,6 +60,14 @@ export const CONTROL = {
   /** Cycles a descriptor fetch takes besides the memory latency and its beats. */
   fetch: 4,
 };
+
+/**
+ * A bulk task's load ports advance in lock step (a step ends when every port has its beats), so
+ * a compute-bound burst on any one of its channels holds them all: beside compute-bound tasks, a
+ * bulk task gets less than the bandwidth they leave. Each beat given to compute-bound tasks costs
+ * the bulk tasks this much more (fitted to the RTL traces of AlexNet/ZFNet streams on `paper`).
+ */
+export const BULK_BARRIER = 0.4;
 
 interface Running {
   index: number;
@@ -87,6 +98,7 @@ export function simulate(tasks: ModelTask[], p: HwParams, opts: ModelOptions): M
   const bandwidth = p.channels * beatsPerCycle;
   const fetchCycles = opts.latency + p.descBeats + CONTROL.fetch;
   const dispatchCycles = p.descBeats + CONTROL.dispatch;
+  const barrier = opts.bulkBarrier ?? BULK_BARRIER;
   const dependants: number[][] = tasks.map(() => []);
   const waiting = tasks.map((t) => t.deps.length);
   tasks.forEach((t, i) => t.deps.forEach((d) => dependants[d].push(i)));
@@ -162,6 +174,7 @@ export function simulate(tasks: ModelTask[], p: HwParams, opts: ModelOptions): M
         }
         pending = pending.filter((r) => !satisfied.includes(r));
       }
+      if (!bulkClass) left = Math.max(0, bandwidth - (bandwidth - left) * (1 + barrier));
       for (const r of group) {
         if (r.loadLeft > 0) {
           r.loadRate = alloc.get(r)!;
