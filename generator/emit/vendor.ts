@@ -282,10 +282,7 @@ if {$impl} {
   const busIfs = [CTRL_INTERFACE, ...memIfs];
   const packageIp = `${hash('#')}
 #
-# Packages the accelerator as a Vivado IP for block designs (fpga/zynq_bd.tcl is an example):
-# ${vlnv}, fpga/${IP_NAME}.v around sf_top. Vivado's packager infers
-# the interfaces from the wrapper's port names; this script checks that it did, associates
-# clock, reset and interrupt, and saves the IP under OUT/ip_repo/${IP_NAME}.
+${commentBlock('#', `Packages the accelerator as a Vivado IP for block designs (fpga/zynq_bd.tcl is an example): ${vlnv}, fpga/${IP_NAME}.v around sf_top. Vivado's packager infers the interfaces from the wrapper's port names; this script checks that it did, associates clock, reset and interrupt, and saves the IP under OUT/ip_repo/${IP_NAME}.`)}
 #
 #   cd BUILD_DIR && vivado -mode batch -source GEN_DIR/fpga/package_ip.tcl \\
 #       [-tclargs [-part PART] [-out DIR]]
