@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: npm packages (npm ci) when node_modules is
 # missing or older than package-lock.json, and Verilator and Icarus Verilog (and, optionally,
-# Chromium for the run report's browser test and Redis for the job queue's tests) from Debian's
-# packages when they are not on PATH.
+# Chromium for the run report's browser test, Redis for the job queue's tests and Tcl for the
+# vendor scripts' tests) from Debian's packages when they are not on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,9 +18,13 @@ command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
 # renders the report in it, and is skipped, saying so, where it cannot be installed.
 # Redis is optional too: the job queue's tests (generator/queue/queue.test.ts) start a private
 # redis-server, and are skipped, saying so, where it cannot be installed.
+# Tcl (tclsh) is optional as well: the vendor files' tests (generator/emit/vendor.test.ts) run
+# the generated Vivado and Quartus scripts in it with stubbed vendor commands, and skip that
+# part, saying so, without it.
 optional=()
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || optional+=(chromium)
 command -v redis-server >/dev/null 2>&1 || optional+=(redis-server)
+command -v tclsh >/dev/null 2>&1 || optional+=(tcl)
 if [ ${#missing[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
   sudo_cmd=()
   if [ "$(id -u)" -ne 0 ]; then
@@ -29,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
         echo "[setup] error: ${missing[*]} missing and not running as root; install them with your package manager" >&2
         exit 1
       fi
-      echo "[setup] warning: ${optional[*]} missing and not running as root: their tests (report in Chromium, job queue on Redis) will be skipped" >&2
+      echo "[setup] warning: ${optional[*]} missing and not running as root: their tests (report in Chromium, job queue on Redis, vendor scripts in tclsh) will be skipped" >&2
       exit 0
     fi
   fi
@@ -41,6 +45,6 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
   # One at a time, so that one that cannot be installed does not keep the other out.
   for package in "${optional[@]}"; do
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$package" >/dev/null ||
-      echo "[setup] warning: could not install $package: its tests (report in Chromium, job queue on Redis) will be skipped" >&2
+      echo "[setup] warning: could not install $package: its tests (report in Chromium, job queue on Redis, vendor scripts in tclsh) will be skipped" >&2
   done
 fi

@@ -4,7 +4,7 @@ import { elaborate, type Design } from '../arch/design.ts';
 import { registerMapCHeader, registerMapJson, registerMapMarkdown, registerMapVerilogHeader } from '../arch/regmap.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { GENERATOR_VERSION } from '../version.ts';
-import { vendorFiles } from './vendor.ts';
+import { fileListHeader, vendorFiles } from './vendor.ts';
 import { renderLeaf, renderStructural, type HeaderInfo } from './verilog.ts';
 import type { FileMap } from '../output-dir.ts';
 
@@ -44,9 +44,9 @@ export function generateFiles(cfg: ResolvedConfig): Generated {
     files.set(`rtl/${mod.name}.sv`, renderStructural(mod, header));
     rtl.push(`rtl/${mod.name}.sv`);
   }
-  files.set('sf_top.f', rtl.join('\n') + '\n');
   const headerLines = generatedHeaderLines(cfg);
-  for (const [path, text] of Object.entries(vendorFiles(cfg, rtl, headerLines, GENERATOR_VERSION))) files.set(path, text);
+  files.set('sf_top.f', fileListHeader(headerLines) + rtl.join('\n') + '\n');
+  for (const [path, text] of Object.entries(vendorFiles(cfg, design.params, design.top, rtl, headerLines, GENERATOR_VERSION))) files.set(path, text);
   files.set('regmap.json', registerMapJson(design.regmap));
   files.set('regmap.md', registerMapMarkdown(design.regmap, `SynergyFlow (${cfg.name})`, headerLines));
   files.set('sf_regs.h', registerMapCHeader(design.regmap, 'SF_REGS_H', headerLines));

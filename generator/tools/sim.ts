@@ -17,7 +17,8 @@ export const TB_DIR = fileURLToPath(new URL('../../tb/', import.meta.url));
 export function simCacheDir(): string {
   return process.env.SYNERGYFLOW_CACHE_DIR || fileURLToPath(new URL('../../.cache/sim/', import.meta.url));
 }
-const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb.v'];
+/** The testbench's files in tb/ (also copied into every generated folder for FuseSoC). */
+export const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb.v'];
 
 export interface SimBuildInput {
   simulator: Simulator;
