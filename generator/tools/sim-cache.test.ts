@@ -70,6 +70,9 @@ describe('simulator cache: location and permissions', () => {
     const file = join(scratch, 'a-file');
     writeFileSync(file, '');
     expect(() => openCache(file)).toThrow(/expected a folder, found a file/);
+    // A folder that cannot be made (under a file here; no home, a read-only file system): exit 2, not a bug.
+    expect(() => openCache(join(file, 'cache'))).toThrow(InputError);
+    expect(() => openCache(join(file, 'cache'))).toThrow(/a folder this user can create and write.*ENOTDIR/s);
     const shared = fresh();
     mkdirSync(shared);
     chmodSync(shared, 0o777);

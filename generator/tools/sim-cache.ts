@@ -103,6 +103,17 @@ function checkOwnership(dir: string): void {
  */
 export function openCache(dir: string): string {
   const root = resolve(dir);
+  try {
+    return openCacheAt(root);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A folder that cannot be made or written (no home, a read-only file system): the user's to fix.
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) refuse(root, 'a folder this user can create and write (set --cache-dir or $SYNERGYFLOW_CACHE_DIR)', `${code}: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+function openCacheAt(root: string): string {
   if (!existsSync(root)) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     chmodSync(root, 0o700);
