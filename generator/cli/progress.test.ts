@@ -31,7 +31,7 @@ describe('ETA arithmetic', () => {
     expect(progressText('simulating', { detail: 'cycle 25,000 of ~100,000', done: 25_000, total: 100_000, elapsedSeconds: 10 }))
       .toBe('simulating: cycle 25,000 of ~100,000; 25%, 10 s elapsed, about 30 s left');
     expect(progressText('Verilator build', { elapsedSeconds: 40, expectedSeconds: 30 })).toBe('Verilator build: 40 s elapsed, longer than the last time (30 s)');
-    expect(progressText('Yosys', { detail: 'synth_xilinx: ABC pass', elapsedSeconds: 3 })).toBe('Yosys: synth_xilinx: ABC pass; 3 s elapsed');
+    expect(progressText('Yosys', { detail: 'SYNTH_XILINX: ABC', elapsedSeconds: 3 })).toBe('Yosys: SYNTH_XILINX: ABC; 3 s elapsed');
   });
 
   it('spaces the testbench\'s progress lines about a hundredth of the predicted run apart', () => {
@@ -44,8 +44,10 @@ describe('ETA arithmetic', () => {
 
   it('follows Yosys passes and nextpnr phases from their logs', () => {
     const step = yosysStep();
-    expect(step('-- Running command `synth_xilinx -top sf_top -family xc7\' --')).toBe('synth_xilinx');
-    expect(step('7.32. Executing ABC pass (technology mapping using ABC).')).toBe('synth_xilinx: ABC pass (technology mapping using ABC)');
+    expect(step('-- Running command `read_verilog -sv a.sv; synth_xilinx -top sf_top\' --')).toBeUndefined();
+    expect(step('7. Executing SYNTH_XILINX pass.')).toBe('SYNTH_XILINX');
+    expect(step('7.32. Executing ABC pass (technology mapping using ABC).')).toBe('SYNTH_XILINX: ABC');
+    expect(step('7.32.4. Executing OPT_CLEAN pass (remove unused cells and wires).')).toBe('SYNTH_XILINX: OPT_CLEAN');
     expect(step('Some other line')).toBeUndefined();
     expect(nextpnrPhase('Info: Packing constants..')).toBe('packing');
     expect(nextpnrPhase('Info: Running simulated annealing placer for refinement.')).toBe('placing');

@@ -107,18 +107,22 @@ export function runNextpnrIce40(source: ToolSource, args: string[], inputs: Map<
   return runWasm(async () => (await import('@yowasp/nextpnr-ice40')).runNextpnrIce40 as never, 'nextpnr-ice40 (@yowasp/nextpnr-ice40)', args, inputs, outputNames, onLine);
 }
 
-/** Where a Yosys run is, from its log lines: the script command running and its latest pass. */
+/**
+ * Where a Yosys run is, from its log lines: the script's command running (its top-level
+ * "N. Executing ..." line; a -p script is one command line, so the "-- Running command" line says
+ * nothing) and its latest pass ("N.M. Executing ..."), without the pass's description.
+ */
 export function yosysStep(): (line: string) => string | undefined {
   let command = '';
   return (line) => {
-    const cmd = /^-- Running command `(\S+)/.exec(line);
-    if (cmd) {
-      command = cmd[1];
+    const m = /^(\d+)((?:\.\d+)*)\. Executing (.+?)\.?$/.exec(line);
+    if (!m) return undefined;
+    const what = m[3].replace(/\s*\(.*\)$/, '').replace(/ pass$/, '');
+    if (!m[2]) {
+      command = what;
       return command;
     }
-    const pass = /^\d+(?:\.\d+)*\. Executing (.+?)\.?$/.exec(line);
-    if (pass) return command ? `${command}: ${pass[1]}` : pass[1];
-    return undefined;
+    return command ? `${command}: ${what}` : what;
   };
 }
 
