@@ -190,13 +190,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
 
   // The fast cycle model's prediction (milliseconds) gives the simulation's progress a total.
   const predicted = progress ? predictedCycles(program, cfg, policy, staticGroup, memory) : undefined;
-  try {
-    return await simulateAndCheck(predicted);
-  } finally {
-    build.release();
-  }
-
-  async function simulateAndCheck(predicted: number | undefined): Promise<RunResults> {
+  // The build stays marked in use (spared by the cache's eviction) until the simulation is over.
   return withTempDir('synergyflow-', async (work) => {
     const imagePath = join(work, 'image.bin');
     const dumpPath = join(work, 'dump.hex');
@@ -266,8 +260,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     outFiles.set('report.html', await renderRunReport(reportInput(outFiles.get('results.json') as string)));
     writeOutputDir(opts.out, outFiles, 'run', outOptions);
     return results;
-  });
-  }
+  }).finally(() => build.release());
 }
 
 /** The fast model's cycles for the program (undefined if it cannot say: the progress has no total then). */
