@@ -178,22 +178,37 @@ describe('simulator cache: build-time history', () => {
 
 describe('simulator cache: two processes, one design', () => {
   it('builds once when two processes ask for the same design at once; the other waits and reuses it', async () => {
-    const root = fresh();
+    const root = openCache(fresh());
     const go = join(scratch, 'go');
     const script = fileURLToPath(new URL('./sim-cache.fixture.ts', import.meta.url));
     const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-    const procs = [0, 1].map((i) => execa(tsx, [script, root, go, join(scratch, `ready-${i}`)], { reject: false }));
-    // Both have loaded and generated the design: start them together.
-    while (![0, 1].every((i) => existsSync(join(scratch, `ready-${i}`)))) await new Promise((r) => setTimeout(r, 50));
+    const ready = [0, 1].map((i) => join(scratch, `ready-${i}`));
+    const procs = ready.map((file) => execa(tsx, [script, root, go, file], { reject: false }));
+    const stderr = ['', ''];
+    procs.forEach((p, i) => p.stderr?.on('data', (chunk: Buffer) => (stderr[i] += chunk.toString())));
+    // Both have loaded and generated the design (each names the entry it will ask for).
+    while (!ready.every((file) => existsSync(file) && readFileSync(file, 'utf8') !== '')) await new Promise((r) => setTimeout(r, 50));
+    const name = readFileSync(ready[0], 'utf8');
+    expect(readFileSync(ready[1], 'utf8')).toBe(name);
+    // The entry's build lock held, as by a third process building it: both start and must wait.
+    const lock = join(root, `${name}.lock`);
+    writeFileSync(lock, `${hostname()} ${process.pid} ${Date.now()}\n`);
     writeFileSync(go, '');
+    const deadline = Date.now() + 60_000;
+    while (!stderr.every((text) => text.includes('under way in another process')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr.map((text) => text.includes('under way in another process'))).toEqual([true, true]);
+    // The lock released without a build: the two race for it; one builds, the other waits for that build.
+    rmSync(lock);
     const results = await Promise.all(procs);
     for (const r of results) expect(r.exitCode, r.stderr).toBe(0);
     const said = results.map((r) => JSON.parse(r.stdout.trim().split('\n').pop()!) as { cached: boolean; dir: string });
     expect(said.map((s) => s.cached).sort()).toEqual([false, true]);
-    expect(said[0].dir).toBe(said[1].dir);
+    expect(said[0].dir).toBe(join(root, name));
+    expect(said[1].dir).toBe(join(root, name));
+    expect(stderr.filter((text) => text.includes('build of a design not in the cache'))).toHaveLength(1);
     expect(readHistory(root)).toHaveLength(1);
-    expect(listEntries(root)).toHaveLength(1);
+    expect(listEntries(root).map((e) => e.name)).toEqual([name]);
     // Nothing left: no lock, no partial build, no use.
-    expect(readdirSync(root).filter((name) => /\.(lock|partial-|use-|evicting-)/.test(name))).toEqual([]);
+    expect(readdirSync(root).filter((n) => /\.(lock|partial-|use-|evicting-)/.test(n))).toEqual([]);
   });
 });

@@ -61,15 +61,19 @@ const buildsInFlight = new Map<string, Promise<number>>();
  * The cached build of a design, built first when missing (once, however many processes ask at
  * once: see build-lock.ts), and marked in use until `release()`.
  */
-export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
+/** The cache entry's name of a build: the simulator and a hash of every source and parameter. */
+export function simBuildName(input: Pick<SimBuildInput, 'simulator' | 'files' | 'params'>): string {
   const hash = createHash('sha256');
   hash.update(input.simulator);
   hash.update(JSON.stringify(input.params));
   for (const [path, text] of [...input.files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(path).update('\0').update(text);
   for (const f of TB_FILES) hash.update(readFileSync(join(TB_DIR, f)));
-  const key = hash.digest('hex').slice(0, 16);
+  return `${input.simulator}-${hash.digest('hex').slice(0, 16)}`;
+}
+
+export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   const root = openCache(input.cacheDir ?? defaultCacheDir());
-  const name = `${input.simulator}-${key}`;
+  const name = simBuildName(input);
   const dir = resolve(root, name);
   let buildSeconds = 0;
   let built = false;
