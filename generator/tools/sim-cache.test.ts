@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/resolve.ts';
+import { generateFiles } from '../emit/generate.ts';
 import { InputError } from '../errors.ts';
+import { buildSimulation, simBuildName } from './sim.ts';
 import { cacheMaxBytes, cleanCache, defaultCacheDir, DEFAULT_MAX_BYTES, evict, expectedSeconds, listEntries, openCache, parseSize, readHistory, useEntry, type TimingRecord } from './sim-cache.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-sim-cache-test-'));
@@ -149,6 +152,37 @@ describe('simulator cache: eviction and clean', () => {
     writeFileSync(join(foreign, 'keep.txt'), 'mine');
     expect(() => cleanCache(foreign, { all: true })).toThrow(/a synergyflow cache.*nothing else is cleaned/s);
     expect(readdirSync(foreign).sort()).toEqual(['keep.txt', entryName(1)]);
+  });
+});
+
+describe('simulator cache: a real build', () => {
+  it('after a build, evicts the least recently used builds over the limit, never the new one; reuses it next time', async () => {
+    const root = openCache(fresh());
+    for (let i = 0; i < 3; i++) fakeEntry(root, entryName(i), 10 * 2 ** 20, 3 - i);
+    const { design, files } = generateFiles(loadConfig({ preset: 'tiny' }));
+    const cfg = design.cfg;
+    const input = {
+      simulator: 'icarus' as const,
+      files: new Map([...files].filter(([path]) => path.startsWith('rtl/') || path === 'sf_regs.vh')),
+      params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
+      cacheDir: root,
+      design: cfg.source,
+      // Room for the new build (about 1 MiB) and two old ones.
+      maxCacheBytes: 25 * 2 ** 20,
+    };
+    const logs: string[] = [];
+    const build = await buildSimulation({ ...input, log: (m) => logs.push(m) });
+    expect(build.cached).toBe(false);
+    // While in use, it is spared even by a clean --all.
+    expect(cleanCache(root, { all: true }).busy.map((e) => e.name)).toEqual([simBuildName(input)]);
+    build.release();
+    expect(logs.some((m) => /removed 1 least recently used build\(s\), 10\.0 MiB/.test(m))).toBe(true);
+    expect(existsSync(join(build.dir, 'sim.vvp'))).toBe(true);
+    expect(listEntries(root).map((e) => e.name).sort()).toEqual([entryName(1), entryName(2), simBuildName(input)].sort());
+    const again = await buildSimulation(input);
+    again.release();
+    expect([again.cached, again.dir]).toEqual([true, build.dir]);
+    expect(readHistory(root).map((r) => [r.kind, r.design])).toEqual([['icarus', 'preset tiny']]);
   });
 });
 
