@@ -340,6 +340,10 @@ module sf_tb;
   reg [31:0] task_base = 32'd0;
   reg [31:0] trace_base = 32'd0;
   reg [63:0] start_cycle;
+  // A progress line (cycles since start, tasks done) every progress_cycles cycles, flushed at once
+  // so that the host sees it while the simulation runs: one comparison a cycle.
+  reg [63:0] progress_cycles = 64'd2000000;
+  reg [63:0] next_progress;
   integer e;
 
   initial begin
@@ -353,6 +357,8 @@ module sf_tb;
     if (!$value$plusargs("dump_lo=%d", dump_lo)) dump_lo = 32'd0;
     if (!$value$plusargs("dump_hi=%d", dump_hi)) dump_hi = 32'd0;
     if (!$value$plusargs("ctrl=%d", ctrl)) ctrl = 32'd0;
+    if (!$value$plusargs("progress_cycles=%d", progress_cycles)) progress_cycles = 64'd2000000;
+    if (progress_cycles == 64'd0) progress_cycles = 64'd2000000;
     host_rng = xorshift32(seed ^ 32'h6a09e667);
     $display("SF_INFO seed %0d latency %0d bytes_per_cycle %0d stall_percent %0d budget %0d",
              seed, latency, bytes_per_cycle, stall_percent, budget);
@@ -369,13 +375,16 @@ module sf_tb;
     axil_write(SF_REG_TASK_BASE, task_base);
     axil_write(SF_REG_TRACE_BASE, trace_base);
     start_cycle = cycles;
+    next_progress = progress_cycles;
     // START and IRQ_EN are set whatever the host passed: the testbench waits for the interrupt.
     axil_write(SF_REG_CTRL, ctrl | (32'd1 << SF_CTRL_START_LSB) | (32'd1 << SF_CTRL_IRQ_EN_LSB));
 
     while (!irq && !protocol_error && (cycles - start_cycle) < budget) begin
       @(posedge clk);
-      if (((cycles - start_cycle) % 64'd2000000) == 64'd0) begin
+      if ((cycles - start_cycle) >= next_progress) begin
         $display("SF_PROGRESS %0d %0d", cycles - start_cycle, u_dut.tasks_done);
+        $fflush;
+        next_progress = next_progress + progress_cycles;
       end
     end
     if (protocol_error) begin

@@ -30,6 +30,8 @@ import { evaluate, loadEvalInputs, simulateSample } from '../eval/eval.ts';
 import { InputError } from '../errors.ts';
 import { readNpy } from '../model/npy.ts';
 import { progressBar } from './progress-bar.ts';
+import { createProgress, isLiveTerminal } from './progress.ts';
+import { cacheCommand, cacheDirOption, cacheMaxSizeOption, type CacheCliOptions } from './cache-command.ts';
 import { explore } from '../explore/explore.ts';
 import { formatExploration, renderExplorePage } from '../explore/explore-page.ts';
 import { outsideCalibration, predictResources } from '../explore/resource-model.ts';
@@ -41,7 +43,8 @@ import type { RunSummary } from '../queue/spec.ts';
 import { QueueJobsError, runOnQueue, type QueueProgress } from '../queue/submit.ts';
 import { describeSummary, startWorker, type QueueWorker } from '../queue/worker.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { openCache } from '../tools/sim-cache.ts';
+import { join, resolve } from 'node:path';
 import { EXIT } from './exit-codes.ts';
 import { describeFailure } from './failure.ts';
 
@@ -49,11 +52,14 @@ import { describeFailure } from './failure.ts';
 export interface CliOutput {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** stderr is a terminal to draw live progress on (never in CI): see progress.ts. */
+  live?: boolean;
 }
 
 const processOutput: CliOutput = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  live: isLiveTerminal(),
 };
 
 /** A decimal integer option in [min, max]; anything else (1e3, 0x10, 1.5, out of range) is refused. */
@@ -91,7 +97,8 @@ const forceHelp = 'replace the tool\'s own files in --out even when they were ed
 /** The commands, writing to `output`; an action's result other than success sets `result.code`. */
 function buildProgram(output: CliOutput, result: { code: number }): Command {
   const say = (text: string) => output.out(`${text}\n`);
-  const progress = (quiet?: boolean) => (quiet ? undefined : (m: string) => output.err(`[synergyflow] ${m}\n`));
+  // Progress of builds, simulations and synthesis with an ETA, on stderr (live on a terminal).
+  const reporter = (quiet?: boolean) => (quiet ? undefined : createProgress({ write: output.err, live: output.live ?? false }));
   // Neither --preset nor --config means the default preset: said, not silent.
   const configFor = (opts: { preset?: string; config?: string }) => {
     if (opts.preset === undefined && opts.config === undefined) output.err('[synergyflow] no --preset or --config: using preset default\n');
@@ -168,9 +175,10 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--fault-write-permille <n>', 'answer this share of write bursts with SLVERR, at random from --seed', intArg('--fault-write-permille', 0, 1000), 0)
     .option('--allow-large', 'run a workload beyond the cost guards (see README: limits)')
     .option('--quiet', 'print only the summary')
+    .addOption(cacheDirOption()).addOption(cacheMaxSizeOption())
     .action(async (opts) => {
       const faults = { ranges: opts.fault ?? [], readPerMille: opts.faultReadPermille, writePerMille: opts.faultWritePermille };
-      const results = await runWorkload({ ...opts, generated: generateFiles(configFor(opts)), faults, log: progress(opts.quiet) });
+      const results = await runWorkload({ ...opts, maxCacheBytes: opts.cacheMaxSize, generated: generateFiles(configFor(opts)), faults, progress: reporter(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
     });
@@ -221,6 +229,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--out <dir>', `${outHelp}; with --sim, gets the run's outputs and results.json`)
     .option('--force', forceHelp)
     .option('--quiet', 'print only the summary')
+    .addOption(cacheDirOption()).addOption(cacheMaxSizeOption())
     .action(async (opts) => {
       if (opts.sim !== undefined && !opts.out) throw new InputError([{ file: 'command line', field: '--out', expected: 'a folder for the simulated run of --sim', found: 'none' }]);
       if (opts.sim !== undefined && !opts.preset && !opts.config) throw new InputError([{ file: 'command line', field: '--preset', expected: 'the accelerator of --sim (--preset NAME or --config FILE)', found: 'none' }]);
@@ -233,7 +242,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       say(`${golden.model}: ${(golden.accuracy * 100).toFixed(2)}% (${golden.correct} of ${golden.images} images) with the golden model, ${golden.seconds.toFixed(1)} s`);
       if (!generated) return;
       const check = await simulateSample(inputs, opts, opts.sim, async (workload) => {
-        const results = await runWorkload({ ...opts, workload, sim: opts.simulator, generated, log: progress(opts.quiet) });
+        const results = await runWorkload({ ...opts, maxCacheBytes: opts.cacheMaxSize, workload, sim: opts.simulator, generated, progress: reporter(opts.quiet) });
         const file = join(opts.out, 'outputs', 'eval.npy');
         return { ...results, outputs: new Map(existsSync(file) ? [['eval', readNpy(file)]] : []) };
       });
@@ -329,7 +338,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
     .option('--quiet', 'print only the summary')
     .action(async (opts) => {
-      const report = await synthesize({ ...opts, generated: generateFiles(configFor(opts)), log: progress(opts.quiet) });
+      const report = await synthesize({ ...opts, generated: generateFiles(configFor(opts)), progress: reporter(opts.quiet) });
       say(formatSynthSummary(report));
       if (!report.passed) result.code = EXIT.failed;
     });
@@ -340,9 +349,10 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--work-dir <dir>', 'folder for the jobs\' files (each job a fresh folder in it, removed after; default a temporary folder)')
     .option('--lock-seconds <s>', 'how long a job stays locked to this worker without a renewal: how soon another worker takes over the jobs of a worker that died', intArg('--lock-seconds', 1, 3600), 30)
     .option('--verbose', 'also print each job\'s own progress')
-    .action(async (opts: { redis: string; queue: string; concurrency: number; workDir?: string; lockSeconds: number; verbose?: boolean }) => {
+    .addOption(cacheDirOption()).addOption(cacheMaxSizeOption())
+    .action(async (opts: { redis: string; queue: string; concurrency: number; workDir?: string; lockSeconds: number; verbose?: boolean } & CacheCliOptions) => {
       const log = (m: string) => output.err(`[synergyflow] ${m}\n`);
-      const worker = await startWorker({ redisUrl: opts.redis, queue: opts.queue, concurrency: opts.concurrency, workDir: opts.workDir, lockMs: opts.lockSeconds * 1000, log, verbose: opts.verbose });
+      const worker = await startWorker({ ...workerCache(opts), redisUrl: opts.redis, queue: opts.queue, concurrency: opts.concurrency, workDir: opts.workDir, lockMs: opts.lockSeconds * 1000, log, verbose: opts.verbose });
       log(`worker ${worker.name} serving queue '${opts.queue}' on ${opts.redis}, ${opts.concurrency} job(s) at once, work dir ${worker.workDir}; Ctrl-C stops it (active jobs go back to the queue)`);
       await new Promise<void>((resolve) => {
         const forget = onStopSignal((signal) => {
@@ -372,11 +382,12 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--concurrency <n>', 'jobs the --local worker runs at once', intArg('--concurrency', 1, 64), 1)
     .option('--work-dir <dir>', 'folder for the --local worker\'s job files (default a temporary folder)')
     .option('--quiet', 'print only the tally')
+    .addOption(cacheDirOption(' (of the --local worker\'s runs)')).addOption(cacheMaxSizeOption())
     .action(async (opts) => {
       const regression = regressionOptions(opts);
       const log = (m: string) => output.err(`[synergyflow] ${m}\n`);
       const worker: QueueWorker | undefined = opts.local
-        ? await startWorker({ redisUrl: opts.redis, queue: opts.queue, concurrency: opts.concurrency, workDir: opts.workDir })
+        ? await startWorker({ ...workerCache(opts), redisUrl: opts.redis, queue: opts.queue, concurrency: opts.concurrency, workDir: opts.workDir })
         : undefined;
       const started = performance.now();
       let summaries: (RunSummary | undefined)[];
@@ -397,7 +408,13 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       say(formatRegression(regression, tally, (performance.now() - started) / 1000));
       if (tally.bitExact !== tally.total) result.code = EXIT.failed;
     });
+  cacheCommand(program, say);
   return program;
+}
+
+/** A worker's cache options: the folder checked (and made) at once, absolute for the jobs' commands. */
+function workerCache(opts: CacheCliOptions): { cacheDir?: string; maxCacheBytes?: number } {
+  return { cacheDir: opts.cacheDir !== undefined ? openCache(resolve(opts.cacheDir)) : undefined, maxCacheBytes: opts.cacheMaxSize };
 }
 
 /** The regression's design (a preset, or a config file sent as its object) and run settings. */

@@ -10,7 +10,9 @@ import { generatedHeaderLines, generateFiles, type FileMap, type Generated } fro
 import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
 import { render } from '../emit/templates.ts';
 import { InputError } from '../errors.ts';
-import { runNextpnrIce40, runYosys, type ToolSource } from '../tools/fpga-tools.ts';
+import { nextpnrPhase, runNextpnrIce40, runYosys, yosysStep, type OnLine, type ToolSource } from '../tools/fpga-tools.ts';
+import type { Progress } from '../progress.ts';
+import { defaultCacheDir, expectedSeconds, openCache, readHistory, recordTiming } from '../tools/sim-cache.ts';
 import { DEFAULT_DEVICE, DEVICES, findDevice, type Device, type Target } from './devices.ts';
 import { breakdown, classify, type Breakdown, type Resources } from './resources.ts';
 import { flattenCells, parseStat } from './stat.ts';
@@ -32,6 +34,40 @@ export interface SynthOptions {
    * datapath's timing when the whole design is too big for the part. */
   pnrModule?: PnrModule;
   log?: (message: string) => void;
+  /** Progress of Yosys (its passes) and nextpnr (its phases), with an ETA from the previous
+   * synthesis of the design recorded in the simulator cache's history; its log() replaces `log`. */
+  progress?: Progress;
+}
+
+/**
+ * A tool run shown as a progress task: its output lines give the detail, a previous run of the
+ * same kind on the same design the expected time (recorded in the cache's history, best effort).
+ */
+async function timedStep<T extends { seconds: number }>(
+  progress: Progress | undefined,
+  title: string,
+  timing: { kind: string; design: string; size: number },
+  detailOf: (line: string) => string | undefined,
+  run: (onLine?: OnLine) => Promise<T>,
+): Promise<T> {
+  if (!progress) return run();
+  let root: string | undefined;
+  try {
+    root = openCache(defaultCacheDir());
+  } catch {
+    // No cache folder of ours: no history, no ETA.
+  }
+  const task = progress.task(title, { expectedSeconds: root ? expectedSeconds(readHistory(root), timing.kind, timing.design, timing.size) : undefined });
+  try {
+    const result = await run((line) => {
+      const detail = detailOf(line);
+      if (detail !== undefined) task.update(undefined, detail);
+    });
+    if (root) recordTiming(root, { ...timing, seconds: result.seconds });
+    return result;
+  } finally {
+    task.end();
+  }
 }
 
 export type PnrModule = 'top' | 'engine';
@@ -209,7 +245,8 @@ export function inlinedModules(design: Design): string[] {
 }
 
 export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
-  const log = opts.log ?? (() => {});
+  const progress = opts.progress;
+  const log = progress ? (m: string) => progress.log(m) : (opts.log ?? (() => {}));
   const cfg = opts.generated?.design.cfg ?? loadConfig({ preset: opts.preset, config: opts.config });
   const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
   checkOutputDir(opts.out, outOptions);
@@ -223,7 +260,11 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const top = 'sf_top';
 
   log(`synthesizing ${cfg.source} for ${opts.target}${device ? ` (${device.description})` : ''} with ${tools === 'npm' ? '@yowasp/yosys' : 'system yosys'}`);
-  const yosys = await runYosys(tools, yosysScript(opts.target, sources, device, top, inlinedModules(design)), inputs, ['netlist.v', 'netlist.json']);
+  const size = [...inputs.values()].reduce((n, text) => n + text.length, 0);
+  const synthDesign = `${cfg.hash} ${device?.name ?? ''}`;
+  const step = yosysStep();
+  const yosys = await timedStep(progress, 'Yosys', { kind: `yosys-${opts.target}-${tools}`, design: synthDesign, size }, step, (onLine) =>
+    runYosys(tools, yosysScript(opts.target, sources, device, top, inlinedModules(design)), inputs, ['netlist.v', 'netlist.json'], onLine));
   log(`yosys: ${yosys.seconds.toFixed(1)} s`);
   const stat = parseStat(yosys.log);
   const resources = breakdown(stat, opts.target, cfg.engines);
@@ -279,7 +320,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
     const shell = shellSource(design, module);
     out.set('fpga/sf_pnr_shell.sv', shell);
     try {
-      const result = await placeAndRoute(cfg, nextpnrDevice, module, tools, new Map([...inputs, ['fpga/sf_pnr_shell.sv', shell]]), [...sources, 'fpga/sf_pnr_shell.sv'], log);
+      const result = await placeAndRoute(cfg, nextpnrDevice, module, tools, new Map([...inputs, ['fpga/sf_pnr_shell.sv', shell]]), [...sources, 'fpga/sf_pnr_shell.sv'], log, progress);
       report.tools.nextpnrSeconds = result.nextpnrSeconds;
       report.tools.pnrYosysSeconds = result.yosysSeconds;
       out.set('synth/pnr-yosys.log', result.yosysLog);
@@ -316,12 +357,15 @@ async function placeAndRoute(
   inputs: Map<string, string>,
   sources: string[],
   log: (message: string) => void,
+  progress?: Progress,
 ): Promise<{ pnr: PnrResult; yosysSeconds: number; yosysLog: string; nextpnrSeconds: number; nextpnrLog: string }> {
-  const yosys = await runYosys(tools, pnrYosysScript(sources, device), inputs, ['netlist.json']);
+  const size = [...inputs.values()].reduce((n, text) => n + text.length, 0);
+  const timing = (kind: string) => ({ kind: `${kind}-${tools}`, design: `${cfg.hash} ${device.name} ${module}`, size });
+  const yosys = await timedStep(progress, `Yosys (flat, ${module})`, timing('yosys-pnr'), yosysStep(), (onLine) => runYosys(tools, pnrYosysScript(sources, device), inputs, ['netlist.json'], onLine));
   log(`yosys (flat, ${module} in the place-and-route shell): ${yosys.seconds.toFixed(1)} s`);
   const netlist = new Map([['netlist.json', yosys.outputs.get('netlist.json') ?? '']]);
   const common = [device.nextpnr.device, '--package', device.nextpnr.package, '--json', 'netlist.json', '--freq', String(cfg.clockMhz), '--pcf-allow-unconstrained', '--seed', '1'];
-  const packed = await runNextpnrIce40(tools, [...common, '--pack-only'], netlist, []);
+  const packed = await timedStep(progress, 'nextpnr packing', timing('nextpnr-pack'), nextpnrPhase, (onLine) => runNextpnrIce40(tools, [...common, '--pack-only'], netlist, [], onLine));
   const usage = parseUtilisation(packed.log);
   if (!usage) throw new Error('nextpnr reported no device utilisation after packing');
   log(`nextpnr packing: ${usage.logicCells.used} of ${usage.logicCells.capacity} logic cells`);
@@ -330,7 +374,7 @@ async function placeAndRoute(
     return { pnr, yosysSeconds: yosys.seconds, yosysLog: yosys.log, nextpnrSeconds: packed.seconds, nextpnrLog: packed.log };
   }
   log(`placing and routing ${module} on ${device.name} with ${tools === 'npm' ? '@yowasp/nextpnr-ice40' : 'system nextpnr-ice40'}`);
-  const routed = await runNextpnrIce40(tools, [...common, '--asc', 'sf_top.asc'], netlist, []);
+  const routed = await timedStep(progress, 'nextpnr', timing('nextpnr-route'), nextpnrPhase, (onLine) => runNextpnrIce40(tools, [...common, '--asc', 'sf_top.asc'], netlist, [], onLine));
   const fmax = parseFmax(routed.log);
   if (fmax !== undefined) {
     pnr.fmaxMhz = fmax;

@@ -25,6 +25,9 @@ export interface ExecuteOptions {
   id: string;
   /** The worker's name, for the summary. */
   worker: string;
+  /** The simulator cache for runs (an absolute path) and its size limit in bytes (default: the user's, 4 GiB). */
+  cacheDir?: string;
+  maxCacheBytes?: number;
   /** The command's own progress lines (without them, it runs --quiet). */
   log?: (message: string) => void;
 }
@@ -58,6 +61,8 @@ async function executeRun(spec: RunJobSpec, dir: string, opts: ExecuteOptions): 
   const workload = random ? writeRandomWorkload(join(dir, 'workload'), random.seed, random.jobs) : spec.workload;
   const args = ['run', ...designArgs(spec, dir), '--workload', workload, '--sim', spec.sim ?? 'verilator', '--out', join(dir, 'out')];
   if (spec.policy) args.push('--policy', spec.policy);
+  if (opts.cacheDir !== undefined) args.push('--cache-dir', opts.cacheDir);
+  if (opts.maxCacheBytes !== undefined) args.push('--cache-max-size', String(opts.maxCacheBytes));
   for (const [option, value] of [['--static-group', spec.staticGroup], ['--seed', spec.seed], ['--latency', spec.latency], ['--stall-percent', spec.stallPercent], ['--budget', spec.budget]] as const) {
     if (value !== undefined) args.push(option, String(value));
   }

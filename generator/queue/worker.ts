@@ -24,6 +24,9 @@ export interface WorkerOptions {
   /** Job starts and ends; with `verbose`, every flow's own progress too. */
   log?: (message: string) => void;
   verbose?: boolean;
+  /** The simulator cache the jobs' runs use (absolute; default the user's) and its size limit in bytes. */
+  cacheDir?: string;
+  maxCacheBytes?: number;
 }
 
 export interface QueueWorker {
@@ -68,6 +71,8 @@ export async function startWorker(opts: WorkerOptions): Promise<QueueWorker> {
         workDir,
         id: job.id ?? 'job',
         worker: name,
+        cacheDir: opts.cacheDir,
+        maxCacheBytes: opts.maxCacheBytes,
         log: opts.verbose ? (m) => log(`${job.id}: ${m}`) : undefined,
       });
       counts.done++;

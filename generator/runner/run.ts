@@ -21,6 +21,9 @@ import { CTRL_FIELDS, fieldsWord, fieldValue, STATUS_FIELDS } from '../arch/regm
 import { policyCode, type Policy } from '../arch/policies.ts';
 import { decodeTraceRecord, TRACE_FIELD_BYTES } from '../arch/trace-record.ts';
 import { buildSimulation, runSimulation, simCacheDir, type Simulator } from '../tools/sim.ts';
+import { estimateProgram } from '../estimate/estimate.ts';
+import { openCache } from '../tools/sim-cache.ts';
+import type { Progress } from '../progress.ts';
 import { describeFault } from '../arch/faults.ts';
 import { checkFaultInjection, faultFileText, NO_FAULTS, type FaultInjection } from './fault-injection.ts';
 import { DumpError, parseMemDump, toFreadBytes } from './image-file.ts';
@@ -53,8 +56,12 @@ export interface RunOptions {
   allowLarge?: boolean;
   /** Errors the testbench memory injects (none by default). */
   faults?: FaultInjection;
+  /** The simulator cache (default: the user's, tools/sim-cache.ts) and its size limit in bytes. */
   cacheDir?: string;
+  maxCacheBytes?: number;
   log?: (message: string) => void;
+  /** Progress of the build and the simulation (with an ETA); its log() then replaces `log`. */
+  progress?: Progress;
   /** Tests only: alters the compiled program (its memory image) before simulation, to provoke
    * the hardware's error paths. */
   alterProgram?: (program: Program) => void;
@@ -126,11 +133,14 @@ export interface RunResults {
 }
 
 export async function runWorkload(opts: RunOptions): Promise<RunResults> {
-  const log = opts.log ?? (() => {});
+  const progress = opts.progress;
+  const log = progress ? (m: string) => progress.log(m) : (opts.log ?? (() => {}));
   // Everything is validated before any work starts: the config, the output folder, the options,
   // the workload (its sizes before its tensors are made), and the run's estimated cost.
   const cfg = opts.generated?.design.cfg ?? loadConfig({ preset: opts.preset, config: opts.config });
-  const cacheDir = opts.cacheDir ?? simCacheDir();
+  // The cache folder is checked (and made, mode 0700) before any work: a folder that is not a
+  // synergyflow cache, or that others can write, is refused (tools/sim-cache.ts).
+  const cacheDir = openCache(opts.cacheDir ?? simCacheDir());
   const readFiles = [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined);
   const outOptions: OutputOptions = { force: opts.force, inputs: [...readFiles, cacheDir] };
   checkOutputDir(opts.out, outOptions);
@@ -171,10 +181,16 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     files: simSources(files),
     params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
     cacheDir,
+    maxCacheBytes: opts.maxCacheBytes,
+    design: simCfg.source,
     log,
+    progress,
   });
   log(build.cached ? `${opts.sim} build: cached` : `${opts.sim} build: ${build.buildSeconds.toFixed(1)} s`);
 
+  // The fast cycle model's prediction (milliseconds) gives the simulation's progress a total.
+  const predicted = progress ? predictedCycles(program, cfg, policy, staticGroup, memory) : undefined;
+  // The build stays marked in use (spared by the cache's eviction) until the simulation is over.
   return withTempDir('synergyflow-', async (work) => {
     const imagePath = join(work, 'image.bin');
     const dumpPath = join(work, 'dump.hex');
@@ -183,7 +199,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     writeFileSync(faultsPath, faultFileText(memory.faults));
     const dumpLo = program.dumpBase / cfg.busBytes;
     const dumpHi = dumpLo + program.dumpBytes / cfg.busBytes;
-    log(`simulating (seed ${memory.seed}, budget ${budget} cycles) in ${work}`);
+    log(`simulating (seed ${memory.seed}, budget ${budget} cycles${predicted ? `, about ${predicted.toLocaleString('en-US')} predicted` : ''}) in ${work}`);
+    const task = progress?.task('simulating', { total: predicted });
     const sim = await runSimulation(
       build,
       {
@@ -203,11 +220,15 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
         rd_fault_permille: memory.faults.readPerMille,
         wr_fault_permille: memory.faults.writePerMille,
         ctrl: fieldsWord(CTRL_FIELDS, { START: 1, IRQ_EN: 1, POLICY: policyCode(policy), STATIC_LOG: Math.log2(staticGroup) }),
+        progress_cycles: progressInterval(predicted),
       },
       (line) => {
-        if (line.startsWith('SF_PROGRESS')) log(progressText(line, program.tasks.length));
+        if (!line.startsWith('SF_PROGRESS')) return;
+        const { cycles, tasksDone } = parseProgressLine(line);
+        if (task) task.update(cycles, `cycle ${cycles.toLocaleString('en-US')}${predicted ? ` of ~${predicted.toLocaleString('en-US')}` : ''}, ${tasksDone}/${program.tasks.length} tasks done`);
+        else log(`cycle ${cycles}: ${tasksDone}/${program.tasks.length} tasks done`);
       },
-    );
+    ).finally(() => task?.end());
     const report = parseSimOutput(sim.lines);
     // The trace and every final output, read back from simulated memory.
     let region: MemImage | undefined;
@@ -239,7 +260,28 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     outFiles.set('report.html', await renderRunReport(reportInput(outFiles.get('results.json') as string)));
     writeOutputDir(opts.out, outFiles, 'run', outOptions);
     return results;
-  });
+  }).finally(() => build.release());
+}
+
+/** The fast model's cycles for the program (undefined if it cannot say: the progress has no total then). */
+function predictedCycles(program: Program, cfg: ResolvedConfig, policy: Policy, staticGroup: number, memory: MemorySettings): number | undefined {
+  try {
+    return Math.round(estimateProgram(program, cfg, { policy, staticGroup, latency: memory.latency, bytesPerCycle: memory.bytesPerCycle }).cycles);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Cycles between the testbench's progress lines: about a hundred over the predicted run (2 M without a prediction). */
+export function progressInterval(predicted: number | undefined): number {
+  if (!predicted) return 2_000_000;
+  return Math.min(2_000_000, Math.max(10_000, Math.round(predicted / 100)));
+}
+
+/** SF_PROGRESS <cycles> <tasks done>. */
+export function parseProgressLine(line: string): { cycles: number; tasksDone: number } {
+  const [, cycles, done] = line.trim().split(/\s+/);
+  return { cycles: Number(cycles), tasksDone: Number(done) };
 }
 
 /**
@@ -314,11 +356,6 @@ function checkRunOptions(staticGroup: number, memory: MemorySettings, cfg: Resol
 
 export function physicalBound(program: Program, cfg: ResolvedConfig, bytesPerCycle: number): number {
   return Math.ceil(Math.max(program.totalMacs / cfg.macs, program.compulsoryBytes / (bytesPerCycle * cfg.memory.channels)));
-}
-
-function progressText(line: string, total: number): string {
-  const [, cycles, done] = line.split(/\s+/);
-  return `cycle ${cycles}: ${done}/${total} tasks done`;
 }
 
 /** [batch, out] after an fc layer, [batch, C, H, W] after a conv layer (model-format.md). */

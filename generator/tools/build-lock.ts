@@ -51,6 +51,36 @@ export async function acquireBuildLock(path: string, opts: BuildLockOptions): Pr
   }
 }
 
+/**
+ * Takes the lock if it is free (or abandoned) without waiting; undefined when another holds it.
+ * The cache's eviction takes an entry's lock this way, so that it never removes an entry being
+ * built, and skips it rather than waiting.
+ */
+export function tryLock(path: string, staleMs = 2 * 3_600_000): (() => void) | undefined {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${hostname()} ${process.pid} ${Date.now()}\n`, { flag: 'wx' });
+      const forget = removeOnInterrupt(path);
+      return () => {
+        rmSync(path, { force: true });
+        forget();
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = readHolder(path);
+    if (!holder || !isAbandoned(holder, staleMs)) return undefined;
+    rmSync(path, { force: true });
+  }
+  return undefined;
+}
+
+/** Whether a lock (or use) file names a process that is gone or is older than `staleMs`. */
+export function lockAbandoned(path: string, staleMs = 2 * 3_600_000): boolean {
+  const holder = readHolder(path);
+  return holder !== undefined && isAbandoned(holder, staleMs);
+}
+
 interface Holder {
   host: string;
   pid: number;

@@ -1,0 +1,74 @@
+// `synergyflow cache info|clean`, and --cache-dir honoured by run (a small Icarus run: the build
+// lands in that folder and nowhere else), with progress kept off stdout and plain without a terminal.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeRandomWorkload } from '../model/random-model.ts';
+import { EXIT } from './exit-codes.ts';
+import { runCli } from './program.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sf-cache-cli-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function cli(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['node', 'synergyflow', ...args], { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('synergyflow cache and --cache-dir', () => {
+  it('run --cache-dir builds there (mode 0700), cache info lists the build, cache clean --all removes it', async () => {
+    const cache = join(scratch, 'my-cache');
+    const workload = writeRandomWorkload(join(scratch, 'w'), 11, 1);
+    const r = await cli('run', '--preset', 'tiny', '--workload', workload, '--sim', 'icarus', '--out', join(scratch, 'out'), '--cache-dir', cache);
+    expect(r.code, r.stderr).toBe(EXIT.ok);
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    const builds = readdirSync(cache).filter((n) => /^icarus-[0-9a-f]{16}$/.test(n));
+    expect(builds).toHaveLength(1);
+    expect(r.stderr).toContain(`build of a design not in the cache (${cache})`);
+    // Results on stdout, progress on stderr: plain lines without a terminal.
+    expect(r.stdout).toMatch(/^status: +ok/);
+    expect(r.stdout).not.toContain('[synergyflow]');
+    expect(r.stderr).not.toMatch(/[\r\x1b]/);
+
+    const info = await cli('cache', 'info', '--cache-dir', cache, '--cache-max-size', '1G');
+    expect(info.code, info.stderr).toBe(EXIT.ok);
+    expect(info.stdout).toContain(`simulator cache: ${cache} (--cache-dir)`);
+    expect(info.stdout).toMatch(/1 build\(s\), [\d.]+ [KM]i?B of a 1\.0 GiB limit/);
+    expect(info.stdout).toContain(`${builds[0]}  preset tiny`);
+
+    // Used again: from the cache.
+    const again = await cli('run', '--preset', 'tiny', '--workload', workload, '--sim', 'icarus', '--out', join(scratch, 'out'), '--cache-dir', cache, '--quiet');
+    expect(again.code, again.stderr).toBe(EXIT.ok);
+    expect(again.stdout).toMatch(/; build cached/);
+
+    const clean = await cli('cache', 'clean', '--all', '--cache-dir', cache);
+    expect(clean.code, clean.stderr).toBe(EXIT.ok);
+    expect(clean.stdout).toContain('removed 1 build(s)');
+    expect(readdirSync(cache).filter((n) => n.startsWith('icarus-'))).toEqual([]);
+  });
+
+  it('cache clean refuses a folder that is not a synergyflow cache, exit 2, and touches nothing', async () => {
+    const foreign = join(scratch, 'foreign');
+    mkdirSync(join(foreign, 'verilator-0123456789abcdef'), { recursive: true });
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const r = await cli('cache', 'clean', '--all', '--cache-dir', foreign);
+    expect(r.code).toBe(EXIT.badInput);
+    expect(r.stderr).toMatch(/expected a synergyflow cache/);
+    expect(readdirSync(foreign).sort()).toEqual(['notes.txt', 'verilator-0123456789abcdef']);
+    const info = await cli('cache', 'info', '--cache-dir', foreign);
+    expect(info.stdout).toContain('not a synergyflow cache');
+    // Nor does run build into it.
+    const run = await cli('run', '--preset', 'tiny', '--workload', 'builtin:lenet5:1', '--sim', 'icarus', '--out', join(scratch, 'out2'), '--cache-dir', foreign);
+    expect(run.code).toBe(EXIT.badInput);
+    expect(readdirSync(foreign).sort()).toEqual(['notes.txt', 'verilator-0123456789abcdef']);
+  });
+
+  it('refuses a bad --cache-max-size and conflicting clean options', async () => {
+    expect((await cli('cache', 'info', '--cache-max-size', 'huge')).code).toBe(EXIT.badInput);
+    expect((await cli('cache', 'clean', '--all', '--older-than', '3')).code).toBe(EXIT.badInput);
+    expect((await cli('cache', 'clean', '--older-than', 'soon')).code).toBe(EXIT.badInput);
+  });
+});
