@@ -14,6 +14,7 @@ import { loadConfig } from '../../generator/config/resolve.ts';
 import { generateFiles } from '../../generator/emit/generate.ts';
 import { goldenForward } from '../../generator/golden/golden.ts';
 import { builtinWorkload } from '../../generator/model/workload.ts';
+import { runWorkload } from '../../generator/runner/run.ts';
 import { buildHostModel, linkHostHarness, runHostHarness } from '../../generator/tools/host-harness.ts';
 import { simCacheDir } from '../../generator/tools/sim.ts';
 
@@ -66,6 +67,16 @@ describe.skipIf(!hasVerilator)('the C driver on the Verilated accelerator (tiny,
     // Waiting for the interrupt touches no register until it rises.
     expect(r.status.reg_accesses).toBeLessThan(40);
     expect(r.status.harness_cycles - r.status.cycles).toBeLessThan(100);
+  });
+
+  it('takes the cycles and runs the trace of `synergyflow run` on the same program', async () => {
+    const driver = await run(['--mode', 'irq']);
+    const testbench = await runWorkload({ preset: 'tiny', workload: 'builtin:lenet5:1', sim: 'verilator', out: join(scratch, 'run') });
+    expect(testbench.status).toBe('ok');
+    expect(driver.status.cycles).toBe(testbench.cycles);
+    expect(driver.status.rd_bytes).toBe(testbench.readBeats * cfg.busBytes);
+    const key = (t: { task: number; start: number; end: number }) => `${t.task}@${t.start}-${t.end}`;
+    expect(driver.trace.map(key).sort()).toEqual(testbench.trace.map(key).sort());
   });
 
   it('runs it by polling STATUS to the same cycle count and outputs', async () => {
