@@ -11,7 +11,8 @@ import { POLICY_TABLE } from '../arch/policies.ts';
 import { buildRegisterMap, CTRL_FIELDS, fieldValue } from '../arch/regmap.ts';
 import { TRACE_FIELDS, traceFieldOffset } from '../arch/trace-record.ts';
 import { runCli } from '../cli/program.ts';
-import { loadConfig } from '../config/resolve.ts';
+import { presets } from '../config/presets.ts';
+import { loadConfig, resolveConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { goldenForward } from '../golden/golden.ts';
 import { parseNpy } from '../model/npy.ts';
@@ -92,6 +93,18 @@ describe('compile', () => {
     expect(npy.shape).toEqual([2, 10]);
     expect(Array.from(npy.data)).toEqual(Array.from(last));
     expect(new Uint8Array(readFileSync(join(a, 'expected/lenet5.bin')))).toEqual(new Uint8Array(last.buffer));
+  });
+
+  it('describes a 16-bit datapath\'s tensors with 2-byte lanes, its raw outputs little-endian int16', () => {
+    const cfg16 = resolveConfig({ ...presets.tiny, name: 'tiny16', dataBits: 16 }, 'test config');
+    const dir = join(scratch, 'sixteen');
+    const p = exportProgram({ cfg: cfg16, workload: 'builtin:lenet5', out: dir }).program;
+    expect(p.jobs[0].output).toMatchObject({ dtype: 'int16', layout: { elementBytes: 2, lanes: 4, colStride: 8 } });
+    const [w] = builtinWorkload('lenet5', 1, 0);
+    const golden = goldenForward(w.model, w.weights, w.input);
+    const raw = readFileSync(join(dir, 'expected/lenet5.bin'));
+    expect(Array.from({ length: raw.length / 2 }, (_, i) => raw.readInt16LE(2 * i))).toEqual(Array.from(golden[golden.length - 1]));
+    expect(readFileSync(join(dir, 'sf_program.h'), 'utf8')).toContain('.elem_bytes = 2u');
   });
 
   it('writes the same sf_hw.h as generate, and generate writes it next to the RTL', () => {

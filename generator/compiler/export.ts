@@ -153,7 +153,10 @@ export function programFiles(cfg: ResolvedConfig, jobs: Job[], program: Program,
     const job = cj.job;
     const golden = goldenForward(job.model, job.weights, job.input);
     const expected = golden[golden.length - 1];
-    const raw = laneBytes === 1 ? new Uint8Array(Int8Array.from(expected).buffer) : new Uint8Array(Int16Array.from(expected).buffer);
+    // NCHW at the lane width, little-endian (as sf_read_tensor's bytes on a little-endian host).
+    const raw = new Uint8Array(expected.length * laneBytes);
+    const rawView = new DataView(raw.buffer);
+    expected.forEach((v, i) => (laneBytes === 1 ? rawView.setInt8(i, v) : rawView.setInt16(2 * i, v, true)));
     const dtype = activationDtype(job.model);
     const modelShape = outputShape(job);
     files.set(`expected/${job.name}.npy`, encodeNpy(makeTensor(dtype, modelShape, dtype === 'int8' ? Int8Array.from(expected) : Int16Array.from(expected))));
