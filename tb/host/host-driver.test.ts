@@ -88,6 +88,12 @@ describe.skipIf(!hasVerilator)('the C driver on the Verilated accelerator (tiny,
     expect(poll.status.reg_accesses).toBeGreaterThan(1000);
   });
 
+  it('stays bit-exact under random memory stalls', async () => {
+    const r = await run(['--stall-percent', '30', '--seed', '7', '--mode', 'poll']);
+    expect(r.exitCode, r.lines.join('\n')).toBe(0);
+    expect(r.jobs).toEqual([{ name: 'lenet5', bytes: 10, mismatches: 0 }]);
+  });
+
   it('returns the hardware\'s BAD_OPCODE for a corrupted descriptor, at once', async () => {
     const r = await run(['--corrupt-opcode', '0']);
     expect(r.exitCode, r.lines.join('\n')).toBe(2);
