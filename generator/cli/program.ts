@@ -16,6 +16,7 @@ import { readResultsFile } from '../report/results-file.ts';
 import { GENERATOR_VERSION } from '../version.ts';
 import { memorySettings, runWorkload } from '../runner/run.ts';
 import { estimateWorkload } from '../estimate/estimate.ts';
+import { exportProgram } from '../compiler/export.ts';
 import { formatEstimates } from '../estimate/summary.ts';
 import { loadWorkloadRef } from '../model/workload.ts';
 import { POLICIES, type Policy } from '../arch/regmap.ts';
@@ -181,6 +182,21 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const results = await runWorkload({ ...opts, maxCacheBytes: opts.cacheMaxSize, generated: generateFiles(configFor(opts)), faults, progress: reporter(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
+    });
+
+  configOptions(program.command('compile').description('Compile a workload and export the program for a host: memory image, task list, program.json, register values, expected outputs, and the C headers sf_hw.h and sf_program.h for the driver of sw/.'))
+    .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
+    .requiredOption('--out <dir>', `${outHelp}; gets image.bin, tasks.bin, tasks.json, program.json, expected/, sf_hw.h and sf_program.h`)
+    .option('--force', forceHelp)
+    .addOption(new Option('--policy <policy>', 'scheduling policy the program is compiled for and started with').choices(['monolithic', 'static', 'elastic']).default('elastic'))
+    .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
+    .option('--allow-large', 'compile a workload beyond the cost guards (see README: limits)')
+    .option('--quiet', 'print only the summary')
+    .action((opts: { preset?: string; config?: string; workload: string; out: string; force?: boolean; policy: Policy; staticGroup?: number; allowLarge?: boolean; quiet?: boolean }) => {
+      const started = Date.now();
+      const { program } = exportProgram({ ...opts, cfg: configFor(opts), log: progress(opts.quiet) });
+      say(`compiled ${program.jobs.length} job(s) (${program.jobs.map((j) => `${j.name}: ${j.model} x${j.batch}`).join(', ')}) into ${program.taskList.count} tasks for ${program.config.source} under ${program.policy}: ` +
+        `${program.image.bytes.toLocaleString('en-US')} bytes of memory image, expected outputs from the golden model, in ${Date.now() - started} ms -> ${opts.out}`);
     });
 
   program.command('report').description('Render the run report (report.html, as every run writes) from a results.json; --compare draws two runs on one time axis.')

@@ -4,6 +4,7 @@ import { elaborate, type Design } from '../arch/design.ts';
 import { registerMapCHeader, registerMapJson, registerMapMarkdown, registerMapVerilogHeader } from '../arch/regmap.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { GENERATOR_VERSION } from '../version.ts';
+import { hwCHeader } from './hw-header.ts';
 import { fileListHeader, vendorFiles } from './vendor.ts';
 import { renderLeaf, renderStructural, type HeaderInfo } from './verilog.ts';
 import type { FileMap } from '../output-dir.ts';
@@ -51,6 +52,7 @@ export function generateFiles(cfg: ResolvedConfig): Generated {
   files.set('regmap.md', registerMapMarkdown(design.regmap, `SynergyFlow (${cfg.name})`, headerLines));
   files.set('sf_regs.h', registerMapCHeader(design.regmap, 'SF_REGS_H', headerLines));
   files.set('sf_regs.vh', registerMapVerilogHeader(design.regmap, headerLines));
+  files.set('sf_hw.h', hwCHeader(design.regmap, cfg, headerLines));
   const { source: _source, ...resolved } = cfg;
   files.set('config.json', JSON.stringify(resolved, null, 2) + '\n');
   return { design, files };
