@@ -194,7 +194,8 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--quiet', 'print only the summary')
     .action((opts: { preset?: string; config?: string; workload: string; out: string; force?: boolean; policy: Policy; staticGroup?: number; allowLarge?: boolean; quiet?: boolean }) => {
       const started = Date.now();
-      const { program } = exportProgram({ ...opts, cfg: configFor(opts), log: progress(opts.quiet) });
+      const log = reporter(opts.quiet);
+      const { program } = exportProgram({ ...opts, cfg: configFor(opts), log: log && ((m: string) => log.log(m)) });
       say(`compiled ${program.jobs.length} job(s) (${program.jobs.map((j) => `${j.name}: ${j.model} x${j.batch}`).join(', ')}) into ${program.taskList.count} tasks for ${program.config.source} under ${program.policy}: ` +
         `${program.image.bytes.toLocaleString('en-US')} bytes of memory image, expected outputs from the golden model, in ${Date.now() - started} ms -> ${opts.out}`);
     });
