@@ -10,6 +10,8 @@ import { acquireBuildLock } from './build-lock.ts';
 import { runTool, runToolStreaming } from './exec.ts';
 
 export type Simulator = 'verilator' | 'icarus';
+/** Waveform formats: FST (compressed, GTKWave's own) or VCD (text, read by every viewer). */
+export type WaveFormat = 'fst' | 'vcd';
 
 export const TB_DIR = fileURLToPath(new URL('../../tb/', import.meta.url));
 
@@ -17,7 +19,7 @@ export const TB_DIR = fileURLToPath(new URL('../../tb/', import.meta.url));
 export function simCacheDir(): string {
   return process.env.SYNERGYFLOW_CACHE_DIR || fileURLToPath(new URL('../../.cache/sim/', import.meta.url));
 }
-const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb.v'];
+export const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb.v'];
 
 export interface SimBuildInput {
   simulator: Simulator;
@@ -28,13 +30,21 @@ export interface SimBuildInput {
    * every workload on the design. */
   params: { BUS_BITS: number; IDW: number; ENGINES: number; CHANNELS: number; ADDR_BITS: number };
   cacheDir: string;
+  /** A build that can dump waveforms (the testbench's SF_WAVES block): a build of its own,
+   * cached apart from the plain one, which stays as fast. Verilator traces in one format per
+   * build (--trace-fst or --trace); Icarus's format is chosen when it simulates (vvp -fst). */
+  waves?: WaveFormat;
   /** Told when a build (not found in the cache) starts. */
   log?: (message: string) => void;
 }
 
 export interface SimBuild {
   simulator: Simulator;
+  /** The build's folder in the cache, and its name there (the simulator, the waveform variant
+   * and the hash of everything it was built from). */
   dir: string;
+  name: string;
+  waves?: WaveFormat;
   /** Seconds the build took (0 when it came from the cache). */
   buildSeconds: number;
   cached: boolean;
@@ -44,22 +54,76 @@ export interface SimBuild {
  * and jobs on one design must share one build rather than race in one staging folder. */
 const buildsInFlight = new Map<string, Promise<SimBuild>>();
 
-export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
+/**
+ * The waveform variant of a build, in its cache folder's name and hash: none for the plain
+ * build; the trace format for Verilator (one build per format); one build for both on Icarus.
+ */
+function wavesVariant(simulator: Simulator, waves: WaveFormat | undefined): string | undefined {
+  if (!waves) return undefined;
+  return simulator === 'verilator' ? waves : 'waves';
+}
+
+/** The name of a build's cache folder: `<simulator>[-<variant>]-<hash of its inputs>`. */
+export function simBuildName(input: Pick<SimBuildInput, 'simulator' | 'files' | 'params' | 'waves'>): string {
+  const variant = wavesVariant(input.simulator, input.waves);
   const hash = createHash('sha256');
   hash.update(input.simulator);
+  // The plain build's hash is what it was before waveforms existed (they add to it only).
+  if (variant) hash.update(`\0waves=${variant}`);
   hash.update(JSON.stringify(input.params));
   for (const [path, text] of [...input.files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(path).update('\0').update(text);
   for (const f of TB_FILES) hash.update(readFileSync(join(TB_DIR, f)));
   const key = hash.digest('hex').slice(0, 16);
-  const dir = resolve(input.cacheDir, `${input.simulator}-${key}`);
+  return variant ? `${input.simulator}-${variant}-${key}` : `${input.simulator}-${key}`;
+}
+
+/**
+ * The command that builds the testbench and the design: `sources` are the testbench's files then
+ * the design's .sv files, `include` the folder with sf_regs.vh, `out` the build's folder (it gets
+ * obj/sim, or sim.vvp). The cache and a run folder's replay.sh both build with it.
+ */
+export function simBuildCommand(
+  input: Pick<SimBuildInput, 'simulator' | 'params' | 'waves'>,
+  paths: { include: string; out: string; sources: string[] },
+): { tool: string; args: string[] } {
+  const waves = input.waves ? ['-DSF_WAVES'] : [];
+  if (input.simulator === 'verilator') {
+    const gParams = Object.entries(input.params).map(([k, v]) => `-G${k}=${v}`);
+    const trace = input.waves === 'fst' ? ['--trace-fst'] : input.waves === 'vcd' ? ['--trace'] : [];
+    return {
+      tool: 'verilator',
+      args: [
+        '--binary', '--timing', '-O3', '--x-assign', 'fast', '--x-initial', 'fast',
+        '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD', ...trace, ...waves,
+        '--top-module', 'sf_tb', ...gParams,
+        `-I${paths.include}`, '--Mdir', join(paths.out, 'obj'), '-o', 'sim', '-j', '2',
+        ...paths.sources,
+      ],
+    };
+  }
+  const pParams = Object.entries(input.params).map(([k, v]) => `-Psf_tb.${k}=${v}`);
+  return {
+    tool: 'iverilog',
+    args: ['-g2012', ...waves, '-o', join(paths.out, 'sim.vvp'), '-s', 'sf_tb', ...pParams, `-I${paths.include}`, ...paths.sources],
+  };
+}
+
+/** The design's files a build compiles, in order (sf_regs.vh is included, not compiled). */
+export function simDesignSources(files: Map<string, string | Uint8Array>): string[] {
+  return [...files.keys()].filter((path) => path.endsWith('.sv'));
+}
+
+export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
+  const name = simBuildName(input);
+  const dir = resolve(input.cacheDir, name);
   const done = join(dir, 'BUILT');
-  if (existsSync(done)) return { simulator: input.simulator, dir, buildSeconds: 0, cached: true };
+  if (existsSync(done)) return { simulator: input.simulator, dir, name, waves: input.waves, buildSeconds: 0, cached: true };
   const inFlight = buildsInFlight.get(dir);
   if (inFlight) {
     input.log?.(`${input.simulator} build of this design under way for another job: waiting for it`);
     return inFlight;
   }
-  const build = buildIntoCache(input, dir);
+  const build = buildIntoCache(input, dir, name);
   buildsInFlight.set(dir, build);
   try {
     return await build;
@@ -68,8 +132,8 @@ export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   }
 }
 
-async function buildIntoCache(input: SimBuildInput, dir: string): Promise<SimBuild> {
-  const cached: SimBuild = { simulator: input.simulator, dir, buildSeconds: 0, cached: true };
+async function buildIntoCache(input: SimBuildInput, dir: string, name: string): Promise<SimBuild> {
+  const cached: SimBuild = { simulator: input.simulator, dir, name, waves: input.waves, buildSeconds: 0, cached: true };
   mkdirSync(input.cacheDir, { recursive: true });
   const release = await acquireBuildLock(`${dir}.lock`, {
     done: () => existsSync(join(dir, 'BUILT')),
@@ -77,43 +141,26 @@ async function buildIntoCache(input: SimBuildInput, dir: string): Promise<SimBui
   });
   if (!release) return cached;
   try {
-    return await buildUnderLock(input, dir);
+    return await buildUnderLock(input, dir, name);
   } finally {
     release();
   }
 }
 
-async function buildUnderLock(input: SimBuildInput, dir: string): Promise<SimBuild> {
-  input.log?.(`${input.simulator} build of a design not in the cache (${input.cacheDir})`);
+async function buildUnderLock(input: SimBuildInput, dir: string, name: string): Promise<SimBuild> {
+  const what = !input.waves ? `${input.simulator} build` : input.simulator === 'verilator' ? `${input.simulator} build with waveforms (${input.waves})` : `${input.simulator} build with waveforms (fst and vcd)`;
+  input.log?.(`${what} of a design not in the cache (${input.cacheDir})`);
   const staging = `${dir}.partial-${process.pid}`;
   const forget = removeOnInterrupt(staging);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'src'), { recursive: true });
-  const sources: string[] = [];
-  for (const [path, text] of input.files) {
-    const dst = join(staging, 'src', path.replace(/\//g, '__'));
-    writeFileSync(dst, text);
-    if (path.endsWith('.sv')) sources.push(dst);
-  }
-  const tbSources = TB_FILES.map((f) => join(TB_DIR, f));
+  const srcPath = (path: string) => join(staging, 'src', path.replace(/\//g, '__'));
+  for (const [path, text] of input.files) writeFileSync(srcPath(path), text);
+  const sources = [...TB_FILES.map((f) => join(TB_DIR, f)), ...simDesignSources(input.files).map(srcPath)];
   const started = Date.now();
   try {
-    if (input.simulator === 'verilator') {
-      const gParams = Object.entries(input.params).map(([k, v]) => `-G${k}=${v}`);
-      await runTool('verilator', [
-        '--binary', '--timing', '-O3', '--x-assign', 'fast', '--x-initial', 'fast',
-        '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD',
-        '--top-module', 'sf_tb', ...gParams,
-        `-I${join(staging, 'src')}`, '--Mdir', join(staging, 'obj'), '-o', 'sim', '-j', '2',
-        ...tbSources, ...sources,
-      ], { what: 'Verilator build' });
-    } else {
-      const pParams = Object.entries(input.params).map(([k, v]) => `-Psf_tb.${k}=${v}`);
-      await runTool('iverilog', [
-        '-g2012', '-o', join(staging, 'sim.vvp'), '-s', 'sf_tb', ...pParams,
-        `-I${join(staging, 'src')}`, ...tbSources, ...sources,
-      ], { what: 'Icarus build' });
-    }
+    const { tool, args } = simBuildCommand(input, { include: join(staging, 'src'), out: staging, sources });
+    await runTool(tool, args, { what: input.simulator === 'verilator' ? 'Verilator build' : 'Icarus build' });
     writeFileSync(join(staging, 'BUILT'), '');
     if (existsSync(join(dir, 'BUILT'))) {
       // Another process built it meanwhile (one that took an abandoned lock over; it may be
@@ -129,7 +176,7 @@ async function buildUnderLock(input: SimBuildInput, dir: string): Promise<SimBui
   } finally {
     forget();
   }
-  return { simulator: input.simulator, dir, buildSeconds: (Date.now() - started) / 1000, cached: false };
+  return { simulator: input.simulator, dir, name, waves: input.waves, buildSeconds: (Date.now() - started) / 1000, cached: false };
 }
 
 export interface SimRunResult {
@@ -137,12 +184,24 @@ export interface SimRunResult {
   seconds: number;
 }
 
-export async function runSimulation(build: SimBuild, plusargs: Record<string, string | number>, onLine?: (line: string) => void): Promise<SimRunResult> {
-  const args = Object.entries(plusargs).map(([k, v]) => `+${k}=${v}`);
+/** The plusargs of a simulation, as its command line passes them: `+name=value`, in order. */
+export function plusargList(plusargs: Record<string, string | number>): string[] {
+  return Object.entries(plusargs).map(([k, v]) => `+${k}=${v}`);
+}
+
+/**
+ * The command that runs a build (in folder `dir`) with these plusargs: the build's simulator, or
+ * vvp with, on a waveform build, the dump's format (-fst; VCD is its default).
+ */
+export function simRunCommand(simulator: Simulator, dir: string, args: string[], waves?: WaveFormat): { tool: string; args: string[] } {
+  if (simulator === 'verilator') return { tool: join(dir, 'obj', 'sim'), args };
+  return { tool: 'vvp', args: ['-n', join(dir, 'sim.vvp'), ...(waves === 'fst' ? ['-fst'] : []), ...args] };
+}
+
+/** Runs a build: file plusargs are relative to `cwd` (the simulator's working folder) when given. */
+export async function runSimulation(build: SimBuild, plusargs: Record<string, string | number>, onLine?: (line: string) => void, options: { cwd?: string } = {}): Promise<SimRunResult> {
+  const { tool, args } = simRunCommand(build.simulator, build.dir, plusargList(plusargs), build.waves);
   const started = Date.now();
-  const lines =
-    build.simulator === 'verilator'
-      ? await runToolStreaming(join(build.dir, 'obj', 'sim'), args, { what: 'Verilator simulation', onLine })
-      : await runToolStreaming('vvp', ['-n', join(build.dir, 'sim.vvp'), ...args], { what: 'Icarus simulation', onLine });
+  const lines = await runToolStreaming(tool, args, { what: build.simulator === 'verilator' ? 'Verilator simulation' : 'Icarus simulation', onLine, cwd: options.cwd });
   return { lines, seconds: (Date.now() - started) / 1000 };
 }
