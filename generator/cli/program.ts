@@ -167,10 +167,15 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--fault-read-permille <n>', 'answer this share of read bursts with SLVERR, at random from --seed', intArg('--fault-read-permille', 0, 1000), 0)
     .option('--fault-write-permille <n>', 'answer this share of write bursts with SLVERR, at random from --seed', intArg('--fault-write-permille', 0, 1000), 0)
     .option('--allow-large', 'run a workload beyond the cost guards (see README: limits)')
+    .option('--waves [format]', 'dump the whole design\'s waveforms to DIR/waves.<format> (fst, the default, or vcd), with a GTKWave save file DIR/waves.gtkw')
+    .option('--waves-from <cycle>', 'with --waves: start the dump at this cycle of the run (as the trace counts them; default 0, from reset)', intArg('--waves-from', 0, Number.MAX_SAFE_INTEGER))
+    .option('--waves-to <cycle>', 'with --waves: end the dump after this cycle of the run (default: the end)', intArg('--waves-to', 0, Number.MAX_SAFE_INTEGER))
     .option('--quiet', 'print only the summary')
     .action(async (opts) => {
       const faults = { ranges: opts.fault ?? [], readPerMille: opts.faultReadPermille, writePerMille: opts.faultWritePermille };
-      const results = await runWorkload({ ...opts, generated: generateFiles(configFor(opts)), faults, log: progress(opts.quiet) });
+      // --waves alone means FST; its format and window are checked with the rest, before any work.
+      const waves = opts.waves === true ? 'fst' : opts.waves;
+      const results = await runWorkload({ ...opts, waves, generated: generateFiles(configFor(opts)), faults, log: progress(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
     });
