@@ -268,7 +268,6 @@ module sf_tb;
   reg              waves_done = 1'b0;
   task automatic waves_start;
     begin
-      $dumpfile(waves_path);
       $dumpvars(0, sf_tb);
       waves_open = 1'b1;
     end
@@ -277,6 +276,8 @@ module sf_tb;
     waves_want = $value$plusargs("waves=%s", waves_path) != 0;
     if (!$value$plusargs("waves_from=%d", waves_from)) waves_from = 64'd0;
     if (!$value$plusargs("waves_to=%d", waves_to)) waves_to = ~64'd0;
+    // The file is named at once (Verilator ignores a $dumpfile later in the run).
+    if (waves_want) $dumpfile(waves_path);
     if (waves_want && waves_from == 64'd0) waves_start();
   end
   always @(posedge clk) begin
