@@ -4,7 +4,7 @@
 // (./waves.ts).
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { withTempDir } from '../cleanup.ts';
+import { interrupted, withTempDir } from '../cleanup.ts';
 import { checkRunCost, LIMITS } from '../limits.ts';
 import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-dir.ts';
 import { compileWorkload, type Program } from '../compiler/compile.ts';
@@ -228,6 +228,9 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       },
       { cwd: work },
     );
+    // Interrupted while it simulated: nothing more is done or written (the signal handler ends
+    // the command and removes the work folder, with any partial dump).
+    if (interrupted()) throw new Error('interrupted');
     const report = parseSimOutput(sim.lines);
     // The trace and every final output, read back from simulated memory.
     let region: MemImage | undefined;
