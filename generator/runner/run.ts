@@ -202,24 +202,24 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     const dumpHi = dumpLo + program.dumpBytes / cfg.busBytes;
     log(`simulating (seed ${memory.seed}, budget ${budget} cycles${opts.waves ? `, waveforms ${wavesWindowText(opts)}` : ''}) in ${work}`);
     const plusargs = {
-        image: 'image.bin',
-        mem_words: memWords,
-        dump: 'dump.hex',
-        dump_lo: dumpLo,
-        dump_hi: dumpHi,
-        task_base: program.taskBase,
-        trace_base: program.traceBase,
-        budget,
-        seed: memory.seed,
-        latency: memory.latency,
-        bytes_per_cycle: memory.bytesPerCycle,
-        stall_percent: memory.stallPercent,
-        faults: 'faults.txt',
-        rd_fault_permille: memory.faults.readPerMille,
-        wr_fault_permille: memory.faults.writePerMille,
-        ctrl: fieldsWord(CTRL_FIELDS, { START: 1, IRQ_EN: 1, POLICY: policyCode(policy), STATIC_LOG: Math.log2(staticGroup) }),
-        ...wavesPlusargs(opts),
-      };
+      image: 'image.bin',
+      mem_words: memWords,
+      dump: 'dump.hex',
+      dump_lo: dumpLo,
+      dump_hi: dumpHi,
+      task_base: program.taskBase,
+      trace_base: program.traceBase,
+      budget,
+      seed: memory.seed,
+      latency: memory.latency,
+      bytes_per_cycle: memory.bytesPerCycle,
+      stall_percent: memory.stallPercent,
+      faults: 'faults.txt',
+      rd_fault_permille: memory.faults.readPerMille,
+      wr_fault_permille: memory.faults.writePerMille,
+      ctrl: fieldsWord(CTRL_FIELDS, { START: 1, IRQ_EN: 1, POLICY: policyCode(policy), STATIC_LOG: Math.log2(staticGroup) }),
+      ...wavesPlusargs(opts),
+    };
     const sim = await runSimulation(
       build,
       plusargs,
@@ -277,12 +277,11 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       const name = wavesFileName(opts.waves);
       const path = join(work, name);
       const bytes = existsSync(path) ? statSync(path).size : 0;
+      // The summary says which (formatRunSummary): a dump, or none when the window opened
+      // after the run ended.
       if (bytes > 0) {
         moveIn.set(name, path);
         outFiles.set(GTKW_FILE, gtkwaveSaveFile(design, files, opts.sim, name));
-        log(`waveforms: ${name} (${(bytes / 2 ** 20).toFixed(1)} MiB, ${wavesWindowText(opts)}); open ${GTKW_FILE} with GTKWave`);
-      } else {
-        log(`waveforms: none, the window (${wavesWindowText(opts)}) opened after the run ended at cycle ${results.cycles}`);
       }
       results.waves = { format: opts.waves, file: name, saveFile: GTKW_FILE, from: opts.wavesFrom ?? 0, to: opts.wavesTo ?? null, bytes };
     }

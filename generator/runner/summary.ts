@@ -19,6 +19,14 @@ export function formatRunSummary(r: RunResults): string {
   } else {
     lines.push(`cycles:        the run did not finish (the budget was ${fmt(r.budget)} cycles; physical bound ${fmt(r.physicalBoundCycles)}); no utilization`);
   }
+  if (r.waves) {
+    const window = `cycles ${r.waves.from} to ${r.waves.to ?? 'the end'}`;
+    lines.push(
+      r.waves.bytes > 0
+        ? `waveforms:     ${r.waves.file} (${(r.waves.bytes / 2 ** 20).toFixed(1)} MiB, ${window}); GTKWave: ${r.waves.saveFile}`
+        : `waveforms:     none (the window, ${window}, opened after the run ended)`,
+    );
+  }
   for (const j of r.jobs) {
     lines.push(`job ${j.name}: ${j.model} x${j.batch}, ${fmt(j.cycles)} cycles, output [${j.outputShape.join(', ')}] ${j.match ? 'matches the golden model bit for bit' : `MISMATCH in ${fmt(j.mismatches)} values`}`);
   }

@@ -14,6 +14,7 @@ import { InputError } from '../errors.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import { simBuildName } from '../tools/sim.ts';
 import { runWorkload } from './run.ts';
+import { formatRunSummary } from './summary.ts';
 import { checkWavesOptions, gtkwaveSaveFile } from './waves.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-waves-test-'));
@@ -172,6 +173,7 @@ describe('waveforms and replay on the tiny preset', () => {
     expect(r.waves).toMatchObject({ format: 'vcd', file: 'waves.vcd', saveFile: 'waves.gtkw', from, to });
     const vcd = join(out, 'waves.vcd');
     expect(r.waves!.bytes).toBe(statSync(vcd).size);
+    expect(formatRunSummary(r)).toContain(`waveforms:     waves.vcd (`);
 
     // Every signal the save file shows is in the dump, and it names the dump beside it.
     const gtkw = readFileSync(join(out, 'waves.gtkw'), 'utf8');
@@ -203,6 +205,16 @@ describe('waveforms and replay on the tiny preset', () => {
     else expect(existsSync(join(replayed, 'build/BUILT'))).toBe(true);
     // Nothing in the run folder names this machine's folders.
     for (const f of ['replay.sh', 'sim/plusargs.txt', 'sim/files.f', 'waves.gtkw']) expect(readFileSync(join(out, f), 'utf8')).not.toContain(scratch);
+  });
+
+  it('writes no dump, and says so, when the window opens after the run ended', async () => {
+    const out = join(scratch, 'late');
+    const r = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out, waves: 'vcd', wavesFrom: 1_000_000_000 });
+    expect(r.status, r.message).toBe('ok');
+    expect(r.waves).toMatchObject({ bytes: 0, from: 1_000_000_000, to: null });
+    expect(existsSync(join(out, 'waves.vcd'))).toBe(false);
+    expect(existsSync(join(out, 'waves.gtkw'))).toBe(false);
+    expect(formatRunSummary(r)).toContain('waveforms:     none (the window, cycles 1000000000 to the end, opened after the run ended)');
   });
 
   it('dumps FST on Icarus by default (the same build as VCD), from reset', async () => {
