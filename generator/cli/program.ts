@@ -154,7 +154,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
   configOptions(program.command('run').description('Generate the accelerator, compile a workload, simulate it and check every output against the golden model.'))
     .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
     .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
-    .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy, results.json and report.html`)
+    .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy, results.json, report.html, and replay.sh with sim/ (what replays the simulation; see README: waveforms and replay)`)
     .option('--force', forceHelp)
     .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
     .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
