@@ -268,11 +268,11 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       waves: opts.waves,
     });
     for (const [path, data] of replay) outFiles.set(path, data);
-    outFiles.set(`${REPLAY_DIR}/image.bin`, image);
     outFiles.set(`${REPLAY_DIR}/faults.txt`, faultText);
     outFiles.set(`${REPLAY_DIR}/sim.log`, sim.lines.join('\n') + '\n');
     if (existsSync(dumpPath)) outFiles.set(`${REPLAY_DIR}/dump.hex`, readFileSync(dumpPath));
-    const moveIn = new Map<string, string>();
+    // The image (up to a GiB) is moved in as the simulator read it, not written again.
+    const moveIn = new Map<string, string>([[`${REPLAY_DIR}/image.bin`, join(work, 'image.bin')]]);
     if (opts.waves) {
       const name = wavesFileName(opts.waves);
       const path = join(work, name);
