@@ -217,10 +217,12 @@ describe('waveforms and replay on the tiny preset', () => {
     expect(formatRunSummary(r)).toContain('waveforms:     none (the window, cycles 1000000000 to the end, opened after the run ended)');
   });
 
-  it('dumps FST on Icarus by default (the same build as VCD), from reset', async () => {
+  it('dumps FST by default (on Icarus, the same build as VCD), from reset', async () => {
     const out = join(scratch, 'icarus-fst');
-    const r = await runWorkload({ preset: 'tiny', workload, sim: 'icarus', out, waves: 'fst', wavesTo: 200 });
-    expect(r.status, r.message).toBe('ok');
+    const cli = await execa('node', [join(repo, 'bin/synergyflow.js'), 'run', '--preset', 'tiny', '--workload', workload, '--sim', 'icarus', '--out', out, '--waves', '--waves-to', '200', '--quiet'], { reject: false, cwd: scratch });
+    expect(cli.exitCode, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/^waveforms: {5}waves\.fst \([\d.]+ KiB, cycles 0 to 200\); GTKWave: waves\.gtkw$/m);
+    const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(r.timing.buildCached).toBe(true);
     const fst = readFileSync(join(out, 'waves.fst'));
     // An FST file starts with its header block (type 0).
