@@ -89,7 +89,8 @@ if [ ! -f "$build/BUILT" ]; then
 fi
 echo "replay: simulating with the build in $build" >&2
 ${SIM_INPUTS.map((f) => `ln -sf "$run/${REPLAY_DIR}/${f}" "$out/${f}"`).join('\n')}
-mapfile -t plusargs < "$run/${REPLAY_DIR}/plusargs.txt"
+plusargs=()
+while IFS= read -r arg; do plusargs+=("$arg"); done < "$run/${REPLAY_DIR}/plusargs.txt"
 cd "$out"
 ${words(runCmd)} "\${plusargs[@]}" 2>&1 | tee sim.log
 echo "replay: done; the output is in $out" >&2
