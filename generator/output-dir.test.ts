@@ -1,5 +1,6 @@
 // Output folders: written only when new, empty, or the tool's own and unchanged; replaced whole.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,23 @@ describe('output folders', () => {
     expect(() => writeOutputDir(out, new Map([['ok.txt', 'x'], ['ok.txt/child', 'y']]), 'test')).toThrow();
     expect(readFileSync(join(out, 'c.txt'), 'utf8')).toBe('three');
     expect(readdirSync(scratch).filter((n) => n.includes('.partial-'))).toEqual([]);
+  });
+
+  it('moves large files in, hashed in the manifest like the rest, and makes scripts executable', () => {
+    const out = join(scratch, 'moved');
+    const big = join(scratch, 'dump.vcd');
+    writeFileSync(big, 'x'.repeat(3 << 20));
+    writeOutputDir(out, new Map([['run.sh', '#!/bin/sh\n']]), 'test', {}, { moveIn: new Map([['waves/dump.vcd', big]]), executable: ['run.sh'] });
+    expect(existsSync(big)).toBe(false);
+    expect(readFileSync(join(out, 'waves/dump.vcd'), 'utf8')).toBe('x'.repeat(3 << 20));
+    const manifest = JSON.parse(readFileSync(join(out, MANIFEST), 'utf8'));
+    expect(Object.keys(manifest.files)).toEqual(['run.sh', 'waves/dump.vcd']);
+    expect(manifest.files['waves/dump.vcd']).toBe(createHash('sha256').update('x'.repeat(3 << 20)).digest('hex'));
+    expect(statSync(join(out, 'run.sh')).mode & 0o777).toBe(0o755);
+    // Unchanged, the moved file is the tool's own: the folder may be replaced.
+    expect(() => checkOutputDir(out)).not.toThrow();
+    writeFileSync(join(out, 'waves/dump.vcd'), 'edited');
+    expect(found(() => checkOutputDir(out))).toContain('waves/dump.vcd" changed since');
   });
 
   it('writes into an empty folder', () => {

@@ -4,7 +4,7 @@
 // folder is replaced as a whole, through a sibling staging folder, so it holds either its old
 // content or the complete new one.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interrupted, onInterrupt, removeOnInterrupt } from './cleanup.ts';
@@ -34,6 +34,30 @@ export interface OutputOptions {
 }
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** The sha256 of a file, read a piece at a time (a waveform dump may be larger than a buffer can be). */
+function sha256File(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** Moves a file, copying it when it is on another file system. */
+function moveFile(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    copyFileSync(from, to);
+    unlinkSync(from);
+  }
+}
 
 function refuse(expected: string, found: string): InputError {
   return new InputError([{ file: 'command line', field: '--out', expected, found }]);
@@ -121,7 +145,7 @@ export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
   if (foreign.length > 0) {
     throw refuse(`a folder holding only what synergyflow wrote there (the rest is yours: move it away, the tool will not delete it)`, `${JSON.stringify(dir)}, which also holds ${sample(foreign)}`);
   }
-  const edited = present.filter((f) => sha256(readFileSync(join(target, f))) !== manifest.files[f]);
+  const edited = present.filter((f) => sha256File(join(target, f)) !== manifest.files[f]);
   if (edited.length > 0 && !opts.force) {
     throw refuse(`a folder whose files are as synergyflow wrote them, or --force to replace your edits`, `${JSON.stringify(dir)}, where ${sample(edited)} changed since`);
   }
@@ -154,11 +178,19 @@ function checkWritable(dir: string, parent: string): void {
   }
 }
 
+/** Files written as more than their content: moved in from elsewhere, or made executable. */
+export interface WriteExtras {
+  /** Relative path -> a file to move there (one too large to hold in memory: a waveform dump). */
+  moveIn?: Map<string, string>;
+  /** Relative paths to make executable (a script). */
+  executable?: string[];
+}
+
 /**
  * Writes files (and the manifest) as folder dir, replacing it as a whole. Call checkOutputDir
  * first; it is checked again here, in case the folder changed while the command worked.
  */
-export function writeOutputDir(dir: string, files: FileMap, command: string, opts: OutputOptions = {}): void {
+export function writeOutputDir(dir: string, files: FileMap, command: string, opts: OutputOptions = {}, extras: WriteExtras = {}): void {
   // Once interrupted, --out stays as it was, even if the work happened to finish meanwhile.
   if (interrupted()) throw new Error('interrupted');
   checkOutputDir(dir, opts);
@@ -180,6 +212,14 @@ export function writeOutputDir(dir: string, files: FileMap, command: string, opt
       writeFileSync(path, data);
       manifest.files[rel] = sha256(data);
     }
+    for (const [rel, from] of extras.moveIn ?? []) {
+      const path = join(staging, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      moveFile(from, path);
+      manifest.files[rel] = sha256File(path);
+    }
+    manifest.files = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => (a < b ? -1 : 1)));
+    for (const rel of extras.executable ?? []) chmodSync(join(staging, rel), 0o755);
     writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     if (existsSync(target)) renameSync(target, old);
     renameSync(staging, target);

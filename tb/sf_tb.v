@@ -13,6 +13,8 @@
 //           host encodes it from the register map table)
 //           +mem_words=N (the memory's size in bus words) +faults=FILE +rd_fault_permille=N
 //           +wr_fault_permille=N (see sf_axi_mem.v)
+//           Built with SF_WAVES defined (a build of its own, `synergyflow run --waves`):
+//           +waves=FILE +waves_from=CYCLE +waves_to=CYCLE (see the waveform block below)
 
 `default_nettype none
 `timescale 1ns / 1ps
@@ -249,6 +251,48 @@ module sf_tb;
   reg [63:0] cycles = 64'd0;
   reg [63:0] budget = 64'd1000000;
   always @(posedge clk) cycles <= cycles + 64'd1;
+
+`ifdef SF_WAVES
+  // Waveforms: the whole design (testbench included) to +waves=FILE (VCD, or FST on a Verilator
+  // build with --trace-fst or with vvp -fst), from the run's cycle +waves_from to its cycle
+  // +waves_to, counted as the hardware's CYCLES_LO and the trace records count them (the top
+  // level's `cycle`); from 0 (the default) the dump starts at reset, and without +waves_to it
+  // runs to the end. Only this build has the window logic: the plain build stays as fast.
+  // The dump opens at the window's start ($dumpvars then); at its end Icarus turns it off with
+  // $dumpoff, and Verilator, which ignores $dumpoff, closes its trace file.
+  reg [8*1024-1:0] waves_path;
+  reg [63:0]       waves_from = 64'd0;
+  reg [63:0]       waves_to = ~64'd0;
+  reg              waves_want = 1'b0;
+  reg              waves_open = 1'b0;
+  reg              waves_done = 1'b0;
+  task automatic waves_start;
+    begin
+      $dumpvars(0, sf_tb);
+      waves_open = 1'b1;
+    end
+  endtask
+  initial begin
+    waves_want = $value$plusargs("waves=%s", waves_path) != 0;
+    if (!$value$plusargs("waves_from=%d", waves_from)) waves_from = 64'd0;
+    if (!$value$plusargs("waves_to=%d", waves_to)) waves_to = ~64'd0;
+    // The file is named at once (Verilator ignores a $dumpfile later in the run).
+    if (waves_want) $dumpfile(waves_path);
+    if (waves_want && waves_from == 64'd0) waves_start();
+  end
+  always @(posedge clk) begin
+    if (waves_want && !waves_open && !waves_done && 64'(u_dut.cycle) >= waves_from) waves_start();
+    if (waves_open && !waves_done && 64'(u_dut.cycle) > waves_to) begin
+      waves_done = 1'b1;
+`ifdef VERILATOR
+      $c("vlSymsp->_traceDumpClose();");
+`else
+      $dumpoff;
+      $dumpflush;
+`endif
+    end
+  end
+`endif
 
   // Host-side random backpressure: a seeded xorshift32 decides, each cycle, whether the driver
   // holds back a valid it has not raised yet or lowers its ready (stall_percent of cycles).

@@ -162,7 +162,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
   configOptions(program.command('run').description('Generate the accelerator, compile a workload, simulate it and check every output against the golden model.'))
     .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
     .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
-    .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy, results.json and report.html`)
+    .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy, results.json, report.html, and replay.sh with sim/ (what replays the simulation; see README: waveforms and replay)`)
     .option('--force', forceHelp)
     .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
     .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
@@ -175,11 +175,16 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--fault-read-permille <n>', 'answer this share of read bursts with SLVERR, at random from --seed', intArg('--fault-read-permille', 0, 1000), 0)
     .option('--fault-write-permille <n>', 'answer this share of write bursts with SLVERR, at random from --seed', intArg('--fault-write-permille', 0, 1000), 0)
     .option('--allow-large', 'run a workload beyond the cost guards (see README: limits)')
+    .option('--waves [format]', 'dump the whole design\'s waveforms to DIR/waves.<format> (fst, the default, or vcd), with a GTKWave save file DIR/waves.gtkw')
+    .option('--waves-from <cycle>', 'with --waves: start the dump at this cycle of the run (as the trace counts them; default 0, from reset)', intArg('--waves-from', 0, Number.MAX_SAFE_INTEGER))
+    .option('--waves-to <cycle>', 'with --waves: end the dump after this cycle of the run (default: the end)', intArg('--waves-to', 0, Number.MAX_SAFE_INTEGER))
     .option('--quiet', 'print only the summary')
     .addOption(cacheDirOption()).addOption(cacheMaxSizeOption())
     .action(async (opts) => {
       const faults = { ranges: opts.fault ?? [], readPerMille: opts.faultReadPermille, writePerMille: opts.faultWritePermille };
-      const results = await runWorkload({ ...opts, maxCacheBytes: opts.cacheMaxSize, generated: generateFiles(configFor(opts)), faults, progress: reporter(opts.quiet) });
+      // --waves alone means FST; its format and window are checked with the rest, before any work.
+      const waves = opts.waves === true ? 'fst' : opts.waves;
+      const results = await runWorkload({ ...opts, waves, maxCacheBytes: opts.cacheMaxSize, generated: generateFiles(configFor(opts)), faults, progress: reporter(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
     });

@@ -1,9 +1,10 @@
 // The `run` flow: validate everything, generate the accelerator, compile the workload, simulate
 // it, check every output against the golden model, and write outputs/*.npy and results.json
-// (all-or-nothing).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { withTempDir } from '../cleanup.ts';
+// (all-or-nothing), with what replays the simulation (./replay.ts) and, asked for, its waveforms
+// (./waves.ts).
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { interrupted, withTempDir } from '../cleanup.ts';
 import { checkRunCost, LIMITS } from '../limits.ts';
 import { checkOutputDir, writeOutputDir, type OutputOptions } from '../output-dir.ts';
 import { compileWorkload, type Program } from '../compiler/compile.ts';
@@ -20,10 +21,12 @@ import { BUILTIN_WORKLOAD_PREFIX, loadWorkloadRef, type Job } from '../model/wor
 import { CTRL_FIELDS, fieldsWord, fieldValue, STATUS_FIELDS } from '../arch/regmap.ts';
 import { policyCode, type Policy } from '../arch/policies.ts';
 import { decodeTraceRecord, TRACE_FIELD_BYTES } from '../arch/trace-record.ts';
-import { buildSimulation, runSimulation, simCacheDir, type Simulator } from '../tools/sim.ts';
+import { buildSimulation, runSimulation, simCacheDir, type SimBuildInput, type Simulator, type WaveFormat } from '../tools/sim.ts';
 import { estimateProgram } from '../estimate/estimate.ts';
 import { openCache } from '../tools/sim-cache.ts';
 import type { Progress } from '../progress.ts';
+import { REPLAY_DIR, REPLAY_SCRIPT, replayFiles } from './replay.ts';
+import { checkWavesOptions, GTKW_FILE, gtkwaveSaveFile, wavesFileName, wavesPlusargs } from './waves.ts';
 import { describeFault } from '../arch/faults.ts';
 import { checkFaultInjection, faultFileText, NO_FAULTS, type FaultInjection } from './fault-injection.ts';
 import { DumpError, parseMemDump, toFreadBytes } from './image-file.ts';
@@ -59,6 +62,12 @@ export interface RunOptions {
   /** The simulator cache (default: the user's, tools/sim-cache.ts) and its size limit in bytes. */
   cacheDir?: string;
   maxCacheBytes?: number;
+  /** Dump the whole design's waveforms in this format (a build of its own), from run cycle
+   * wavesFrom (default 0, from reset) to wavesTo (default the end): waves.<format> and
+   * waves.gtkw in --out. */
+  waves?: WaveFormat;
+  wavesFrom?: number;
+  wavesTo?: number;
   log?: (message: string) => void;
   /** Progress of the build and the simulation (with an ETA); its log() then replaces `log`. */
   progress?: Progress;
@@ -130,6 +139,10 @@ export interface RunResults {
   tasks: number;
   trace: TraceEntry[];
   timing: { compileSeconds: number; buildSeconds: number; buildCached: boolean; simSeconds: number; simCyclesPerSecond: number };
+  /** The waveform dump, when asked for: its file and GTKWave save file in the run folder, the
+   * window of run cycles it covers (to: null for the end), its size (0: the window opened after
+   * the run ended, and there is no dump). */
+  waves?: { format: WaveFormat; file: string; saveFile: string; from: number; to: number | null; bytes: number };
 }
 
 export async function runWorkload(opts: RunOptions): Promise<RunResults> {
@@ -144,6 +157,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const readFiles = [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined);
   const outOptions: OutputOptions = { force: opts.force, inputs: [...readFiles, cacheDir] };
   checkOutputDir(opts.out, outOptions);
+  checkWavesOptions(opts);
   const memory = memorySettings(opts, cfg);
   checkFaultInjection(memory.faults);
   const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
@@ -176,59 +190,65 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   const budget = cycleBudget(program, boundCycles, opts.budget);
 
   const memWords = memoryWords(program.image.bytes.length, cfg.busBytes);
-  const build = await buildSimulation({
+  const buildInput: Pick<SimBuildInput, 'simulator' | 'files' | 'params' | 'waves'> = {
     simulator: opts.sim,
     files: simSources(files),
     params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, ENGINES: cfg.engines, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
-    cacheDir,
-    maxCacheBytes: opts.maxCacheBytes,
-    design: simCfg.source,
-    log,
-    progress,
-  });
-  log(build.cached ? `${opts.sim} build: cached` : `${opts.sim} build: ${build.buildSeconds.toFixed(1)} s`);
+    waves: opts.waves,
+  };
+  const build = await buildSimulation({ ...buildInput, cacheDir, maxCacheBytes: opts.maxCacheBytes, design: simCfg.source, log, progress });
+  const buildWhat = opts.waves ? `${opts.sim} build with waveforms (${opts.waves})` : `${opts.sim} build`;
+  log(build.cached ? `${buildWhat}: cached` : `${buildWhat}: ${build.buildSeconds.toFixed(1)} s`);
 
   // The fast cycle model's prediction (milliseconds) gives the simulation's progress a total.
   const predicted = progress ? predictedCycles(program, cfg, policy, staticGroup, memory) : undefined;
-  // The build stays marked in use (spared by the cache's eviction) until the simulation is over.
+  // The simulator works in a temporary folder, with file plusargs relative to it; what replays
+  // it (inputs, plusargs, output) and the waveforms then go to --out with the results. The build
+  // stays marked in use (spared by the cache's eviction) until the simulation is over.
   return withTempDir('synergyflow-', async (work) => {
-    const imagePath = join(work, 'image.bin');
+    const image = toFreadBytes(program.image.bytes, cfg.busBytes);
+    const faultText = faultFileText(memory.faults);
+    writeFileSync(join(work, 'image.bin'), image);
+    writeFileSync(join(work, 'faults.txt'), faultText);
     const dumpPath = join(work, 'dump.hex');
-    const faultsPath = join(work, 'faults.txt');
-    writeFileSync(imagePath, toFreadBytes(program.image.bytes, cfg.busBytes));
-    writeFileSync(faultsPath, faultFileText(memory.faults));
     const dumpLo = program.dumpBase / cfg.busBytes;
     const dumpHi = dumpLo + program.dumpBytes / cfg.busBytes;
-    log(`simulating (seed ${memory.seed}, budget ${budget} cycles${predicted ? `, about ${predicted.toLocaleString('en-US')} predicted` : ''}) in ${work}`);
+    log(`simulating (seed ${memory.seed}, budget ${budget} cycles${predicted ? `, about ${predicted.toLocaleString('en-US')} predicted` : ''}${opts.waves ? `, waveforms ${wavesWindowText(opts)}` : ''}) in ${work}`);
     const task = progress?.task('simulating', { total: predicted });
+    const plusargs = {
+      image: 'image.bin',
+      mem_words: memWords,
+      dump: 'dump.hex',
+      dump_lo: dumpLo,
+      dump_hi: dumpHi,
+      task_base: program.taskBase,
+      trace_base: program.traceBase,
+      budget,
+      seed: memory.seed,
+      latency: memory.latency,
+      bytes_per_cycle: memory.bytesPerCycle,
+      stall_percent: memory.stallPercent,
+      faults: 'faults.txt',
+      rd_fault_permille: memory.faults.readPerMille,
+      wr_fault_permille: memory.faults.writePerMille,
+      ctrl: fieldsWord(CTRL_FIELDS, { START: 1, IRQ_EN: 1, POLICY: policyCode(policy), STATIC_LOG: Math.log2(staticGroup) }),
+      progress_cycles: progressInterval(predicted),
+      ...wavesPlusargs(opts),
+    };
     const sim = await runSimulation(
       build,
-      {
-        image: imagePath,
-        mem_words: memWords,
-        dump: dumpPath,
-        dump_lo: dumpLo,
-        dump_hi: dumpHi,
-        task_base: program.taskBase,
-        trace_base: program.traceBase,
-        budget,
-        seed: memory.seed,
-        latency: memory.latency,
-        bytes_per_cycle: memory.bytesPerCycle,
-        stall_percent: memory.stallPercent,
-        faults: faultsPath,
-        rd_fault_permille: memory.faults.readPerMille,
-        wr_fault_permille: memory.faults.writePerMille,
-        ctrl: fieldsWord(CTRL_FIELDS, { START: 1, IRQ_EN: 1, POLICY: policyCode(policy), STATIC_LOG: Math.log2(staticGroup) }),
-        progress_cycles: progressInterval(predicted),
-      },
+      plusargs,
       (line) => {
         if (!line.startsWith('SF_PROGRESS')) return;
         const { cycles, tasksDone } = parseProgressLine(line);
         if (task) task.update(cycles, `cycle ${cycles.toLocaleString('en-US')}${predicted ? ` of ~${predicted.toLocaleString('en-US')}` : ''}, ${tasksDone}/${program.tasks.length} tasks done`);
         else log(`cycle ${cycles}: ${tasksDone}/${program.tasks.length} tasks done`);
       },
+      { cwd: work },
     ).finally(() => task?.end());
+    // Interrupted while it simulated: nothing more is done or written (the signal handler ends
+    // the command and removes the work folder, with any partial dump).
+    if (interrupted()) throw new Error('interrupted');
     const report = parseSimOutput(sim.lines);
     // The trace and every final output, read back from simulated memory.
     let region: MemImage | undefined;
@@ -256,9 +276,36 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
         outFiles.set(`outputs/${cj.job.name}.npy`, encodeNpy(makeTensor(dtype, shape, dtype === 'int8' ? Int8Array.from(values) : Int16Array.from(values))));
       }
     }
+    // What replays the run: its inputs, plusargs and output, the sources, replay.sh.
+    const replay = replayFiles({
+      simulator: opts.sim,
+      build: buildInput,
+      buildName: build.name,
+      cacheFromRun: relative(resolve(opts.out), resolve(cacheDir)),
+      plusargs,
+      waves: opts.waves,
+    });
+    for (const [path, data] of replay) outFiles.set(path, data);
+    outFiles.set(`${REPLAY_DIR}/faults.txt`, faultText);
+    outFiles.set(`${REPLAY_DIR}/sim.log`, sim.lines.join('\n') + '\n');
+    if (existsSync(dumpPath)) outFiles.set(`${REPLAY_DIR}/dump.hex`, readFileSync(dumpPath));
+    // The image (up to a GiB) is moved in as the simulator read it, not written again.
+    const moveIn = new Map<string, string>([[`${REPLAY_DIR}/image.bin`, join(work, 'image.bin')]]);
+    if (opts.waves) {
+      const name = wavesFileName(opts.waves);
+      const path = join(work, name);
+      const bytes = existsSync(path) ? statSync(path).size : 0;
+      // The summary says which (formatRunSummary): a dump, or none when the window opened
+      // after the run ended.
+      if (bytes > 0) {
+        moveIn.set(name, path);
+        outFiles.set(GTKW_FILE, gtkwaveSaveFile(design, files, opts.sim, name));
+      }
+      results.waves = { format: opts.waves, file: name, saveFile: GTKW_FILE, from: opts.wavesFrom ?? 0, to: opts.wavesTo ?? null, bytes };
+    }
     outFiles.set('results.json', JSON.stringify(results, null, 2) + '\n');
     outFiles.set('report.html', await renderRunReport(reportInput(outFiles.get('results.json') as string)));
-    writeOutputDir(opts.out, outFiles, 'run', outOptions);
+    writeOutputDir(opts.out, outFiles, 'run', outOptions, { moveIn, executable: [REPLAY_SCRIPT] });
     return results;
   }).finally(() => build.release());
 }
@@ -356,6 +403,10 @@ function checkRunOptions(staticGroup: number, memory: MemorySettings, cfg: Resol
 
 export function physicalBound(program: Program, cfg: ResolvedConfig, bytesPerCycle: number): number {
   return Math.ceil(Math.max(program.totalMacs / cfg.macs, program.compulsoryBytes / (bytesPerCycle * cfg.memory.channels)));
+}
+
+function wavesWindowText(opts: Pick<RunOptions, 'wavesFrom' | 'wavesTo'>): string {
+  return `cycles ${opts.wavesFrom ?? 0} to ${opts.wavesTo ?? 'the end'}`;
 }
 
 /** [batch, out] after an fc layer, [batch, C, H, W] after a conv layer (model-format.md). */

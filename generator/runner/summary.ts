@@ -4,6 +4,8 @@ import type { RunResults } from './run.ts';
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+const fileSize = (bytes: number) => (bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 2 ** 10).toFixed(1)} KiB`);
+
 export function formatRunSummary(r: RunResults): string {
   const lines = [
     `status:        ${r.status}${r.message ? ` (${r.message})` : ''}`,
@@ -18,6 +20,14 @@ export function formatRunSummary(r: RunResults): string {
     );
   } else {
     lines.push(`cycles:        the run did not finish (the budget was ${fmt(r.budget)} cycles; physical bound ${fmt(r.physicalBoundCycles)}); no utilization`);
+  }
+  if (r.waves) {
+    const window = `cycles ${r.waves.from} to ${r.waves.to ?? 'the end'}`;
+    lines.push(
+      r.waves.bytes > 0
+        ? `waveforms:     ${r.waves.file} (${fileSize(r.waves.bytes)}, ${window}); GTKWave: ${r.waves.saveFile}`
+        : `waveforms:     none (the window, ${window}, opened after the run ended)`,
+    );
   }
   for (const j of r.jobs) {
     lines.push(`job ${j.name}: ${j.model} x${j.batch}, ${fmt(j.cycles)} cycles, output [${j.outputShape.join(', ')}] ${j.match ? 'matches the golden model bit for bit' : `MISMATCH in ${fmt(j.mismatches)} values`}`);

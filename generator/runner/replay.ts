@@ -1,0 +1,99 @@
+// What a run folder holds to replay its simulation by hand (README: Waveforms and replay):
+// sim/ with the memory image, the fault file and the plusargs exactly as the simulator got them,
+// the testbench and the generated sources with their file list, and replay.sh, which runs the
+// same build (the cached one, else one it makes from that file list) on them. No absolute path
+// is written: the run folder is found from the script's own place, the cache relative to it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FileMap } from '../output-dir.ts';
+import { plusargList, simBuildCommand, simDesignSources, simRunCommand, TB_DIR, TB_FILES, type SimBuildInput, type Simulator, type WaveFormat } from '../tools/sim.ts';
+import { ENTRY_MANIFEST } from '../tools/sim-cache.ts';
+import { GENERATOR_VERSION } from '../version.ts';
+
+/** The simulator's inputs in its working folder, and where a run folder keeps them. */
+export const SIM_INPUTS = ['image.bin', 'faults.txt'] as const;
+export const REPLAY_DIR = 'sim';
+export const REPLAY_SCRIPT = 'replay.sh';
+
+/** A token for the build folder in commands, written as "$build" in the script. */
+const BUILD = '@BUILD@';
+
+/** A word for sh: bare when it is safe so, else single-quoted; the build token as "$build". */
+export function shellWord(word: string): string {
+  if (word.includes(BUILD)) return `"${word.split(BUILD).map(shellInDoubleQuotes).join('$build')}"`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function shellInDoubleQuotes(text: string): string {
+  return text.replace(/[\\"$`]/g, (c) => `\\${c}`);
+}
+
+export interface ReplayInput {
+  simulator: Simulator;
+  build: Pick<SimBuildInput, 'params' | 'files' | 'waves'>;
+  /** The build's folder name in the cache, and the cache relative to the run folder. */
+  buildName: string;
+  cacheFromRun: string;
+  plusargs: Record<string, string | number>;
+  waves?: WaveFormat;
+}
+
+/**
+ * The files of sim/ and replay.sh (the inputs themselves, image and faults, are the caller's:
+ * it wrote them for the simulation).
+ */
+export function replayFiles(input: ReplayInput): FileMap {
+  const files: FileMap = new Map();
+  const srcPath = (path: string) => `${REPLAY_DIR}/src/${path}`;
+  for (const [path, text] of input.build.files) files.set(srcPath(path), text);
+  for (const f of TB_FILES) files.set(`${REPLAY_DIR}/tb/${f}`, readFileSync(join(TB_DIR, f), 'utf8'));
+  const sources = [...TB_FILES.map((f) => `${REPLAY_DIR}/tb/${f}`), ...simDesignSources(input.build.files).map(srcPath)];
+  files.set(`${REPLAY_DIR}/files.f`, sources.join('\n') + '\n');
+  files.set(`${REPLAY_DIR}/plusargs.txt`, plusargList(input.plusargs).join('\n') + '\n');
+  files.set(REPLAY_SCRIPT, replayScript(input));
+  return files;
+}
+
+function replayScript(input: ReplayInput): string {
+  const buildCmd = simBuildCommand(
+    { simulator: input.simulator, params: input.build.params, waves: input.build.waves },
+    { include: `${REPLAY_DIR}/src`, out: BUILD, sources: ['-f', `${REPLAY_DIR}/files.f`] },
+  );
+  const runCmd = simRunCommand(input.simulator, BUILD, [], input.waves);
+  const words = (cmd: { tool: string; args: string[] }) => [cmd.tool, ...cmd.args].map(shellWord).join(' ');
+  const outputs = ['sim.log', 'dump.hex', ...(input.waves ? [`waves.${input.waves}`] : [])].join(', ');
+  return `#!/usr/bin/env bash
+# Replays the simulation of this run folder (written by synergyflow ${GENERATOR_VERSION}, run on
+# ${input.simulator}): the same build of the design on the same memory image (sim/image.bin) with the
+# same plusargs (sim/plusargs.txt), so the same cycles, counters and memory read back.
+#
+#   ./replay.sh [DIR]
+#
+# DIR (default: a new folder under \${TMPDIR:-/tmp}) gets ${outputs}.
+# The build is the run's own from the simulator cache ($SYNERGYFLOW_CACHE_DIR if set, else the
+# cache the run used, named relative to this folder) when it is there; else it is built into
+# DIR/build from sim/files.f (this folder's copies of the testbench and the generated sources).
+set -euo pipefail
+run=$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)
+out=\${1:-$(mktemp -d "\${TMPDIR:-/tmp}/synergyflow-replay-XXXXXX")}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+build=\${SYNERGYFLOW_CACHE_DIR:-$run/${shellWord(input.cacheFromRun)}}/${shellWord(input.buildName)}
+if [ ! -f "$build/${ENTRY_MANIFEST}" ]; then
+  build=$out/build
+  if [ ! -f "$build/BUILT" ]; then
+    echo "replay: no cached build ${input.buildName}: building it into $build from sim/files.f" >&2
+    mkdir -p "$build"
+    (cd "$run" && ${words(buildCmd)})
+    touch "$build/BUILT"
+  fi
+fi
+echo "replay: simulating with the build in $build" >&2
+${SIM_INPUTS.map((f) => `ln -sf "$run/${REPLAY_DIR}/${f}" "$out/${f}"`).join('\n')}
+plusargs=()
+while IFS= read -r arg; do plusargs+=("$arg"); done < "$run/${REPLAY_DIR}/plusargs.txt"
+cd "$out"
+${words(runCmd)} "\${plusargs[@]}" 2>&1 | tee sim.log
+echo "replay: done; the output is in $out" >&2
+`;
+}
