@@ -4,18 +4,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { removeOnInterrupt } from '../cleanup.ts';
+import { packagePath } from '../paths.ts';
 import { acquireBuildLock } from './build-lock.ts';
 import { runTool, runToolStreaming } from './exec.ts';
 
 export type Simulator = 'verilator' | 'icarus';
 
-export const TB_DIR = fileURLToPath(new URL('../../tb/', import.meta.url));
+export const TB_DIR = packagePath('tb/');
 
 /** Where simulator builds are cached: $SYNERGYFLOW_CACHE_DIR, else .cache/sim in the project. */
 export function simCacheDir(): string {
-  return process.env.SYNERGYFLOW_CACHE_DIR || fileURLToPath(new URL('../../.cache/sim/', import.meta.url));
+  return process.env.SYNERGYFLOW_CACHE_DIR || packagePath('.cache/sim/');
 }
 const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb.v'];
 
