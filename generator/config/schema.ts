@@ -60,13 +60,10 @@ export const controllerSchema = z
   })
   .default({ window: 4, counters: 256, trace: true });
 
-/** Ranges shared with the command line's options (--static-group, --bytes-per-cycle, --latency,
- * --stall-percent). */
-export const ENGINES_RANGE = { min: 1, max: 32 } as const;
-/** The memory beat, pe.tn * dataBits (checked in resolve.ts). */
-export const BUS_BITS_RANGE = { min: 32, max: 512 } as const;
-export const LATENCY_RANGE = { min: 1, max: 1000 } as const;
-export const STALL_PERCENT_RANGE = { min: 0, max: 90 } as const;
+// Ranges shared with the command line's options, in a module of their own (the CLI starts
+// without loading zod).
+import { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE } from './ranges.ts';
+export { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE };
 
 export const testbenchSchema = z
   .strictObject({
