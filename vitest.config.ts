@@ -5,9 +5,6 @@ export default defineConfig({
     include: ['generator/**/*.test.ts', 'tb/**/*.test.ts', 'scripts/**/*.test.ts'],
     // Synthesis takes minutes: its own tier (npm run test:synth).
     exclude: ['**/node_modules/**', 'dist/**', '**/*.synth.test.ts'],
-    // Builds dist/ (npm run build) when it is not current: what bin/synergyflow.js runs, and
-    // what the package tests load.
-    globalSetup: ['scripts/build.js'],
     // Simulation tests build a Verilator model the first time (cached afterwards).
     testTimeout: 180_000,
     hookTimeout: 180_000,

@@ -1,13 +1,14 @@
-// The package as its users get it: the command from the compiled dist/ (which the tests' global
-// set-up, scripts/build.js, brings up to date), the programmatic API imported by the package's
+// The package as its users get it: the command from the compiled dist/ (built first when it is
+// not current, as npm test's set-up does), the programmatic API imported by the package's
 // name through package.json's exports, and the files npm pack puts in the tarball.
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseEntry, distIsCurrent } from '../bin/entry.js';
+import { build } from '../scripts/build.js';
 import { generateFiles } from './emit/generate.ts';
 import { resolveConfig } from './config/resolve.ts';
 import { presets } from './config/presets.ts';
@@ -15,6 +16,7 @@ import { presets } from './config/presets.ts';
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; version: string };
 const scratch = mkdtempSync(join(tmpdir(), 'synergyflow-package-test-'));
+beforeAll(() => void build({ quiet: true }), 300_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const bin = (args: string[], env: Record<string, string> = {}) =>

@@ -2,7 +2,7 @@
 // npm run build: compiles generator/ to dist/ (JavaScript and type declarations, tsconfig.build.json)
 // unless dist/ is current already (bin/entry.js decides, as the synergyflow command does), then
 // stamps the build. --force builds anyway; --quiet says nothing when there is nothing to build. Run by scripts/setup.sh (npm test, npm run demo), by
-// npm's prepare and prepack, and by the tests' global set-up.
+// npm's prepare and prepack, and by generator/package.test.ts.
 //   node scripts/build.js [--force] [--quiet]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -37,10 +37,4 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error(`[build] ${err.message}`);
     process.exit(1);
   }
-}
-
-/** The tests' global set-up (vitest.config.ts): the tests that run the package as users do
- * (generator/package.test.ts) need dist/ current. */
-export function setup() {
-  build({ quiet: true });
 }
