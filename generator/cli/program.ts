@@ -323,7 +323,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--device <name>', `device to compare the resources with (${DEVICES.map((d) => d.name).join(', ')}; default xc7vx690t or ice40up5k)`)
     .requiredOption('--out <dir>', outHelp)
     .option('--force', forceHelp)
-    .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds or the system binaries').choices(['npm', 'system']).default('npm'))
+    .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds, optional dependencies (the system\'s on PATH when they are not installed), or the system binaries').choices(['npm', 'system']).default('npm'))
     .option('--no-pnr', 'skip place and route (iCE40)')
     .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
     .option('--quiet', 'print only the summary')
