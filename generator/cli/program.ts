@@ -242,7 +242,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--allow-large', 'estimate a workload beyond the cost guards (see README: limits)')
     .option('--json', 'print the estimates as JSON')
     .option('--out <dir>', 'also write, per policy, estimate-<policy>.json (results.json\'s format, every task\'s predicted span) and report-<policy>.html (the run report of the prediction)')
-    .option('--force', 'replace --out even if it was not written by synergyflow')
+    .option('--force', forceHelp)
     .action(async (opts) => {
       const cfg = await configFor(opts);
       const [{ checkOutputDir, writeOutputDir }, { loadWorkloadRef }, { memorySettings }, { estimateWorkload }, { formatEstimates }] = await Promise.all([
