@@ -45,6 +45,14 @@ describe('the command runs the compiled JavaScript', () => {
     for (const [path, text] of files) expect(readFileSync(join(out, path), 'utf8'), path).toBe(text);
   });
 
+  it('runs the explorer\'s worker threads from dist/ (and loads the resource model\'s calibration)', async () => {
+    const space = join(scratch, 'space.json');
+    writeFileSync(space, JSON.stringify({ base: 'tiny', vary: { engines: [1, 2], 'memory.channels': [1, 2] }, policies: ['elastic'], devices: ['xc7z020'] }));
+    const r = await bin(['explore', '--workload', 'builtin:lenet5', '--space', space, '--threads', '2', '--quiet'], { SYNERGYFLOW_ENTRY: 'dist' });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(/images\/s/);
+  });
+
   it('falls back to the sources when one is newer than the build, and an installed package (no sources) always runs dist/', () => {
     const root = join(scratch, 'fake-root');
     mkdirSync(join(root, 'dist/generator/cli'), { recursive: true });
