@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // npm run build: compiles generator/ to dist/ (JavaScript and type declarations, tsconfig.build.json)
 // unless dist/ is current already (bin/entry.js decides, as the synergyflow command does), then
-// stamps the build. --force builds anyway; --quiet says nothing when there is nothing to build. Run by scripts/setup.sh (npm test, npm run demo), by
+// stamps the build. --force builds anyway; --clean removes dist/ first (npm pack's prepack, so
+// that no module whose source is gone is packed); --quiet says nothing when there is nothing to build. Run by scripts/setup.sh (npm test, npm run demo), by
 // npm's prepare and prepack, and by generator/package.test.ts.
-//   node scripts/build.js [--force] [--quiet]
+//   node scripts/build.js [--force | --clean] [--quiet]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { BUILD_STAMP, distIsCurrent } from '../bin/entry.js';
@@ -14,8 +15,9 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** Builds dist/ when it is not current (or always, with force); returns whether it built. quiet: no
  * message when there is nothing to build. */
-export function build({ force = false, quiet = false } = {}) {
-  if (!force && distIsCurrent(root)) {
+export function build({ force = false, clean = false, quiet = false } = {}) {
+  if (clean) rmSync(root + 'dist', { recursive: true, force: true });
+  if (!force && !clean && distIsCurrent(root)) {
     if (!quiet) console.log('[build] dist/ is up to date');
     return false;
   }
@@ -32,7 +34,7 @@ export function build({ force = false, quiet = false } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    build({ force: process.argv.includes('--force'), quiet: process.argv.includes('--quiet') });
+    build({ force: process.argv.includes('--force'), clean: process.argv.includes('--clean'), quiet: process.argv.includes('--quiet') });
   } catch (err) {
     console.error(`[build] ${err.message}`);
     process.exit(1);
