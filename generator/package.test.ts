@@ -79,23 +79,25 @@ describe('the command runs the compiled JavaScript', () => {
 });
 
 describe('the programmatic API', () => {
-  it('is imported by the package\'s name (package.json exports) and generates and estimates, typed', async () => {
+  it('is imported by the package\'s name (package.json exports) and generates, compiles and estimates, typed', async () => {
     // A project that depends on synergyflow: node_modules/synergyflow is this package.
     const project = join(scratch, 'user-project');
     mkdirSync(join(project, 'node_modules'), { recursive: true });
     symlinkSync(repo, join(project, 'node_modules', pkg.name), 'dir');
     writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module', private: true }));
     writeFileSync(join(project, 'use.mjs'), `
-      import { generate, estimate, version } from 'synergyflow';
+      import { compile, generate, estimate, version } from 'synergyflow';
       const g = await generate({ config: { engines: 2, pe: { tn: 4, tm: 4 } } });
       const e = await estimate({ preset: 'tiny', workload: 'builtin:lenet5', policies: ['monolithic', 'elastic'] });
-      console.log(JSON.stringify({ version, files: g.files.size, top: g.files.has('rtl/sf_top.sv'), macs: g.config.macs, source: g.config.source,
+      const c = await compile({ preset: 'tiny', workload: 'builtin:lenet5', policy: 'monolithic' });
+      console.log(JSON.stringify({ version, tasks: c.program.tasks.length, jobs: c.jobs.length, files: g.files.size, top: g.files.has('rtl/sf_top.sv'), macs: g.config.macs, source: g.config.source,
         estimates: e.estimates.map((x) => [x.policy, x.cycles]) }));
     `);
     const r = await execa('node', ['use.mjs'], { cwd: project, reject: false, all: true });
     expect(r.exitCode, r.all).toBe(0);
-    const got = JSON.parse(r.stdout) as { version: string; files: number; top: boolean; macs: number; source: string; estimates: [string, number][] };
-    expect(got).toMatchObject({ version: pkg.version, top: true, macs: 32 });
+    const got = JSON.parse(r.stdout) as { version: string; tasks: number; jobs: number; files: number; top: boolean; macs: number; source: string; estimates: [string, number][] };
+    expect(got).toMatchObject({ version: pkg.version, jobs: 1, top: true, macs: 32 });
+    expect(got.tasks).toBeGreaterThan(0);
     expect(got.source).toMatch(/^config [0-9a-f]{12}$/);
     expect(got.files).toBe(generateFiles(resolveConfig({ engines: 2, pe: { tn: 4, tm: 4 } }, 'x')).files.size);
     expect(got.estimates.map(([p]) => p)).toEqual(['monolithic', 'elastic']);
