@@ -1,7 +1,8 @@
 // The errors a command ends with. InputError, for every bad input (config, model, workload,
 // npy), carries every problem found, each naming the file, the field, what was expected and what
 // was found, so that the CLI can report all of them at once. InternalError is a bug in
-// synergyflow (the DSL's ElaborationError is one). Tool failures are tools/exec.ts's ToolError.
+// synergyflow (the DSL's ElaborationError is one). ToolError is a tool that failed or is missing
+// (tools/exec.ts raises it).
 
 export interface Problem {
   /** File the problem is in (as the user named it), or a description such as "preset tiny". */
@@ -22,6 +23,14 @@ export class InternalError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'InternalError';
+  }
+}
+
+/** An external tool (simulator, Yosys, nextpnr, Redis) is missing or failed: the CLI exits with EXIT.tool. */
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolError';
   }
 }
 

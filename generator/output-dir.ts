@@ -6,17 +6,17 @@
 import { createHash } from 'node:crypto';
 import { accessSync, chmodSync, closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { interrupted, onInterrupt, removeOnInterrupt } from './cleanup.ts';
 import { InputError } from './errors.ts';
 import { fileErrorText } from './model/validate.ts';
+import { PACKAGE_ROOT } from './paths.ts';
 import { GENERATOR_VERSION } from './version.ts';
 
 /** Relative path -> content (text, or bytes for binary files such as .npy). */
 export type FileMap = Map<string, string | Uint8Array>;
 
 export const MANIFEST = '.synergyflow-output.json';
-const PROJECT_ROOT = resolve(fileURLToPath(new URL('../', import.meta.url)));
+const PROJECT_ROOT = resolve(PACKAGE_ROOT);
 
 interface Manifest {
   tool: 'synergyflow';

@@ -1,5 +1,6 @@
 // The generator's version, from package.json (it appears in every generated file header).
 import { readFileSync } from 'node:fs';
+import { packagePath } from './paths.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
 export const GENERATOR_VERSION: string = pkg.version;

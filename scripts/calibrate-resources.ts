@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     else points.push(measured);
     writeFixture(points);
   }
-  console.log(`wrote ${CALIBRATION_FILE.pathname} (${points.length} points)`);
+  console.log(`wrote ${CALIBRATION_FILE} (${points.length} points)`);
 }
 
 await main();

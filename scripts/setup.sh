@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: npm packages (npm ci) when node_modules is
-# missing or older than package-lock.json, and Verilator and Icarus Verilog (and, optionally,
+# missing or older than package-lock.json, the compiled JavaScript in dist/ (npm run build) when
+# it is missing or older than the sources, and Verilator and Icarus Verilog (and, optionally,
 # Chromium for the run report's browser test, Redis for the job queue's tests and Tcl for the
 # vendor scripts' tests) from Debian's packages when they are not on PATH.
 set -euo pipefail
@@ -10,6 +11,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "[setup] installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The compiled JavaScript that bin/synergyflow.js runs (dist/), unless it is current already.
+node scripts/build.js --quiet
 
 missing=()
 command -v verilator >/dev/null 2>&1 || missing+=(verilator)

@@ -1,9 +1,8 @@
 // What the CLI prints, and the exit code it returns, for an error that ends a command.
 import { CommanderError } from 'commander';
 import { ElaborationError } from '../dsl/module.ts';
-import { InputError } from '../errors.ts';
-import { QueueJobsError } from '../queue/submit.ts';
-import { ToolError } from '../tools/exec.ts';
+import { InputError, ToolError } from '../errors.ts';
+import { QueueJobsError } from '../queue/jobs-error.ts';
 import { EXIT } from './exit-codes.ts';
 
 export const ISSUES_URL = 'the synergyflow issue tracker (the repository this copy came from)';

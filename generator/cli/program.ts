@@ -1,48 +1,27 @@
 // The synergyflow commands: argv in, exit code out (generator/cli/exit-codes.ts), text to the
 // given output. main.ts runs it as the process, with the signal handlers; tests run it in-process.
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+// Only light modules are imported up front, so that --version, --help and list start at once;
+// each command imports what it needs (vega, onnx, bullmq, ioredis, onnxruntime, execa, zod) when it runs.
 import { interruptCleanup, interrupted, onStopSignal } from '../cleanup.ts';
-import { lintDesign } from '../tools/lint.ts';
-import { loadConfig, resolveConfig } from '../config/resolve.ts';
-import { presetNames, presets } from '../config/presets.ts';
-import { builtinModel, builtinModelNames } from '../model/builtin.ts';
-import { layerShapes } from '../model/model.ts';
-import { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE } from '../config/schema.ts';
-import { generateFiles } from '../emit/generate.ts';
-import { checkOutputDir, writeOutputDir, type FileMap } from '../output-dir.ts';
-import { checkOutputFile, writeOutputFile } from '../output-file.ts';
-import { renderComparison, renderRunReport } from '../report/report.ts';
-import { readResultsFile } from '../report/results-file.ts';
+import { presetNames } from '../config/presets.ts';
+import { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE } from '../config/ranges.ts';
+import type { FileMap } from '../output-dir.ts';
 import { GENERATOR_VERSION } from '../version.ts';
-import { memorySettings, runWorkload } from '../runner/run.ts';
-import { estimateWorkload } from '../estimate/estimate.ts';
-import { exportProgram } from '../compiler/export.ts';
-import { formatEstimates } from '../estimate/summary.ts';
-import { loadWorkloadRef } from '../model/workload.ts';
-import { POLICIES, type Policy } from '../arch/regmap.ts';
-import { formatRunSummary } from '../runner/summary.ts';
+import { POLICIES, type Policy } from '../arch/policies.ts';
 import { parseFaultRange, type FaultRange } from '../runner/fault-injection.ts';
 import { DEVICES } from '../fpga/devices.ts';
-import { synthesize } from '../fpga/flow.ts';
-import { formatSynthSummary } from '../fpga/summary.ts';
-import { importOnnx } from '../import/import.ts';
-import { WEIGHT_SCALES, type WeightScales } from '../import/quantize.ts';
-import { evaluate, loadEvalInputs, simulateSample } from '../eval/eval.ts';
+import { WEIGHT_SCALES, type WeightScales } from '../import/weight-scales.ts';
 import { InputError } from '../errors.ts';
-import { readNpy } from '../model/npy.ts';
 import { progressBar } from './progress-bar.ts';
 import { createProgress, isLiveTerminal } from './progress.ts';
 import { cacheCommand, cacheDirOption, cacheMaxSizeOption, type CacheCliOptions } from './cache-command.ts';
-import { explore } from '../explore/explore.ts';
-import { formatExploration, renderExplorePage } from '../explore/explore-page.ts';
-import { outsideCalibration, predictResources } from '../explore/resource-model.ts';
-import { loadSpaceFile } from '../explore/space.ts';
-import { confirmPoints, formatConfirmations, pointsToConfirm } from '../explore/confirm.ts';
-import { DEFAULT_QUEUE } from '../queue/connection.ts';
-import { formatRegression, regressionJobs, tallyRegression, type RegressionOptions } from '../queue/regress.ts';
-import type { RunSummary } from '../queue/spec.ts';
-import { QueueJobsError, runOnQueue, type QueueProgress } from '../queue/submit.ts';
-import { describeSummary, startWorker, type QueueWorker } from '../queue/worker.ts';
+import { DEFAULT_QUEUE } from '../queue/defaults.ts';
+import type { RegressionOptions } from '../queue/regress.ts';
+import type { JobSummary, RunSummary } from '../queue/spec.ts';
+import type { QueueProgress } from '../queue/submit.ts';
+import type { QueueWorker } from '../queue/worker.ts';
+import { QueueJobsError } from '../queue/jobs-error.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { openCache } from '../tools/sim-cache.ts';
 import { join, resolve } from 'node:path';
@@ -101,8 +80,9 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
   // Progress of builds, simulations and synthesis with an ETA, on stderr (live on a terminal).
   const reporter = (quiet?: boolean) => (quiet ? undefined : createProgress({ write: output.err, live: output.live ?? false }));
   // Neither --preset nor --config means the default preset: said, not silent.
-  const configFor = (opts: { preset?: string; config?: string }) => {
+  const configFor = async (opts: { preset?: string; config?: string }) => {
     if (opts.preset === undefined && opts.config === undefined) output.err('[synergyflow] no --preset or --config: using preset default\n');
+    const { loadConfig } = await import('../config/resolve.ts');
     return loadConfig(opts);
   };
   const program = new Command()
@@ -117,14 +97,16 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
 
   program.command('list').description('List the built-in configurations (presets) or models, with their sizes.')
     .addArgument(new Argument('<what>', 'presets or models').choices(['presets', 'models']))
-    .action((what: 'presets' | 'models') => {
+    .action(async (what: 'presets' | 'models') => {
       if (what === 'presets') {
+        const [{ resolveConfig }, { presets }] = await Promise.all([import('../config/resolve.ts'), import('../config/presets.ts')]);
         for (const name of presetNames()) {
           const c = resolveConfig(presets[name], `preset ${name}`);
           say(`${name.padEnd(8)} ${c.engines} engine(s) of ${c.pe.tn}x${c.pe.tm} MACs (${c.macs.toLocaleString('en-US')} MACs), ${c.dataBits}-bit, ${c.memory.channels} x ${c.busBits}-bit memory channel(s), ${c.clockMhz} MHz`);
         }
         return;
       }
+      const [{ builtinModel, builtinModelNames }, { layerShapes }] = await Promise.all([import('../model/builtin.ts'), import('../model/model.ts')]);
       for (const name of builtinModelNames()) {
         const m = builtinModel(name);
         const macs = layerShapes(m).reduce((n, s) => n + s.macsPerImage, 0);
@@ -135,8 +117,9 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
   configOptions(program.command('generate').description('Generate the RTL, register map and file list for a configuration.'))
     .requiredOption('--out <dir>', outHelp)
     .option('--force', forceHelp)
-    .action((opts: { preset?: string; config?: string; out: string; force?: boolean }) => {
-      const cfg = configFor(opts);
+    .action(async (opts: { preset?: string; config?: string; out: string; force?: boolean }) => {
+      const cfg = await configFor(opts);
+      const [{ checkOutputDir, writeOutputDir }, { generateFiles }] = await Promise.all([import('../output-dir.ts'), import('../emit/generate.ts')]);
       const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
       checkOutputDir(opts.out, outOptions);
       const started = Date.now();
@@ -147,7 +130,8 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
 
   configOptions(program.command('lint').description('Generate a configuration and lint its RTL with verilator --lint-only -Wall.'))
     .action(async (opts: { preset?: string; config?: string }) => {
-      const cfg = configFor(opts);
+      const cfg = await configFor(opts);
+      const [{ generateFiles }, { lintDesign }] = await Promise.all([import('../emit/generate.ts'), import('../tools/lint.ts')]);
       const { files } = generateFiles(cfg);
       const warnings = await lintDesign(files);
       if (warnings.length > 0) {
@@ -184,7 +168,9 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const faults = { ranges: opts.fault ?? [], readPerMille: opts.faultReadPermille, writePerMille: opts.faultWritePermille };
       // --waves alone means FST; its format and window are checked with the rest, before any work.
       const waves = opts.waves === true ? 'fst' : opts.waves;
-      const results = await runWorkload({ ...opts, waves, maxCacheBytes: opts.cacheMaxSize, generated: generateFiles(configFor(opts)), faults, progress: reporter(opts.quiet) });
+      const cfg = await configFor(opts);
+      const [{ generateFiles }, { runWorkload }, { formatRunSummary }] = await Promise.all([import('../emit/generate.ts'), import('../runner/run.ts'), import('../runner/summary.ts')]);
+      const results = await runWorkload({ ...opts, waves, maxCacheBytes: opts.cacheMaxSize, generated: generateFiles(cfg), faults, progress: reporter(opts.quiet) });
       say(formatRunSummary(results));
       if (results.status !== 'ok') result.code = EXIT.failed;
     });
@@ -197,10 +183,12 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
     .option('--allow-large', 'compile a workload beyond the cost guards (see README: limits)')
     .option('--quiet', 'print only the summary')
-    .action((opts: { preset?: string; config?: string; workload: string; out: string; force?: boolean; policy: Policy; staticGroup?: number; allowLarge?: boolean; quiet?: boolean }) => {
+    .action(async (opts: { preset?: string; config?: string; workload: string; out: string; force?: boolean; policy: Policy; staticGroup?: number; allowLarge?: boolean; quiet?: boolean }) => {
       const started = Date.now();
       const log = reporter(opts.quiet);
-      const { program } = exportProgram({ ...opts, cfg: configFor(opts), log: log && ((m: string) => log.log(m)) });
+      const cfg = await configFor(opts);
+      const { exportProgram } = await import('../compiler/export.ts');
+      const { program } = exportProgram({ ...opts, cfg, log: log && ((m: string) => log.log(m)) });
       say(`compiled ${program.jobs.length} job(s) (${program.jobs.map((j) => `${j.name}: ${j.model} x${j.batch}`).join(', ')}) into ${program.taskList.count} tasks for ${program.config.source} under ${program.policy}: ` +
         `${program.image.bytes.toLocaleString('en-US')} bytes of memory image, expected outputs from the golden model, in ${Date.now() - started} ms -> ${opts.out}`);
     });
@@ -216,6 +204,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
         throw new InputError([{ file: 'command line', field: '<results.json>', expected: opts.compare ? 'two results files with --compare' : 'one results file (two with --compare)', found: `${files.length}` }]);
       }
       const outOptions = { force: opts.force, inputs: files };
+      const [{ checkOutputFile, writeOutputFile }, { readResultsFile }, { renderComparison, renderRunReport }] = await Promise.all([import('../output-file.ts'), import('../report/results-file.ts'), import('../report/report.ts')]);
       checkOutputFile(opts.out, outOptions);
       const started = performance.now();
       const results = files.map(readResultsFile);
@@ -233,6 +222,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--force', forceHelp)
     .action(async (onnx: string, opts: { out: string; calibration?: string; bits: string; weightScales: WeightScales; force?: boolean }) => {
       const outOptions = { force: opts.force, inputs: [onnx, ...(opts.calibration ? [opts.calibration] : [])] };
+      const [{ checkOutputDir, writeOutputDir }, { importOnnx }] = await Promise.all([import('../output-dir.ts'), import('../import/import.ts')]);
       checkOutputDir(opts.out, outOptions);
       const imported = await importOnnx({ onnx, calibration: opts.calibration, bits: Number(opts.bits) as 8 | 16, weightScales: opts.weightScales });
       writeOutputDir(opts.out, imported.files, 'import', outOptions);
@@ -255,14 +245,16 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .action(async (opts) => {
       if (opts.sim !== undefined && !opts.out) throw new InputError([{ file: 'command line', field: '--out', expected: 'a folder for the simulated run of --sim', found: 'none' }]);
       if (opts.sim !== undefined && !opts.preset && !opts.config) throw new InputError([{ file: 'command line', field: '--preset', expected: 'the accelerator of --sim (--preset NAME or --config FILE)', found: 'none' }]);
+      const [{ checkOutputDir }, { evaluate, loadEvalInputs, simulateSample }, { generateFiles }] = await Promise.all([import('../output-dir.ts'), import('../eval/eval.ts'), import('../emit/generate.ts')]);
       const inputs = loadEvalInputs(opts);
       const outOptions = { force: opts.force, inputs: [opts.model, opts.data, opts.labels, ...(opts.weights ? [opts.weights] : [])] };
       if (opts.out) checkOutputDir(opts.out, outOptions);
       // The accelerator is checked before the golden run, so a bad config is refused at once.
-      const generated = opts.sim === undefined ? undefined : generateFiles(configFor(opts));
+      const generated = opts.sim === undefined ? undefined : generateFiles(await configFor(opts));
       const golden = evaluate(inputs, { progress: opts.quiet ? undefined : progressBar(output.err, 'golden model:') });
       say(`${golden.model}: ${(golden.accuracy * 100).toFixed(2)}% (${golden.correct} of ${golden.images} images) with the golden model, ${golden.seconds.toFixed(1)} s`);
       if (!generated) return;
+      const [{ runWorkload }, { readNpy }] = await Promise.all([import('../runner/run.ts'), import('../model/npy.ts')]);
       const check = await simulateSample(inputs, opts, opts.sim, async (workload) => {
         const results = await runWorkload({ ...opts, maxCacheBytes: opts.cacheMaxSize, workload, sim: opts.simulator, generated, progress: reporter(opts.quiet) });
         const file = join(opts.out, 'outputs', 'eval.npy');
@@ -282,9 +274,12 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--allow-large', 'estimate a workload beyond the cost guards (see README: limits)')
     .option('--json', 'print the estimates as JSON')
     .option('--out <dir>', 'also write, per policy, estimate-<policy>.json (results.json\'s format, every task\'s predicted span) and report-<policy>.html (the run report of the prediction)')
-    .option('--force', 'replace --out even if it was not written by synergyflow')
+    .option('--force', forceHelp)
     .action(async (opts) => {
-      const cfg = configFor(opts);
+      const cfg = await configFor(opts);
+      const [{ checkOutputDir, writeOutputDir }, { loadWorkloadRef }, { memorySettings }, { estimateWorkload }, { formatEstimates }] = await Promise.all([
+        import('../output-dir.ts'), import('../model/workload.ts'), import('../runner/run.ts'), import('../estimate/estimate.ts'), import('../estimate/summary.ts'),
+      ]);
       const outOptions = { force: opts.force, inputs: [opts.config, opts.workload.startsWith('builtin:') ? undefined : opts.workload].filter((f): f is string => f !== undefined) };
       if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
       const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
@@ -292,6 +287,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const policies = opts.policy === 'all' ? POLICIES : [opts.policy as Policy];
       const estimates = estimateWorkload(jobs, cfg, policies, memory, opts.staticGroup, { withResults: opts.out !== undefined });
       if (opts.out !== undefined) {
+        const { renderRunReport } = await import('../report/report.ts');
         const files: FileMap = new Map();
         for (const e of estimates) {
           files.set(`estimate-${e.policy}.json`, JSON.stringify(e.results, null, 2) + '\n');
@@ -321,6 +317,9 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
         throw new InputError([{ file: 'command line', field: '--confirm', expected: '--redis URL too (the job queue that runs the confirmations; --local serves it from this process)', found: 'no --redis' }]);
       }
       const outOptions = { force: opts.force, inputs: [opts.space, ...(opts.workload.startsWith('builtin:') ? [] : [opts.workload])] };
+      const [{ checkOutputDir, writeOutputDir }, { loadWorkloadRef }, { explore }, { formatExploration, renderExplorePage }, { outsideCalibration, predictResources }, { loadSpaceFile }] = await Promise.all([
+        import('../output-dir.ts'), import('../model/workload.ts'), import('../explore/explore.ts'), import('../explore/explore-page.ts'), import('../explore/resource-model.ts'), import('../explore/space.ts'),
+      ]);
       if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
       const space = loadSpaceFile(opts.space);
       loadWorkloadRef(opts.workload);
@@ -336,11 +335,12 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       say(formatExploration(x));
       if (opts.out !== undefined) say(`every point: ${opts.out}/explore.json; fronts and charts: ${opts.out}/pareto.html`);
       if (opts.confirm !== undefined) {
+        const [{ startWorker, describeSummary }, { confirmPoints, formatConfirmations, pointsToConfirm }] = await Promise.all([import('../queue/worker.ts'), import('../explore/confirm.ts')]);
         const worker = opts.local ? await startWorker({ redisUrl: opts.redis!, queue: opts.queue, concurrency: 1 }) : undefined;
         try {
           const confirmed = await confirmPoints(x, space, pointsToConfirm(x, opts.confirm), {
             redisUrl: opts.redis!, queue: opts.queue, synth: Boolean(opts.confirmSynth),
-            onProgress: opts.quiet ? undefined : (event) => output.err(`[synergyflow] ${describeProgress(event)}\n`),
+            onProgress: opts.quiet ? undefined : (event) => output.err(`[synergyflow] ${describeProgress(event, describeSummary)}\n`),
           });
           say(formatConfirmations(confirmed));
           if (confirmed.some((c) => !c.run.allMatch)) result.code = EXIT.failed;
@@ -355,12 +355,14 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--device <name>', `device to compare the resources with (${DEVICES.map((d) => d.name).join(', ')}; default xc7vx690t or ice40up5k)`)
     .requiredOption('--out <dir>', outHelp)
     .option('--force', forceHelp)
-    .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds or the system binaries').choices(['npm', 'system']).default('npm'))
+    .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds, optional dependencies (the system\'s on PATH when they are not installed), or the system binaries').choices(['npm', 'system']).default('npm'))
     .option('--no-pnr', 'skip place and route (iCE40)')
     .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
     .option('--quiet', 'print only the summary')
     .action(async (opts) => {
-      const report = await synthesize({ ...opts, generated: generateFiles(configFor(opts)), progress: reporter(opts.quiet) });
+      const cfg = await configFor(opts);
+      const [{ generateFiles }, { synthesize }, { formatSynthSummary }] = await Promise.all([import('../emit/generate.ts'), import('../fpga/flow.ts'), import('../fpga/summary.ts')]);
+      const report = await synthesize({ ...opts, generated: generateFiles(cfg), progress: reporter(opts.quiet) });
       say(formatSynthSummary(report));
       if (!report.passed) result.code = EXIT.failed;
     });
@@ -374,6 +376,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .addOption(cacheDirOption()).addOption(cacheMaxSizeOption())
     .action(async (opts: { redis: string; queue: string; concurrency: number; workDir?: string; lockSeconds: number; verbose?: boolean } & CacheCliOptions) => {
       const log = (m: string) => output.err(`[synergyflow] ${m}\n`);
+      const { startWorker } = await import('../queue/worker.ts');
       const worker = await startWorker({ ...workerCache(opts), redisUrl: opts.redis, queue: opts.queue, concurrency: opts.concurrency, workDir: opts.workDir, lockMs: opts.lockSeconds * 1000, log, verbose: opts.verbose });
       log(`worker ${worker.name} serving queue '${opts.queue}' on ${opts.redis}, ${opts.concurrency} job(s) at once, work dir ${worker.workDir}; Ctrl-C stops it (active jobs go back to the queue)`);
       await new Promise<void>((resolve) => {
@@ -406,8 +409,11 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--quiet', 'print only the tally')
     .addOption(cacheDirOption(' (of the --local worker\'s runs)')).addOption(cacheMaxSizeOption())
     .action(async (opts) => {
-      const regression = regressionOptions(opts);
+      const regression = await regressionOptions(opts);
       const log = (m: string) => output.err(`[synergyflow] ${m}\n`);
+      const [{ startWorker, describeSummary }, { runOnQueue }, { formatRegression, regressionJobs, tallyRegression }] = await Promise.all([
+        import('../queue/worker.ts'), import('../queue/submit.ts'), import('../queue/regress.ts'),
+      ]);
       const worker: QueueWorker | undefined = opts.local
         ? await startWorker({ ...workerCache(opts), redisUrl: opts.redis, queue: opts.queue, concurrency: opts.concurrency, workDir: opts.workDir })
         : undefined;
@@ -417,7 +423,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
         summaries = (await runOnQueue(opts.redis, regressionJobs(regression), {
           queue: opts.queue,
           timeoutMs: opts.timeout * 1000,
-          onProgress: opts.quiet ? undefined : (event) => log(describeProgress(event)),
+          onProgress: opts.quiet ? undefined : (event) => log(describeProgress(event, describeSummary)),
         })) as RunSummary[];
       } catch (err) {
         // Some runs failed to run at all: tally the others, then report the failures.
@@ -440,14 +446,15 @@ function workerCache(opts: CacheCliOptions): { cacheDir?: string; maxCacheBytes?
 }
 
 /** The regression's design (a preset, or a config file sent as its object) and run settings. */
-function regressionOptions(opts: { preset?: string; config?: string; seeds: number; firstSeed: number; jobs: number; policy: Policy; sim: 'verilator' | 'icarus'; stallPercent: number }): RegressionOptions {
+async function regressionOptions(opts: { preset?: string; config?: string; seeds: number; firstSeed: number; jobs: number; policy: Policy; sim: 'verilator' | 'icarus'; stallPercent: number }): Promise<RegressionOptions> {
   // Checked here, so that a bad config is refused before anything is queued.
+  const { loadConfig } = await import('../config/resolve.ts');
   const cfg = loadConfig(opts);
   const config = opts.config ? (JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>) : (opts.preset ?? 'default');
   return { config, design: cfg.source, seeds: opts.seeds, firstSeed: opts.firstSeed, jobs: opts.jobs, policy: opts.policy, sim: opts.sim, stallPercent: opts.stallPercent };
 }
 
-function describeProgress(event: QueueProgress): string {
+function describeProgress(event: QueueProgress, describeSummary: (summary: JobSummary) => string): string {
   switch (event.type) {
     case 'queued':
       return `queued ${event.total} run(s) on queue '${event.queue}': ${event.workers} worker(s) connected${event.workers === 0 ? ' (none yet: start one with synergyflow worker --redis URL)' : ''}`;

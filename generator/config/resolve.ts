@@ -78,7 +78,15 @@ export function loadConfig(opts: { preset?: string; config?: string }): Resolved
   return resolveConfig(preset, `preset ${name}`);
 }
 
-export function resolveConfig(input: unknown, source: string): ResolvedConfig {
+/** A config without its "$schema" key (a file names its JSON Schema with it, for editors). */
+function withoutSchemaKey(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || typeof (input as Record<string, unknown>).$schema !== 'string') return input;
+  const { $schema: _schema, ...config } = input as Record<string, unknown>;
+  return config;
+}
+
+export function resolveConfig(raw: unknown, source: string): ResolvedConfig {
+  const input = withoutSchemaKey(raw);
   const problems = new ProblemList();
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

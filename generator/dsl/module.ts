@@ -2,11 +2,10 @@
 // with named connections) in TypeScript. build() checks the description before any text is
 // written: legal and unique names, known ports, every port connected, matching widths, every
 // signal bit driven exactly once, nothing declared but unused. All problems are reported at once.
-import { fileURLToPath } from 'node:url';
 import { InternalError } from '../errors.ts';
 import { illegalNameReason } from './names.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Where the elaboration code called the builder: the first stack frame outside this file. */
 function callerLocation(): string | undefined {
@@ -16,7 +15,7 @@ function callerLocation(): string | undefined {
   Error.stackTraceLimit = limit;
   for (const line of stack.split('\n').slice(1)) {
     const m = /\(?(?:file:\/\/)?([^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
-    if (!m || m[1].endsWith('/dsl/module.ts')) continue;
+    if (!m || /\/dsl\/module\.[jt]s$/.test(m[1])) continue;
     return `${m[1].startsWith(PACKAGE_ROOT) ? m[1].slice(PACKAGE_ROOT.length) : m[1]}:${m[2]}`;
   }
   return undefined;

@@ -1,9 +1,9 @@
 // Loads and compiles Handlebars templates from templates/ (relative to this package, never cwd).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { assetPath, packagePath } from '../paths.ts';
 
-export const TEMPLATE_ROOT = fileURLToPath(new URL('../../templates/', import.meta.url));
+export const TEMPLATE_ROOT = packagePath('templates/');
 
 const hbs = Handlebars.create();
 const cache = new Map<string, Handlebars.TemplateDelegate>();
@@ -17,7 +17,7 @@ export function templateText(path: string): string {
 
 /** The absolute path of a template that sits next to a module (pass import.meta.url). */
 export function siblingTemplate(moduleUrl: string, file: string): string {
-  return fileURLToPath(new URL(file, moduleUrl));
+  return assetPath(moduleUrl, file);
 }
 
 /** Renders a template (path as for templateText); templates are compiled once and may use the partials registered here. */

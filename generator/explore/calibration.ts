@@ -2,6 +2,7 @@
 // with the resources measured per part of the design. scripts/calibrate-resources.ts writes the
 // fixture (calibration.json, next to this file); the model fits its coefficients to it.
 import { readFileSync } from 'node:fs';
+import { assetPath } from '../paths.ts';
 import type { ConfigInput } from '../config/schema.ts';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.ts';
 
@@ -49,7 +50,7 @@ export interface CalibrationFixture {
   points: CalibrationPoint[];
 }
 
-export const CALIBRATION_FILE = new URL('./calibration.json', import.meta.url);
+export const CALIBRATION_FILE = assetPath(import.meta.url, './calibration.json');
 
 export function loadCalibration(file: URL | string = CALIBRATION_FILE): CalibrationFixture {
   return JSON.parse(readFileSync(file, 'utf8')) as CalibrationFixture;

@@ -10,7 +10,7 @@ import { generatedHeaderLines, generateFiles, type FileMap, type Generated } fro
 import { checkOutputDir, writeOutputDir } from '../output-dir.ts';
 import { render } from '../emit/templates.ts';
 import { InputError } from '../errors.ts';
-import { nextpnrPhase, runNextpnrIce40, runYosys, yosysStep, type OnLine, type ToolSource } from '../tools/fpga-tools.ts';
+import { chooseToolSource, nextpnrPhase, runNextpnrIce40, runYosys, yosysStep, type OnLine, type ToolSource } from '../tools/fpga-tools.ts';
 import type { Progress } from '../progress.ts';
 import { defaultCacheDir, expectedSeconds, openCache, readHistory, recordTiming } from '../tools/sim-cache.ts';
 import { DEFAULT_DEVICE, DEVICES, findDevice, type Device, type Target } from './devices.ts';
@@ -95,7 +95,9 @@ export interface SynthReport {
   config: { name: string; hash: string; source: string; engines: number; macs: number; clockMhz: number };
   target: Target;
   device?: { name: string; description: string; capacity: Pick<Device, 'luts' | 'ffs' | 'dsps' | 'brams'> };
-  tools: { source: ToolSource; yosysSeconds: number; pnrYosysSeconds?: number; nextpnrSeconds?: number };
+  /** The builds run: `source` Yosys's (and nextpnr's), `nextpnrSource` nextpnr's where it differs
+   * (the npm build of one installed, not the other's). */
+  tools: { source: ToolSource; nextpnrSource?: ToolSource; yosysSeconds: number; pnrYosysSeconds?: number; nextpnrSeconds?: number };
   resources: Breakdown;
   /** Share of the device's capacity used (1.0 = full). */
   shares?: { luts: number; ffs: number; dsps: number; brams: number };
@@ -251,9 +253,14 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
   checkOutputDir(opts.out, outOptions);
   const device = resolveDevice(opts.target, opts.device);
-  const tools = opts.tools ?? 'npm';
   const pnr = opts.target === 'ice40' && (opts.pnr ?? true);
   const pnrModule = opts.pnrModule ?? 'top';
+  // The tools are found (or their absence reported, exit 3) before any work.
+  const requested = opts.tools ?? 'npm';
+  const yosysChoice = await chooseToolSource('yosys', requested);
+  const pnrChoice = pnr ? await chooseToolSource('nextpnr-ice40', requested) : undefined;
+  for (const note of [yosysChoice.note, pnrChoice?.note]) if (note) log(note);
+  const tools = yosysChoice.source;
   const { design, files } = opts.generated ?? generateFiles(cfg);
   const sources = [...files.keys()].filter((p) => p.endsWith('.sv'));
   const inputs = new Map<string, string>(sources.map((p) => [p, String(files.get(p))]));
@@ -320,8 +327,9 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
     const shell = shellSource(design, module);
     out.set('fpga/sf_pnr_shell.sv', shell);
     try {
-      const result = await placeAndRoute(cfg, nextpnrDevice, module, tools, new Map([...inputs, ['fpga/sf_pnr_shell.sv', shell]]), [...sources, 'fpga/sf_pnr_shell.sv'], log, progress);
+      const result = await placeAndRoute(cfg, nextpnrDevice, module, { yosys: tools, nextpnr: pnrChoice!.source }, new Map([...inputs, ['fpga/sf_pnr_shell.sv', shell]]), [...sources, 'fpga/sf_pnr_shell.sv'], log, progress);
       report.tools.nextpnrSeconds = result.nextpnrSeconds;
+      if (pnrChoice!.source !== tools) report.tools.nextpnrSource = pnrChoice!.source;
       report.tools.pnrYosysSeconds = result.yosysSeconds;
       out.set('synth/pnr-yosys.log', result.yosysLog);
       out.set('synth/nextpnr.log', result.nextpnrLog);
@@ -353,19 +361,19 @@ async function placeAndRoute(
   cfg: ResolvedConfig,
   device: Device & { nextpnr: NonNullable<Device['nextpnr']> },
   module: string,
-  tools: ToolSource,
+  tools: { yosys: ToolSource; nextpnr: ToolSource },
   inputs: Map<string, string>,
   sources: string[],
   log: (message: string) => void,
   progress?: Progress,
 ): Promise<{ pnr: PnrResult; yosysSeconds: number; yosysLog: string; nextpnrSeconds: number; nextpnrLog: string }> {
   const size = [...inputs.values()].reduce((n, text) => n + text.length, 0);
-  const timing = (kind: string) => ({ kind: `${kind}-${tools}`, design: `${cfg.hash} ${device.name} ${module}`, size });
-  const yosys = await timedStep(progress, `Yosys (flat, ${module})`, timing('yosys-pnr'), yosysStep(), (onLine) => runYosys(tools, pnrYosysScript(sources, device), inputs, ['netlist.json'], onLine));
+  const timing = (kind: string, source: ToolSource) => ({ kind: `${kind}-${source}`, design: `${cfg.hash} ${device.name} ${module}`, size });
+  const yosys = await timedStep(progress, `Yosys (flat, ${module})`, timing('yosys-pnr', tools.yosys), yosysStep(), (onLine) => runYosys(tools.yosys, pnrYosysScript(sources, device), inputs, ['netlist.json'], onLine));
   log(`yosys (flat, ${module} in the place-and-route shell): ${yosys.seconds.toFixed(1)} s`);
   const netlist = new Map([['netlist.json', yosys.outputs.get('netlist.json') ?? '']]);
   const common = [device.nextpnr.device, '--package', device.nextpnr.package, '--json', 'netlist.json', '--freq', String(cfg.clockMhz), '--pcf-allow-unconstrained', '--seed', '1'];
-  const packed = await timedStep(progress, 'nextpnr packing', timing('nextpnr-pack'), nextpnrPhase, (onLine) => runNextpnrIce40(tools, [...common, '--pack-only'], netlist, [], onLine));
+  const packed = await timedStep(progress, 'nextpnr packing', timing('nextpnr-pack', tools.nextpnr), nextpnrPhase, (onLine) => runNextpnrIce40(tools.nextpnr, [...common, '--pack-only'], netlist, [], onLine));
   const usage = parseUtilisation(packed.log);
   if (!usage) throw new Error('nextpnr reported no device utilisation after packing');
   log(`nextpnr packing: ${usage.logicCells.used} of ${usage.logicCells.capacity} logic cells`);
@@ -373,8 +381,8 @@ async function placeAndRoute(
   if (usage.logicCells.used > usage.logicCells.capacity || usage.rams.used > usage.rams.capacity) {
     return { pnr, yosysSeconds: yosys.seconds, yosysLog: yosys.log, nextpnrSeconds: packed.seconds, nextpnrLog: packed.log };
   }
-  log(`placing and routing ${module} on ${device.name} with ${tools === 'npm' ? '@yowasp/nextpnr-ice40' : 'system nextpnr-ice40'}`);
-  const routed = await timedStep(progress, 'nextpnr', timing('nextpnr-route'), nextpnrPhase, (onLine) => runNextpnrIce40(tools, [...common, '--asc', 'sf_top.asc'], netlist, [], onLine));
+  log(`placing and routing ${module} on ${device.name} with ${tools.nextpnr === 'npm' ? '@yowasp/nextpnr-ice40' : 'system nextpnr-ice40'}`);
+  const routed = await timedStep(progress, 'nextpnr', timing('nextpnr-route', tools.nextpnr), nextpnrPhase, (onLine) => runNextpnrIce40(tools.nextpnr, [...common, '--asc', 'sf_top.asc'], netlist, [], onLine));
   const fmax = parseFmax(routed.log);
   if (fmax !== undefined) {
     pnr.fmaxMhz = fmax;

@@ -10,9 +10,9 @@ import { InputError } from '../errors.ts';
 import type { ActQuant, Chain, ConstValue, LayerDraft } from './chain.ts';
 import { roundHalfEven } from './chain.ts';
 
-/** How a float model's weights are scaled: one power of two per output channel, or per layer. */
-export type WeightScales = 'per-layer' | 'per-channel';
-export const WEIGHT_SCALES: readonly WeightScales[] = ['per-layer', 'per-channel'];
+// The modes are in weight-scales.ts, which the CLI loads at start-up (its --weight-scales choices).
+import type { WeightScales } from './weight-scales.ts';
+export { WEIGHT_SCALES, type WeightScales } from './weight-scales.ts';
 
 export interface IntLayer {
   json: Record<string, unknown>;

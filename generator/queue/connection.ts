@@ -5,8 +5,7 @@ import { Redis } from 'ioredis';
 import { InputError } from '../errors.ts';
 import { ToolError } from '../tools/exec.ts';
 
-/** The queue's name when none is given: every worker and submitter of one Redis meet on it. */
-export const DEFAULT_QUEUE = 'synergyflow';
+export { DEFAULT_QUEUE } from './defaults.ts';
 
 /** A redis:// or rediss:// URL, checked; `field` names the option it came from. */
 export function checkRedisUrl(url: string, field = '--redis'): string {

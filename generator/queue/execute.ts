@@ -7,9 +7,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { removeOnInterrupt } from '../cleanup.ts';
 import { InternalError } from '../errors.ts';
+import { packagePath } from '../paths.ts';
 import { EXIT } from '../cli/exit-codes.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import type { RunResults } from '../runner/run.ts';
@@ -35,7 +35,7 @@ export interface ExecuteOptions {
 /** This process as a worker name: the host, so that summaries show which machine ran what. */
 export const WORKER_NAME = `${hostname()}:${process.pid}`;
 
-const CLI = fileURLToPath(new URL('../../bin/synergyflow.js', import.meta.url));
+const CLI = packagePath('bin/synergyflow.js');
 
 
 export async function executeJob(spec: JobSpec, opts: ExecuteOptions): Promise<JobSummary> {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { InputError, type Problem } from '../errors.ts';
 import { ToolError } from '../tools/exec.ts';
 import { checkQueueName, checkRedisReachable, checkRedisUrl, DEFAULT_QUEUE, queueConnection } from './connection.ts';
-import { parseFailure, type FailureKind, type QueuedJob } from './job-data.ts';
+import { parseFailure, type QueuedJob } from './job-data.ts';
 import { checkJobSpec, jobLabel, type JobSpec, type JobSummary } from './spec.ts';
 
 export interface SubmitOptions {
@@ -26,20 +26,9 @@ export type QueueProgress =
   | { type: 'finished'; index: number; label: string; summary: JobSummary; done: number; failed: number; total: number }
   | { type: 'failed'; index: number; label: string; error: string; done: number; failed: number; total: number };
 
-export interface JobFailure {
-  index: number;
-  label: string;
-  kind: FailureKind;
-  message: string;
-}
-
-/** Some jobs failed: each named with its error; the others' summaries are kept (in job order). */
-export class QueueJobsError extends Error {
-  constructor(readonly failures: JobFailure[], readonly summaries: (JobSummary | undefined)[]) {
-    super(`${failures.length} of ${summaries.length} queue job(s) failed:\n${failures.map((f) => `job ${f.index + 1} (${f.label}): ${f.message}`).join('\n')}`);
-    this.name = 'QueueJobsError';
-  }
-}
+// QueueJobsError lives in jobs-error.ts (the CLI's error mapping loads it without bullmq).
+import { QueueJobsError, type JobFailure } from './jobs-error.ts';
+export { QueueJobsError, type JobFailure };
 
 /** The batch did not finish in time (exit 3: the queue, not a result, failed). */
 export class QueueTimeoutError extends ToolError {

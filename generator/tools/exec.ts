@@ -5,12 +5,9 @@
 import { execa, ExecaError, type ResultPromise } from 'execa';
 import { interrupted, killOnInterrupt } from '../cleanup.ts';
 
-export class ToolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ToolError';
-  }
-}
+// ToolError lives in errors.ts (the CLI's error mapping loads it without execa); re-exported here.
+import { ToolError } from '../errors.ts';
+export { ToolError };
 
 interface RunOptions {
   /** What the run is, for messages ("Verilator build"). */

@@ -1,12 +1,81 @@
-// Runs Yosys and nextpnr-ice40: the pinned WebAssembly builds from npm (@yowasp/*, no system
-// install needed) by default, or the system binaries when asked. Both take a set of input files
-// and return the log and the requested output files.
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Runs Yosys and nextpnr-ice40: the pinned WebAssembly builds from npm (@yowasp/*, optional
+// dependencies: no system install needed) by default, or the system binaries when asked or when
+// the npm builds are not installed. Both take a set of input files and return the log and the
+// requested output files.
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { withTempDir } from '../cleanup.ts';
+import { packagePath } from '../paths.ts';
 import { runToolStreaming, ToolError } from './exec.ts';
 
 export type ToolSource = 'npm' | 'system';
+export type FpgaTool = 'yosys' | 'nextpnr-ice40';
+
+/** The optional npm package of each tool. */
+export const NPM_PACKAGES: Record<FpgaTool, string> = { yosys: '@yowasp/yosys', 'nextpnr-ice40': '@yowasp/nextpnr-ice40' };
+
+/** Whether an npm package can be imported (the optional dependencies may be left out). */
+async function npmInstalled(name: string): Promise<boolean> {
+  try {
+    await import(name);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return false;
+    throw err;
+  }
+}
+
+/** Whether an executable of this name is on PATH. */
+function onPath(name: string, path = process.env.PATH ?? ''): boolean {
+  return path.split(delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The pinned versions of the npm builds, from package.json's optionalDependencies. */
+function npmInstallCommand(): string {
+  let pins: Record<string, string> = {};
+  try {
+    pins = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> }).optionalDependencies ?? {};
+  } catch {
+    // The names alone, then.
+  }
+  return `npm install ${Object.values(NPM_PACKAGES).map((p) => (pins[p] ? `${p}@${pins[p]}` : p)).join(' ')}`;
+}
+
+export interface ToolChoice {
+  source: ToolSource;
+  /** Why it differs from the one asked for (to tell the user), if it does. */
+  note?: string;
+}
+
+/**
+ * Which build of a tool a synthesis runs, checked before any work: with 'npm' (the default) the
+ * pinned WebAssembly build when its optional package is installed, else the system binary on
+ * PATH; with 'system' the system binary. Neither: a ToolError (exit 3) saying what to install.
+ */
+export async function chooseToolSource(
+  tool: FpgaTool,
+  requested: ToolSource,
+  env: { npmInstalled?: (name: string) => Promise<boolean>; path?: string } = {},
+): Promise<ToolChoice> {
+  const pkg = NPM_PACKAGES[tool];
+  const system = onPath(tool, env.path);
+  const install = `install it from your distribution (apt-get install yosys nextpnr-ice40) or the npm builds (${npmInstallCommand()})`;
+  if (requested === 'system') {
+    if (system) return { source: 'system' };
+    throw new ToolError(`${tool} is not on PATH (--tools system): ${install}; with the npm builds, use --tools npm`);
+  }
+  if (await (env.npmInstalled ?? npmInstalled)(pkg)) return { source: 'npm' };
+  if (system) return { source: 'system', note: `${pkg} (an optional dependency) is not installed: using the system ${tool} on PATH` };
+  throw new ToolError(`${tool} is not available: neither ${pkg} (an optional npm dependency, left out of this install) nor a system ${tool} on PATH; ${install}`);
+}
 
 export interface ToolRun {
   log: string;

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { removeOnInterrupt } from '../cleanup.ts';
 import type { Progress } from '../progress.ts';
+import { packagePath } from '../paths.ts';
 import { acquireBuildLock } from './build-lock.ts';
 import { runTool, runToolStreaming } from './exec.ts';
 import { cacheMaxBytes, defaultCacheDir, ENTRY_MANIFEST, evict, expectedSeconds, openCache, readHistory, recordTiming, useEntry, writeManifest } from './sim-cache.ts';
@@ -16,7 +16,7 @@ export type Simulator = 'verilator' | 'icarus';
 /** Waveform formats: FST (compressed, GTKWave's own) or VCD (text, read by every viewer). */
 export type WaveFormat = 'fst' | 'vcd';
 
-export const TB_DIR = fileURLToPath(new URL('../../tb/', import.meta.url));
+export const TB_DIR = packagePath('tb/');
 
 /** Where simulator builds are cached by default: see sim-cache.ts's defaultCacheDir. */
 export function simCacheDir(): string {
