@@ -280,8 +280,8 @@ function listScheduleOrder(planned: PlannedTask[], firstOfJob: number[], cfg: Re
 /**
  * The fast cycle model on tasks, with the config's memory model and a window. Its plain fluid
  * sharing (no bulk barrier, see estimate/simulate.ts): with the barrier, which predicts the RTL
- * better, the plans and orders it chose ran slower in RTL on 6 of the 8 benchmark runs tried
- * (static up to 1.2%, elastic up to 0.8%; one elastic run 1.0% faster).
+ * better, the plans and orders it chose ran slower in RTL on 7 of the 9 benchmark runs tried
+ * (static up to 1.2%, elastic up to 0.7%; two elastic runs 1.0% and 1.7% faster).
  */
 function listSchedule(tasks: ModelTask[], cfg: ResolvedConfig, policy: Policy, window: number): ModelResult {
   return simulate(tasks, hwParams(cfg), {
