@@ -17,7 +17,7 @@ import { layerType } from '../layers/registry.ts';
 import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
-import { BUILTIN_WORKLOAD_PREFIX, loadWorkloadRef, type Job } from '../model/workload.ts';
+import { commandInputFiles, loadWorkloadForOutput, type Job } from '../model/workload.ts';
 import { CTRL_FIELDS, fieldsWord, fieldValue, STATUS_FIELDS } from '../arch/regmap.ts';
 import { policyCode, type Policy } from '../arch/policies.ts';
 import { decodeTraceRecord, TRACE_FIELD_BYTES } from '../arch/trace-record.ts';
@@ -154,25 +154,16 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   // The cache folder is checked (and made, mode 0700) before any work: a folder that is not a
   // synergyflow cache, or that others can write, is refused (tools/sim-cache.ts).
   const cacheDir = openCache(opts.cacheDir ?? simCacheDir());
-  const readFiles = [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined);
-  const outOptions: OutputOptions = { force: opts.force, inputs: [...readFiles, cacheDir] };
+  const outOptions: OutputOptions = { force: opts.force, inputs: [...commandInputFiles(opts.config, opts.workload), cacheDir] };
   checkOutputDir(opts.out, outOptions);
   checkWavesOptions(opts);
   const memory = memorySettings(opts, cfg);
   checkFaultInjection(memory.faults);
   const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
   checkRunOptions(staticGroup, memory, cfg);
-  const jobs = loadWorkloadRef(opts.workload, {
+  const jobs = loadWorkloadForOutput(opts.workload, opts.out, outOptions, {
     allowLarge: opts.allowLarge,
-    beforeGenerating: (planned) => {
-      outOptions.inputs = [...outOptions.inputs!, ...planned.flatMap((j) => j.files)];
-      checkOutputDir(opts.out, outOptions);
-      if (!opts.allowLarge) {
-        const problems = new ProblemList();
-        checkRunCost(problems, planned, cfg, memory.bytesPerCycle);
-        problems.throwIfAny();
-      }
-    },
+    checkCost: (problems, planned) => checkRunCost(problems, planned, cfg, memory.bytesPerCycle),
   });
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';
