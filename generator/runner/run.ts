@@ -36,7 +36,28 @@ import { renderRunReport } from '../report/report.ts';
 import { checkResults, type ReportResults } from '../report/results-file.ts';
 import { hwParams } from '../arch/params.ts';
 
-export interface RunOptions {
+/** How a run goes, beside its design, workload and output folder: the controller's policy and
+ * the testbench's memory and budget (the API's run takes them as they are). */
+export interface RunSettings {
+  /** Scheduling policy of the controller (default elastic). */
+  policy?: Policy;
+  /** Engines per group under the static policy (default half of them). */
+  staticGroup?: number;
+  /** Seed of the memory model's random stalls and faults (default 1). */
+  seed?: number;
+  /** Memory read latency in cycles (default: the config's testbench.latency). */
+  latency?: number;
+  /** Memory bandwidth per channel in bytes a cycle (default one beat). */
+  bytesPerCycle?: number;
+  /** Random stalls on every memory channel and the host port, in percent of cycles (default 0). */
+  stallPercent?: number;
+  /** Cycle budget before the run is declared hung (default 20x the estimate). */
+  budget?: number;
+  /** Errors the testbench memory injects (none by default). */
+  faults?: FaultInjection;
+}
+
+export interface RunOptions extends RunSettings {
   preset?: string;
   config?: string;
   /** The design, already elaborated and generated (the CLI's, or the benchmark's for many runs):
@@ -45,20 +66,10 @@ export interface RunOptions {
   workload: string;
   sim: Simulator;
   out: string;
-  /** Scheduling policy (default elastic) and, for static, the engines per group (default half). */
-  policy?: Policy;
-  staticGroup?: number;
-  seed?: number;
-  latency?: number;
-  bytesPerCycle?: number;
-  stallPercent?: number;
-  budget?: number;
   /** Replace the tool's own files in --out even when they were edited since. */
   force?: boolean;
   /** Skip the cost guards (generator/limits.ts). */
   allowLarge?: boolean;
-  /** Errors the testbench memory injects (none by default). */
-  faults?: FaultInjection;
   /** The simulator cache (default: the user's, tools/sim-cache.ts) and its size limit in bytes. */
   cacheDir?: string;
   maxCacheBytes?: number;
