@@ -15,7 +15,7 @@ import type { PnrModule, SynthReport } from './fpga/flow.ts';
 import type { Job } from './model/workload.ts';
 import type { FileMap } from './output-dir.ts';
 import type { FaultInjection } from './runner/fault-injection.ts';
-import type { MemorySettings, RunResults } from './runner/run.ts';
+import type { MemorySettings, RunResults, RunSettings } from './runner/run.ts';
 import type { Simulator } from './tools/sim.ts';
 import type { ToolSource } from './tools/fpga-tools.ts';
 
@@ -24,7 +24,7 @@ export { GENERATOR_VERSION as version } from './version.ts';
 export { POLICIES } from './arch/policies.ts';
 export type {
   ConfigInput, Design, FaultInjection, FileMap, Job, MemorySettings, Policy, PolicyEstimate, PnrModule, Program, ResolvedConfig,
-  RunResults, Simulator, SynthReport, Target, ToolSource, ExportResult,
+  RunResults, RunSettings, Simulator, SynthReport, Target, ToolSource, ExportResult,
 };
 
 /**
@@ -126,22 +126,9 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   return { config, jobs, program, exported };
 }
 
-export interface RunOptions extends DesignOptions, WorkloadOptions, OutputOptions {
+export interface RunOptions extends DesignOptions, WorkloadOptions, OutputOptions, RunSettings {
   /** Simulator (default verilator). */
   sim?: Simulator;
-  policy?: Policy;
-  /** Engines per group under the static policy (default half of them). */
-  staticGroup?: number;
-  /** Seed of the memory model's random stalls and faults (default 1). */
-  seed?: number;
-  /** Memory read latency in cycles (default: the config's testbench.latency). */
-  latency?: number;
-  /** Memory bandwidth per channel in bytes a cycle (default one beat). */
-  bytesPerCycle?: number;
-  stallPercent?: number;
-  /** Cycle budget before the run is declared hung (default 20x the estimate). */
-  budget?: number;
-  faults?: FaultInjection;
   /** Progress messages (the CLI prints them on stderr); none by default. */
   log?: (message: string) => void;
 }

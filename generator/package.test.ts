@@ -133,7 +133,7 @@ describe('npm pack', () => {
     const needed = [
       'package.json', 'README.md', 'LICENSE', 'config.schema.json',
       'bin/synergyflow.js', 'bin/entry.js', 'dist/generator/cli/main.js', 'dist/generator/index.js', 'dist/generator/index.d.ts', 'dist/generator/explore/explore-worker.js',
-      'templates/rtl/_header.hbs', 'tb/sf_tb.v', 'tb/sf_axi_mem.v', 'tb/sf_axi_monitor.v',
+      'templates/rtl/_header.hbs', 'tb/sf_tb.v', 'tb/sf_tb_system.v', 'tb/sf_axi_mem.v', 'tb/sf_axi_monitor.v',
       'generator/blocks/controller/sf_ctrl_sched.sv.hbs', 'generator/explore/calibration.json',
       'examples/lenet5-batch4.json', 'examples/config-small.json', 'docs/formats.md',
     ];

@@ -165,6 +165,17 @@ static uint32_t beat_addr(const sf_tensor_t *t, uint32_t n, uint32_t cb, uint32_
   return t->addr + n * t->image_stride + cb * t->cblock_stride + y * t->row_stride + x * t->col_stride;
 }
 
+/* The lanes of c-block cb that are real channels (the last block may have fewer). */
+static uint32_t block_lanes(const sf_tensor_t *t, uint32_t cb) {
+  uint32_t left = t->channels - cb * t->lanes;
+  return left < t->lanes ? left : t->lanes;
+}
+
+/* The NCHW index of lane l of pixel (n, y, x) in c-block cb. */
+static size_t nchw_index(const sf_tensor_t *t, uint32_t n, uint32_t cb, uint32_t l, uint32_t y, uint32_t x) {
+  return (((size_t)n * t->channels + cb * t->lanes + l) * t->height + y) * t->width + x;
+}
+
 static int tensor_ok(const sf_device_t *dev, const sf_tensor_t *t, const void *nchw, size_t beat_bytes) {
   return dev != NULL && dev->plat != NULL && t != NULL && nchw != NULL && t->lanes != 0u &&
          (t->elem_bytes == 1u || t->elem_bytes == 2u) && (size_t)t->lanes * t->elem_bytes <= beat_bytes;
@@ -177,12 +188,12 @@ int sf_read_tensor(sf_device_t *dev, const sf_tensor_t *t, void *nchw) {
   cblocks = (t->channels + t->lanes - 1u) / t->lanes;
   for (n = 0; n < t->batch; n++) {
     for (cb = 0; cb < cblocks; cb++) {
-      uint32_t lanes = t->channels - cb * t->lanes < t->lanes ? t->channels - cb * t->lanes : t->lanes;
+      uint32_t lanes = block_lanes(t, cb);
       for (y = 0; y < t->height; y++) {
         for (x = 0; x < t->width; x++) {
           if (dev->plat->copy_from_device(dev->plat->ctx, beat, beat_addr(t, n, cb, y, x), lanes * t->elem_bytes) != 0) return SF_ERR_IO;
           for (l = 0; l < lanes; l++) {
-            size_t i = (((size_t)n * t->channels + cb * t->lanes + l) * t->height + y) * t->width + x;
+            size_t i = nchw_index(t, n, cb, l, y, x);
             if (t->elem_bytes == 1u) {
               ((int8_t *)nchw)[i] = (int8_t)(beat[l] >= 0x80u ? (int)beat[l] - 0x100 : (int)beat[l]);
             } else {
@@ -204,11 +215,11 @@ int sf_write_tensor(sf_device_t *dev, const sf_tensor_t *t, const void *nchw) {
   cblocks = (t->channels + t->lanes - 1u) / t->lanes;
   for (n = 0; n < t->batch; n++) {
     for (cb = 0; cb < cblocks; cb++) {
-      uint32_t lanes = t->channels - cb * t->lanes < t->lanes ? t->channels - cb * t->lanes : t->lanes;
+      uint32_t lanes = block_lanes(t, cb);
       for (y = 0; y < t->height; y++) {
         for (x = 0; x < t->width; x++) {
           for (l = 0; l < lanes; l++) {
-            size_t i = (((size_t)n * t->channels + cb * t->lanes + l) * t->height + y) * t->width + x;
+            size_t i = nchw_index(t, n, cb, l, y, x);
             if (t->elem_bytes == 1u) {
               beat[l] = (uint8_t)((const int8_t *)nchw)[i];
             } else {

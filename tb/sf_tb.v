@@ -3,9 +3,10 @@
 // It loads the memory image, reads the configuration block, programs the task list and trace
 // addresses, starts the run, waits for the interrupt under a cycle budget, prints the status and
 // performance counters (lines starting with SF_), and dumps the requested memory range.
-// Protocol monitors watch every AXI4 channel and the AXI4-Lite port; a violation ends the run
-// (SF_PROTOCOL lines, then SF_FATAL). With stalls on, the host's AXI4-Lite driver also delays
-// its valids and readies at random.
+// The accelerator, the memory model and the protocol monitors are the test system that the
+// host-driver harness uses too (sf_tb_system.v). The monitors watch every AXI4 channel and the
+// AXI4-Lite port; a violation ends the run (SF_PROTOCOL lines, then SF_FATAL). With stalls on,
+// the host's AXI4-Lite driver also delays its valids and readies at random.
 //
 // Plusargs: +image=FILE +dump=FILE +dump_lo=WORD +dump_hi=WORD +task_base=ADDR +trace_base=ADDR
 //           +budget=CYCLES +seed=N +latency=CYCLES +bytes_per_cycle=N +stall_percent=N
@@ -52,26 +53,6 @@ module sf_tb;
   wire        rvalid;
   wire        irq;
 
-  // AXI4 memory side: NC channels, packed channel by channel.
-  wire [NC*32-1:0]         m_araddr, m_awaddr;     // zero-extended for the memory model
-  wire [NC*ADDR_BITS-1:0]  dut_araddr, dut_awaddr;
-  wire [NC*8-1:0]          m_arlen, m_awlen;
-  wire [NC*3-1:0]          m_arsize, m_awsize;
-  wire [NC*2-1:0]          m_arburst, m_awburst, m_rresp, m_bresp;
-  wire [NC*IDW-1:0]        m_arid, m_rid, m_awid, m_bid;
-  wire [NC-1:0]            m_arvalid, m_arready, m_rlast, m_rvalid, m_rready;
-  wire [NC-1:0]            m_awvalid, m_awready, m_wlast, m_wvalid, m_wready, m_bvalid, m_bready;
-  wire [NC*BUS_BITS-1:0]   m_rdata, m_wdata;
-  wire [NC*BUS_BITS/8-1:0] m_wstrb;
-
-  genvar g_ch;
-  generate
-    for (g_ch = 0; g_ch < NC; g_ch = g_ch + 1) begin : gen_addr_ext
-      assign m_araddr[g_ch*32 +: 32] = 32'(dut_araddr[g_ch*ADDR_BITS +: ADDR_BITS]);
-      assign m_awaddr[g_ch*32 +: 32] = 32'(dut_awaddr[g_ch*ADDR_BITS +: ADDR_BITS]);
-    end
-  endgenerate
-
   reg [31:0] latency = 32'd20;
   reg [31:0] bytes_per_cycle = BUS_BITS / 8;
   reg [31:0] stall_percent = 32'd0;
@@ -80,63 +61,14 @@ module sf_tb;
   reg [31:0] dump_lo = 32'd0;
   reg [31:0] dump_hi = 32'd0;
 
-  sf_top u_dut (
-    .clk_i           (clk),
-    .rst_ni          (rst_n),
-    .s_axil_awaddr_i (awaddr),
-    .s_axil_awvalid_i(awvalid),
-    .s_axil_awready_o(awready),
-    .s_axil_wdata_i  (wdata),
-    .s_axil_wstrb_i  (4'hf),
-    .s_axil_wvalid_i (wvalid),
-    .s_axil_wready_o (wready),
-    .s_axil_bresp_o  (bresp),
-    .s_axil_bvalid_o (bvalid),
-    .s_axil_bready_i (bready),
-    .s_axil_araddr_i (araddr),
-    .s_axil_arvalid_i(arvalid),
-    .s_axil_arready_o(arready),
-    .s_axil_rdata_o  (rdata),
-    .s_axil_rresp_o  (rresp),
-    .s_axil_rvalid_o (rvalid),
-    .s_axil_rready_i (rready),
-    .m_axi_araddr_o  (dut_araddr),
-    .m_axi_arlen_o   (m_arlen),
-    .m_axi_arsize_o  (m_arsize),
-    .m_axi_arburst_o (m_arburst),
-    .m_axi_arid_o    (m_arid),
-    .m_axi_arvalid_o (m_arvalid),
-    .m_axi_arready_i (m_arready),
-    .m_axi_rdata_i   (m_rdata),
-    .m_axi_rresp_i   (m_rresp),
-    .m_axi_rlast_i   (m_rlast),
-    .m_axi_rid_i     (m_rid),
-    .m_axi_rvalid_i  (m_rvalid),
-    .m_axi_rready_o  (m_rready),
-    .m_axi_awaddr_o  (dut_awaddr),
-    .m_axi_awlen_o   (m_awlen),
-    .m_axi_awsize_o  (m_awsize),
-    .m_axi_awburst_o (m_awburst),
-    .m_axi_awid_o    (m_awid),
-    .m_axi_awvalid_o (m_awvalid),
-    .m_axi_awready_i (m_awready),
-    .m_axi_wdata_o   (m_wdata),
-    .m_axi_wstrb_o   (m_wstrb),
-    .m_axi_wlast_o   (m_wlast),
-    .m_axi_wvalid_o  (m_wvalid),
-    .m_axi_wready_i  (m_wready),
-    .m_axi_bresp_i   (m_bresp),
-    .m_axi_bid_i     (m_bid),
-    .m_axi_bvalid_i  (m_bvalid),
-    .m_axi_bready_o  (m_bready),
-    .irq_o           (irq)
-  );
-
-  sf_axi_mem #(
+  // The accelerator, the memory model and the protocol monitors (sf_tb_system.v).
+  wire protocol_error;
+  sf_tb_system #(
     .BUS_BITS (BUS_BITS),
     .IDW      (IDW),
-    .PORTS    (NC)
-  ) u_mem (
+    .CHANNELS (CHANNELS),
+    .ADDR_BITS(ADDR_BITS)
+  ) u_system (
     .clk_i            (clk),
     .rst_ni           (rst_n),
     .latency_i        (latency),
@@ -146,106 +78,26 @@ module sf_tb;
     .dump_i           (dump),
     .dump_lo_i        (dump_lo),
     .dump_hi_i        (dump_hi),
-    .araddr_i         (m_araddr),
-    .arlen_i          (m_arlen),
-    .arsize_i         (m_arsize),
-    .arburst_i        (m_arburst),
-    .arid_i           (m_arid),
-    .arvalid_i        (m_arvalid),
-    .arready_o        (m_arready),
-    .rdata_o          (m_rdata),
-    .rresp_o          (m_rresp),
-    .rlast_o          (m_rlast),
-    .rid_o            (m_rid),
-    .rvalid_o         (m_rvalid),
-    .rready_i         (m_rready),
-    .awaddr_i         (m_awaddr),
-    .awlen_i          (m_awlen),
-    .awsize_i         (m_awsize),
-    .awburst_i        (m_awburst),
-    .awid_i           (m_awid),
-    .awvalid_i        (m_awvalid),
-    .awready_o        (m_awready),
-    .wdata_i          (m_wdata),
-    .wstrb_i          (m_wstrb),
-    .wlast_i          (m_wlast),
-    .wvalid_i         (m_wvalid),
-    .wready_o         (m_wready),
-    .bresp_o          (m_bresp),
-    .bid_o            (m_bid),
-    .bvalid_o         (m_bvalid),
-    .bready_i         (m_bready)
+    .s_axil_awaddr_i  (awaddr),
+    .s_axil_awvalid_i (awvalid),
+    .s_axil_awready_o (awready),
+    .s_axil_wdata_i   (wdata),
+    .s_axil_wstrb_i   (4'hf),
+    .s_axil_wvalid_i  (wvalid),
+    .s_axil_wready_o  (wready),
+    .s_axil_bresp_o   (bresp),
+    .s_axil_bvalid_o  (bvalid),
+    .s_axil_bready_i  (bready),
+    .s_axil_araddr_i  (araddr),
+    .s_axil_arvalid_i (arvalid),
+    .s_axil_arready_o (arready),
+    .s_axil_rdata_o   (rdata),
+    .s_axil_rresp_o   (rresp),
+    .s_axil_rvalid_o  (rvalid),
+    .s_axil_rready_i  (rready),
+    .irq_o            (irq),
+    .protocol_error_o (protocol_error)
   );
-
-  // Protocol monitors: one per memory channel, one on the control port.
-  wire [NC:0] protocol_violation;
-  generate
-    for (g_ch = 0; g_ch < NC; g_ch = g_ch + 1) begin : gen_monitor
-      sf_axi_monitor #(
-        .ADDR_BITS(32),
-        .DATA_BITS(BUS_BITS),
-        .ID_BITS  (IDW),
-        .NAME     ({"memory channel ", "0" + 8'(g_ch % 10)})
-      ) u_monitor (
-        .clk_i      (clk),
-        .rst_ni     (rst_n),
-        .araddr_i   (m_araddr[g_ch*32 +: 32]),
-        .arlen_i    (m_arlen[g_ch*8 +: 8]),
-        .arsize_i   (m_arsize[g_ch*3 +: 3]),
-        .arburst_i  (m_arburst[g_ch*2 +: 2]),
-        .arid_i     (m_arid[g_ch*IDW +: IDW]),
-        .arvalid_i  (m_arvalid[g_ch]),
-        .arready_i  (m_arready[g_ch]),
-        .rdata_i    (m_rdata[g_ch*BUS_BITS +: BUS_BITS]),
-        .rresp_i    (m_rresp[g_ch*2 +: 2]),
-        .rlast_i    (m_rlast[g_ch]),
-        .rid_i      (m_rid[g_ch*IDW +: IDW]),
-        .rvalid_i   (m_rvalid[g_ch]),
-        .rready_i   (m_rready[g_ch]),
-        .awaddr_i   (m_awaddr[g_ch*32 +: 32]),
-        .awlen_i    (m_awlen[g_ch*8 +: 8]),
-        .awsize_i   (m_awsize[g_ch*3 +: 3]),
-        .awburst_i  (m_awburst[g_ch*2 +: 2]),
-        .awid_i     (m_awid[g_ch*IDW +: IDW]),
-        .awvalid_i  (m_awvalid[g_ch]),
-        .awready_i  (m_awready[g_ch]),
-        .wdata_i    (m_wdata[g_ch*BUS_BITS +: BUS_BITS]),
-        .wstrb_i    (m_wstrb[g_ch*BUS_BITS/8 +: BUS_BITS/8]),
-        .wlast_i    (m_wlast[g_ch]),
-        .wvalid_i   (m_wvalid[g_ch]),
-        .wready_i   (m_wready[g_ch]),
-        .bresp_i    (m_bresp[g_ch*2 +: 2]),
-        .bid_i      (m_bid[g_ch*IDW +: IDW]),
-        .bvalid_i   (m_bvalid[g_ch]),
-        .bready_i   (m_bready[g_ch]),
-        .violation_o(protocol_violation[g_ch])
-      );
-    end
-  endgenerate
-
-  sf_axil_monitor #(.ADDR_BITS(12), .NAME("control port")) u_axil_monitor (
-    .clk_i      (clk),
-    .rst_ni     (rst_n),
-    .awaddr_i   (awaddr),
-    .awvalid_i  (awvalid),
-    .awready_i  (awready),
-    .wdata_i    (wdata),
-    .wstrb_i    (4'hf),
-    .wvalid_i   (wvalid),
-    .wready_i   (wready),
-    .bresp_i    (bresp),
-    .bvalid_i   (bvalid),
-    .bready_i   (bready),
-    .araddr_i   (araddr),
-    .arvalid_i  (arvalid),
-    .arready_i  (arready),
-    .rdata_i    (rdata),
-    .rresp_i    (rresp),
-    .rvalid_i   (rvalid),
-    .rready_i   (rready),
-    .violation_o(protocol_violation[NC])
-  );
-  wire protocol_error = |protocol_violation;
 
   // Cycle counter and budget.
   reg [63:0] cycles = 64'd0;
@@ -281,8 +133,8 @@ module sf_tb;
     if (waves_want && waves_from == 64'd0) waves_start();
   end
   always @(posedge clk) begin
-    if (waves_want && !waves_open && !waves_done && 64'(u_dut.cycle) >= waves_from) waves_start();
-    if (waves_open && !waves_done && 64'(u_dut.cycle) > waves_to) begin
+    if (waves_want && !waves_open && !waves_done && 64'(u_system.u_dut.cycle) >= waves_from) waves_start();
+    if (waves_open && !waves_done && 64'(u_system.u_dut.cycle) > waves_to) begin
       waves_done = 1'b1;
 `ifdef VERILATOR
       $c("vlSymsp->_traceDumpClose();");
@@ -426,7 +278,7 @@ module sf_tb;
     while (!irq && !protocol_error && (cycles - start_cycle) < budget) begin
       @(posedge clk);
       if ((cycles - start_cycle) >= next_progress) begin
-        $display("SF_PROGRESS %0d %0d", cycles - start_cycle, u_dut.tasks_done);
+        $display("SF_PROGRESS %0d %0d", cycles - start_cycle, u_system.u_dut.tasks_done);
         $fflush;
         next_progress = next_progress + progress_cycles;
       end

@@ -19,7 +19,7 @@ import { estimateImageBytes, imageSizeProblem, LIMITS } from '../limits.ts';
 import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
-import { BUILTIN_WORKLOAD_PREFIX, loadWorkloadRef, type Job } from '../model/workload.ts';
+import { commandInputFiles, loadWorkloadForOutput, type Job } from '../model/workload.ts';
 import { checkOutputDir, writeOutputDir, type FileMap, type OutputOptions } from '../output-dir.ts';
 import { GENERATOR_VERSION } from '../version.ts';
 import { compileWorkload, type Program } from './compile.ts';
@@ -99,8 +99,7 @@ export interface ExportResult {
 /** Compiles a workload and writes its program files to opts.out (see the module comment). */
 export function exportProgram(opts: ExportOptions): ExportResult {
   const cfg = opts.cfg ?? loadConfig({ preset: opts.preset, config: opts.config });
-  const readFiles = [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined);
-  const outOptions: OutputOptions = { force: opts.force, inputs: readFiles };
+  const outOptions: OutputOptions = { force: opts.force, inputs: commandInputFiles(opts.config, opts.workload) };
   checkOutputDir(opts.out, outOptions);
   const policy = opts.policy ?? 'elastic';
   const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
@@ -109,17 +108,9 @@ export function exportProgram(opts: ExportOptions): ExportResult {
     problems.addText('command line', '--static-group', `a power of two at most the engine count (${cfg.engines})`, String(staticGroup));
     problems.throwIfAny();
   }
-  const jobs = loadWorkloadRef(opts.workload, {
+  const jobs = loadWorkloadForOutput(opts.workload, opts.out, outOptions, {
     allowLarge: opts.allowLarge,
-    beforeGenerating: (planned) => {
-      outOptions.inputs = [...outOptions.inputs!, ...planned.flatMap((j) => j.files)];
-      checkOutputDir(opts.out, outOptions);
-      if (!opts.allowLarge) {
-        const problems = new ProblemList();
-        imageSizeProblem(problems, estimateImageBytes(planned, cfg), cfg.source);
-        problems.throwIfAny();
-      }
-    },
+    checkCost: (problems, planned) => imageSizeProblem(problems, estimateImageBytes(planned, cfg), cfg.source),
   });
   const program = compileWorkload(jobs, cfg, { policy, maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
   opts.log?.(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(2)} MiB of memory`);

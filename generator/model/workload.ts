@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError, ProblemList } from '../errors.ts';
 import { checkBatchSize, checkModelSize } from '../limits.ts';
+import { checkOutputDir, type OutputOptions } from '../output-dir.ts';
 import { builtinModel, builtinModelNames, isBuiltinModel, resolveModel } from './builtin.ts';
 import type { Model } from './model.ts';
 import type { Tensor } from './npy.ts';
@@ -61,6 +62,37 @@ export function loadWorkloadRef(ref: string, opts: LoadOptions = {}): Job[] {
     return builtinWorkload(name, batch, 0, opts);
   }
   return loadWorkload(ref, opts);
+}
+
+/** The files a command reads before its workload's jobs: the config file, the workload.json (not a built-in one). */
+export function commandInputFiles(config: string | undefined, ref: string): string[] {
+  return [config, ref.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : ref].filter((f): f is string => f !== undefined);
+}
+
+/**
+ * Loads a workload for a command that writes the folder `out` (run, compile --out), checking
+ * before any weights or inputs are made: the files its jobs read join outOptions.inputs (which the
+ * caller writes `out` with afterwards) and `out` is checked again with them; unless allowLarge,
+ * checkCost adds what the cost guards (../limits.ts) refuse.
+ */
+export function loadWorkloadForOutput(
+  ref: string,
+  out: string,
+  outOptions: OutputOptions,
+  opts: { allowLarge?: boolean; checkCost: (problems: ProblemList, planned: PlannedJob[]) => void },
+): Job[] {
+  return loadWorkloadRef(ref, {
+    allowLarge: opts.allowLarge,
+    beforeGenerating: (planned) => {
+      outOptions.inputs = [...(outOptions.inputs ?? []), ...planned.flatMap((j) => j.files)];
+      checkOutputDir(out, outOptions);
+      if (!opts.allowLarge) {
+        const problems = new ProblemList();
+        opts.checkCost(problems, planned);
+        problems.throwIfAny();
+      }
+    },
+  });
 }
 
 /** A one-job workload running a built-in model on generated weights and input. */

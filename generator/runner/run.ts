@@ -17,7 +17,7 @@ import { layerType } from '../layers/registry.ts';
 import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
-import { BUILTIN_WORKLOAD_PREFIX, loadWorkloadRef, type Job } from '../model/workload.ts';
+import { commandInputFiles, loadWorkloadForOutput, type Job } from '../model/workload.ts';
 import { CTRL_FIELDS, fieldsWord, fieldValue, STATUS_FIELDS } from '../arch/regmap.ts';
 import { policyCode, type Policy } from '../arch/policies.ts';
 import { decodeTraceRecord, TRACE_FIELD_BYTES } from '../arch/trace-record.ts';
@@ -36,7 +36,28 @@ import { renderRunReport } from '../report/report.ts';
 import { checkResults, type ReportResults } from '../report/results-file.ts';
 import { hwParams } from '../arch/params.ts';
 
-export interface RunOptions {
+/** How a run goes, beside its design, workload and output folder: the controller's policy and
+ * the testbench's memory and budget (the API's run takes them as they are). */
+export interface RunSettings {
+  /** Scheduling policy of the controller (default elastic). */
+  policy?: Policy;
+  /** Engines per group under the static policy (default half of them). */
+  staticGroup?: number;
+  /** Seed of the memory model's random stalls and faults (default 1). */
+  seed?: number;
+  /** Memory read latency in cycles (default: the config's testbench.latency). */
+  latency?: number;
+  /** Memory bandwidth per channel in bytes a cycle (default one beat). */
+  bytesPerCycle?: number;
+  /** Random stalls on every memory channel and the host port, in percent of cycles (default 0). */
+  stallPercent?: number;
+  /** Cycle budget before the run is declared hung (default 20x the estimate). */
+  budget?: number;
+  /** Errors the testbench memory injects (none by default). */
+  faults?: FaultInjection;
+}
+
+export interface RunOptions extends RunSettings {
   preset?: string;
   config?: string;
   /** The design, already elaborated and generated (the CLI's, or the benchmark's for many runs):
@@ -45,20 +66,10 @@ export interface RunOptions {
   workload: string;
   sim: Simulator;
   out: string;
-  /** Scheduling policy (default elastic) and, for static, the engines per group (default half). */
-  policy?: Policy;
-  staticGroup?: number;
-  seed?: number;
-  latency?: number;
-  bytesPerCycle?: number;
-  stallPercent?: number;
-  budget?: number;
   /** Replace the tool's own files in --out even when they were edited since. */
   force?: boolean;
   /** Skip the cost guards (generator/limits.ts). */
   allowLarge?: boolean;
-  /** Errors the testbench memory injects (none by default). */
-  faults?: FaultInjection;
   /** The simulator cache (default: the user's, tools/sim-cache.ts) and its size limit in bytes. */
   cacheDir?: string;
   maxCacheBytes?: number;
@@ -154,25 +165,16 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   // The cache folder is checked (and made, mode 0700) before any work: a folder that is not a
   // synergyflow cache, or that others can write, is refused (tools/sim-cache.ts).
   const cacheDir = openCache(opts.cacheDir ?? simCacheDir());
-  const readFiles = [opts.config, opts.workload.startsWith(BUILTIN_WORKLOAD_PREFIX) ? undefined : opts.workload].filter((f): f is string => f !== undefined);
-  const outOptions: OutputOptions = { force: opts.force, inputs: [...readFiles, cacheDir] };
+  const outOptions: OutputOptions = { force: opts.force, inputs: [...commandInputFiles(opts.config, opts.workload), cacheDir] };
   checkOutputDir(opts.out, outOptions);
   checkWavesOptions(opts);
   const memory = memorySettings(opts, cfg);
   checkFaultInjection(memory.faults);
   const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
   checkRunOptions(staticGroup, memory, cfg);
-  const jobs = loadWorkloadRef(opts.workload, {
+  const jobs = loadWorkloadForOutput(opts.workload, opts.out, outOptions, {
     allowLarge: opts.allowLarge,
-    beforeGenerating: (planned) => {
-      outOptions.inputs = [...outOptions.inputs!, ...planned.flatMap((j) => j.files)];
-      checkOutputDir(opts.out, outOptions);
-      if (!opts.allowLarge) {
-        const problems = new ProblemList();
-        checkRunCost(problems, planned, cfg, memory.bytesPerCycle);
-        problems.throwIfAny();
-      }
-    },
+    checkCost: (problems, planned) => checkRunCost(problems, planned, cfg, memory.bytesPerCycle),
   });
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';

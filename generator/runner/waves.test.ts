@@ -141,10 +141,10 @@ describe('GTKWave save file', () => {
       const groups = text.split('\n').filter((l, i, all) => all[i - 1] === '@800200');
       expect(groups.filter((g) => /^-Engine \d+$/.test(g))).toEqual(Array.from({ length: engines }, (_, e) => `-Engine ${e}`));
       expect(groups).toEqual(expect.arrayContaining(['-Controller (u_controller)', '-Register block (u_csr)', '-AXI4-Lite control port']));
-      for (const e of [0, engines - 1]) expect(text).toContain(`sf_tb.u_dut.u_engine${e}.busy_o\n`);
+      for (const e of [0, engines - 1]) expect(text).toContain(`sf_tb.u_system.u_dut.u_engine${e}.busy_o\n`);
       // The state registers it picks from the leaves' RTL by name: a renamed one shows here.
       for (const reg of ['u_controller.u_sched.running_q', 'u_controller.u_fetch.fetch_q[1:0]', 'u_controller.u_window.valid_q[', 'u_engine0.u_seq.active_q', 'u_engine0.u_compute.u_ctrl.run_q', 'u_engine0.u_writer.aw_busy_q']) {
-        expect(text).toContain(`sf_tb.u_dut.${reg}`);
+        expect(text).toContain(`sf_tb.u_system.u_dut.${reg}`);
       }
       const again = generateFiles(loadConfig({ preset }));
       expect(gtkwaveSaveFile(again.design, again.files, 'icarus', 'waves.fst')).toBe(text);

@@ -139,7 +139,8 @@ function blockTitle(instance: string, module: string): string {
 /** The groups of signals the save file shows, from the design's structure. */
 export function waveGroups(design: Design, files: FileMap, simulator: Simulator): Group[] {
   const root = simulator === 'verilator' ? 'TOP.sf_tb' : 'sf_tb';
-  const dut = `${root}.u_dut`;
+  // sf_top sits in the test system the testbench instantiates (tb/sf_tb_system.v).
+  const dut = `${root}.u_system.u_dut`;
   const top = design.top;
   const wire = (name: string): Trace[] => {
     const w = top.wires.find((x) => x.name === name);

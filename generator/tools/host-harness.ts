@@ -13,7 +13,7 @@ import { TB_DIR } from './sim.ts';
 
 export const HOST_DIR = fileURLToPath(new URL('../../tb/host/', import.meta.url));
 export const SW_DIR = fileURLToPath(new URL('../../sw/', import.meta.url));
-const TB_SOURCES = [join(TB_DIR, 'sf_axi_mem.v'), join(TB_DIR, 'sf_axi_monitor.v'), join(HOST_DIR, 'sf_host_top.sv')];
+const TB_SOURCES = [...['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb_system.v'].map((f) => join(TB_DIR, f)), join(HOST_DIR, 'sf_host_top.sv')];
 const TOP = 'sf_host_top';
 /** The Verilated objects a harness links: the design's library and Verilator's run-time. */
 const MODEL_OBJECTS = [`V${TOP}__ALL.a`, 'verilated.o', 'verilated_dpi.o', 'verilated_threads.o'];

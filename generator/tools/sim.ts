@@ -23,7 +23,7 @@ export function simCacheDir(): string {
   return defaultCacheDir();
 }
 /** The testbench's files in tb/ (also copied into every generated folder for FuseSoC). */
-export const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb.v'];
+export const TB_FILES = ['sf_axi_mem.v', 'sf_axi_monitor.v', 'sf_tb_system.v', 'sf_tb.v'];
 
 export interface SimBuildInput {
   simulator: Simulator;

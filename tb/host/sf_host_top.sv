@@ -1,8 +1,8 @@
-// Host-driver harness top: sf_top beside the AXI4 memory model (tb/sf_axi_mem.v), with the
-// AXI4-Lite control port and the interrupt as top-level ports, which the C++ harness
+// Host-driver harness top: the test system the testbench uses too (tb/sf_tb_system.v: sf_top
+// beside the AXI4 memory model, protocol monitors on every memory channel and the control port),
+// with the AXI4-Lite control port and the interrupt as top-level ports, which the C++ harness
 // (harness.cpp) drives cycle by cycle for the C driver (sw/sf_driver.c). The driver's copies to
 // and from device memory reach the memory model through the exported DPI functions below.
-// Protocol monitors watch every memory channel and the control port, as in sf_tb.v.
 
 `default_nettype none
 
@@ -39,85 +39,15 @@ module sf_host_top #(
   output wire        irq_o,
   output wire        protocol_error_o
 );
-  localparam integer NC = CHANNELS;
   localparam integer BUS_BYTES = BUS_BITS / 8;
 
-  wire [NC*32-1:0]         m_araddr, m_awaddr;
-  wire [NC*ADDR_BITS-1:0]  dut_araddr, dut_awaddr;
-  wire [NC*8-1:0]          m_arlen, m_awlen;
-  wire [NC*3-1:0]          m_arsize, m_awsize;
-  wire [NC*2-1:0]          m_arburst, m_awburst, m_rresp, m_bresp;
-  wire [NC*IDW-1:0]        m_arid, m_rid, m_awid, m_bid;
-  wire [NC-1:0]            m_arvalid, m_arready, m_rlast, m_rvalid, m_rready;
-  wire [NC-1:0]            m_awvalid, m_awready, m_wlast, m_wvalid, m_wready, m_bvalid, m_bready;
-  wire [NC*BUS_BITS-1:0]   m_rdata, m_wdata;
-  wire [NC*BUS_BITS/8-1:0] m_wstrb;
-
-  genvar g_ch;
-  generate
-    for (g_ch = 0; g_ch < NC; g_ch = g_ch + 1) begin : gen_addr_ext
-      assign m_araddr[g_ch*32 +: 32] = 32'(dut_araddr[g_ch*ADDR_BITS +: ADDR_BITS]);
-      assign m_awaddr[g_ch*32 +: 32] = 32'(dut_awaddr[g_ch*ADDR_BITS +: ADDR_BITS]);
-    end
-  endgenerate
-
-  sf_top u_dut (
-    .clk_i           (clk_i),
-    .rst_ni          (rst_ni),
-    .s_axil_awaddr_i (s_axil_awaddr_i),
-    .s_axil_awvalid_i(s_axil_awvalid_i),
-    .s_axil_awready_o(s_axil_awready_o),
-    .s_axil_wdata_i  (s_axil_wdata_i),
-    .s_axil_wstrb_i  (s_axil_wstrb_i),
-    .s_axil_wvalid_i (s_axil_wvalid_i),
-    .s_axil_wready_o (s_axil_wready_o),
-    .s_axil_bresp_o  (s_axil_bresp_o),
-    .s_axil_bvalid_o (s_axil_bvalid_o),
-    .s_axil_bready_i (s_axil_bready_i),
-    .s_axil_araddr_i (s_axil_araddr_i),
-    .s_axil_arvalid_i(s_axil_arvalid_i),
-    .s_axil_arready_o(s_axil_arready_o),
-    .s_axil_rdata_o  (s_axil_rdata_o),
-    .s_axil_rresp_o  (s_axil_rresp_o),
-    .s_axil_rvalid_o (s_axil_rvalid_o),
-    .s_axil_rready_i (s_axil_rready_i),
-    .m_axi_araddr_o  (dut_araddr),
-    .m_axi_arlen_o   (m_arlen),
-    .m_axi_arsize_o  (m_arsize),
-    .m_axi_arburst_o (m_arburst),
-    .m_axi_arid_o    (m_arid),
-    .m_axi_arvalid_o (m_arvalid),
-    .m_axi_arready_i (m_arready),
-    .m_axi_rdata_i   (m_rdata),
-    .m_axi_rresp_i   (m_rresp),
-    .m_axi_rlast_i   (m_rlast),
-    .m_axi_rid_i     (m_rid),
-    .m_axi_rvalid_i  (m_rvalid),
-    .m_axi_rready_o  (m_rready),
-    .m_axi_awaddr_o  (dut_awaddr),
-    .m_axi_awlen_o   (m_awlen),
-    .m_axi_awsize_o  (m_awsize),
-    .m_axi_awburst_o (m_awburst),
-    .m_axi_awid_o    (m_awid),
-    .m_axi_awvalid_o (m_awvalid),
-    .m_axi_awready_i (m_awready),
-    .m_axi_wdata_o   (m_wdata),
-    .m_axi_wstrb_o   (m_wstrb),
-    .m_axi_wlast_o   (m_wlast),
-    .m_axi_wvalid_o  (m_wvalid),
-    .m_axi_wready_i  (m_wready),
-    .m_axi_bresp_i   (m_bresp),
-    .m_axi_bid_i     (m_bid),
-    .m_axi_bvalid_i  (m_bvalid),
-    .m_axi_bready_o  (m_bready),
-    .irq_o           (irq_o)
-  );
-
-  sf_axi_mem #(
+  // The accelerator, the memory model and the protocol monitors, as in sf_tb.v (sf_tb_system.v).
+  sf_tb_system #(
     .BUS_BITS (BUS_BITS),
     .IDW      (IDW),
-    .PORTS    (NC)
-  ) u_mem (
+    .CHANNELS (CHANNELS),
+    .ADDR_BITS(ADDR_BITS)
+  ) u_system (
     .clk_i            (clk_i),
     .rst_ni           (rst_ni),
     .latency_i        (latency_i),
@@ -127,105 +57,26 @@ module sf_host_top #(
     .dump_i           (1'b0),
     .dump_lo_i        (32'd0),
     .dump_hi_i        (32'd0),
-    .araddr_i         (m_araddr),
-    .arlen_i          (m_arlen),
-    .arsize_i         (m_arsize),
-    .arburst_i        (m_arburst),
-    .arid_i           (m_arid),
-    .arvalid_i        (m_arvalid),
-    .arready_o        (m_arready),
-    .rdata_o          (m_rdata),
-    .rresp_o          (m_rresp),
-    .rlast_o          (m_rlast),
-    .rid_o            (m_rid),
-    .rvalid_o         (m_rvalid),
-    .rready_i         (m_rready),
-    .awaddr_i         (m_awaddr),
-    .awlen_i          (m_awlen),
-    .awsize_i         (m_awsize),
-    .awburst_i        (m_awburst),
-    .awid_i           (m_awid),
-    .awvalid_i        (m_awvalid),
-    .awready_o        (m_awready),
-    .wdata_i          (m_wdata),
-    .wstrb_i          (m_wstrb),
-    .wlast_i          (m_wlast),
-    .wvalid_i         (m_wvalid),
-    .wready_o         (m_wready),
-    .bresp_o          (m_bresp),
-    .bid_o            (m_bid),
-    .bvalid_o         (m_bvalid),
-    .bready_i         (m_bready)
+    .s_axil_awaddr_i  (s_axil_awaddr_i),
+    .s_axil_awvalid_i (s_axil_awvalid_i),
+    .s_axil_awready_o (s_axil_awready_o),
+    .s_axil_wdata_i   (s_axil_wdata_i),
+    .s_axil_wstrb_i   (s_axil_wstrb_i),
+    .s_axil_wvalid_i  (s_axil_wvalid_i),
+    .s_axil_wready_o  (s_axil_wready_o),
+    .s_axil_bresp_o   (s_axil_bresp_o),
+    .s_axil_bvalid_o  (s_axil_bvalid_o),
+    .s_axil_bready_i  (s_axil_bready_i),
+    .s_axil_araddr_i  (s_axil_araddr_i),
+    .s_axil_arvalid_i (s_axil_arvalid_i),
+    .s_axil_arready_o (s_axil_arready_o),
+    .s_axil_rdata_o   (s_axil_rdata_o),
+    .s_axil_rresp_o   (s_axil_rresp_o),
+    .s_axil_rvalid_o  (s_axil_rvalid_o),
+    .s_axil_rready_i  (s_axil_rready_i),
+    .irq_o            (irq_o),
+    .protocol_error_o (protocol_error_o)
   );
-
-  wire [NC:0] protocol_violation;
-  generate
-    for (g_ch = 0; g_ch < NC; g_ch = g_ch + 1) begin : gen_monitor
-      sf_axi_monitor #(
-        .ADDR_BITS(32),
-        .DATA_BITS(BUS_BITS),
-        .ID_BITS  (IDW),
-        .NAME     ({"memory channel ", "0" + 8'(g_ch % 10)})
-      ) u_monitor (
-        .clk_i      (clk_i),
-        .rst_ni     (rst_ni),
-        .araddr_i   (m_araddr[g_ch*32 +: 32]),
-        .arlen_i    (m_arlen[g_ch*8 +: 8]),
-        .arsize_i   (m_arsize[g_ch*3 +: 3]),
-        .arburst_i  (m_arburst[g_ch*2 +: 2]),
-        .arid_i     (m_arid[g_ch*IDW +: IDW]),
-        .arvalid_i  (m_arvalid[g_ch]),
-        .arready_i  (m_arready[g_ch]),
-        .rdata_i    (m_rdata[g_ch*BUS_BITS +: BUS_BITS]),
-        .rresp_i    (m_rresp[g_ch*2 +: 2]),
-        .rlast_i    (m_rlast[g_ch]),
-        .rid_i      (m_rid[g_ch*IDW +: IDW]),
-        .rvalid_i   (m_rvalid[g_ch]),
-        .rready_i   (m_rready[g_ch]),
-        .awaddr_i   (m_awaddr[g_ch*32 +: 32]),
-        .awlen_i    (m_awlen[g_ch*8 +: 8]),
-        .awsize_i   (m_awsize[g_ch*3 +: 3]),
-        .awburst_i  (m_awburst[g_ch*2 +: 2]),
-        .awid_i     (m_awid[g_ch*IDW +: IDW]),
-        .awvalid_i  (m_awvalid[g_ch]),
-        .awready_i  (m_awready[g_ch]),
-        .wdata_i    (m_wdata[g_ch*BUS_BITS +: BUS_BITS]),
-        .wstrb_i    (m_wstrb[g_ch*BUS_BITS/8 +: BUS_BITS/8]),
-        .wlast_i    (m_wlast[g_ch]),
-        .wvalid_i   (m_wvalid[g_ch]),
-        .wready_i   (m_wready[g_ch]),
-        .bresp_i    (m_bresp[g_ch*2 +: 2]),
-        .bid_i      (m_bid[g_ch*IDW +: IDW]),
-        .bvalid_i   (m_bvalid[g_ch]),
-        .bready_i   (m_bready[g_ch]),
-        .violation_o(protocol_violation[g_ch])
-      );
-    end
-  endgenerate
-
-  sf_axil_monitor #(.ADDR_BITS(12), .NAME("control port")) u_axil_monitor (
-    .clk_i      (clk_i),
-    .rst_ni     (rst_ni),
-    .awaddr_i   (s_axil_awaddr_i),
-    .awvalid_i  (s_axil_awvalid_i),
-    .awready_i  (s_axil_awready_o),
-    .wdata_i    (s_axil_wdata_i),
-    .wstrb_i    (s_axil_wstrb_i),
-    .wvalid_i   (s_axil_wvalid_i),
-    .wready_i   (s_axil_wready_o),
-    .bresp_i    (s_axil_bresp_o),
-    .bvalid_i   (s_axil_bvalid_o),
-    .bready_i   (s_axil_bready_i),
-    .araddr_i   (s_axil_araddr_i),
-    .arvalid_i  (s_axil_arvalid_i),
-    .arready_i  (s_axil_arready_o),
-    .rdata_i    (s_axil_rdata_o),
-    .rresp_i    (s_axil_rresp_o),
-    .rvalid_i   (s_axil_rvalid_o),
-    .rready_i   (s_axil_rready_i),
-    .violation_o(protocol_violation[NC])
-  );
-  assign protocol_error_o = |protocol_violation;
 
   // Device memory for the driver's copies: 32-bit little-endian words at byte addresses (a
   // multiple of 4), read-modify-write of the memory model's bus words. They return 0, or 1 for an
@@ -242,10 +93,10 @@ module sf_host_top #(
     begin
       word = addr / BUS_BYTES;
       lane = (addr % BUS_BYTES) / 4;
-      if (word >= u_mem.mem_words || (addr % 4) != 0) return 1;
-      value = u_mem.mem[word];
+      if (word >= u_system.u_mem.mem_words || (addr % 4) != 0) return 1;
+      value = u_system.u_mem.mem[word];
       value[lane*32 +: 32] = data;
-      u_mem.mem[word] = value;
+      u_system.u_mem.mem[word] = value;
       return 0;
     end
   endfunction
@@ -258,15 +109,15 @@ module sf_host_top #(
       word = addr / BUS_BYTES;
       lane = (addr % BUS_BYTES) / 4;
       data = 0;
-      if (word >= u_mem.mem_words || (addr % 4) != 0) return 1;
-      value = u_mem.mem[word];
+      if (word >= u_system.u_mem.mem_words || (addr % 4) != 0) return 1;
+      value = u_system.u_mem.mem[word];
       data = value[lane*32 +: 32];
       return 0;
     end
   endfunction
 
   function automatic longint unsigned sf_mem_bytes();
-    return 64'(u_mem.mem_words) * BUS_BYTES;
+    return 64'(u_system.u_mem.mem_words) * BUS_BYTES;
   endfunction
 endmodule
 
