@@ -33,3 +33,8 @@ export function policyCode(policy: Policy): number {
 export function policyParamName(policy: Policy): string {
   return 'Policy' + pascalCase(policy);
 }
+
+/** Engines per group under the static policy when none is given: half of them, a power of two. */
+export function defaultStaticGroup(engines: number): number {
+  return Math.max(1, 2 ** Math.floor(Math.log2(engines / 2)));
+}

@@ -15,6 +15,7 @@ import { linkTasks, streamOrder } from './schedule.ts';
 import { simulate, type ModelResult, type ModelTask } from '../estimate/simulate.ts';
 import { hwParams } from '../arch/params.ts';
 import type { Policy } from '../arch/regmap.ts';
+import { defaultStaticGroup } from '../arch/policies.ts';
 import { offsetUnsignedInput } from './unsigned-input.ts';
 import { FC_GROUP_MAX, type LayerContext, type PlannedTask, type TaskInfo } from './tasks.ts';
 
@@ -286,7 +287,7 @@ function listScheduleOrder(planned: PlannedTask[], firstOfJob: number[], cfg: Re
 function listSchedule(tasks: ModelTask[], cfg: ResolvedConfig, policy: Policy, window: number): ModelResult {
   return simulate(tasks, hwParams(cfg), {
     policy,
-    staticGroup: Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2))),
+    staticGroup: defaultStaticGroup(cfg.engines),
     latency: cfg.testbench.latency,
     bytesPerCycle: cfg.testbench.bytesPerCycle ?? cfg.busBytes,
     window,

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { basename, isAbsolute } from 'node:path';
 import { DESC_BYTES, DESC_WORDS, unpackDescriptor } from '../arch/descriptor.ts';
-import { policyCode, type Policy } from '../arch/policies.ts';
+import { defaultStaticGroup, policyCode, type Policy } from '../arch/policies.ts';
 import { buildRegisterMap, CTRL_FIELDS, fieldsWord, type RegisterMap } from '../arch/regmap.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { loadConfig } from '../config/resolve.ts';
@@ -102,7 +102,7 @@ export function exportProgram(opts: ExportOptions): ExportResult {
   const outOptions: OutputOptions = { force: opts.force, inputs: commandInputFiles(opts.config, opts.workload) };
   checkOutputDir(opts.out, outOptions);
   const policy = opts.policy ?? 'elastic';
-  const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
+  const staticGroup = opts.staticGroup ?? defaultStaticGroup(cfg.engines);
   if (!Number.isInteger(Math.log2(staticGroup)) || staticGroup > cfg.engines) {
     const problems = new ProblemList();
     problems.addText('command line', '--static-group', `a power of two at most the engine count (${cfg.engines})`, String(staticGroup));

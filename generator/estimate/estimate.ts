@@ -2,6 +2,7 @@
 import { DESC_BYTES, DESC_WORDS, unpackDescriptor } from '../arch/descriptor.ts';
 import { hwParams } from '../arch/params.ts';
 import type { Policy } from '../arch/regmap.ts';
+import { defaultStaticGroup } from '../arch/policies.ts';
 import type { Program } from '../compiler/compile.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { Job } from '../model/workload.ts';
@@ -26,15 +27,11 @@ export interface EstimateOptions {
   bytesPerCycle: number;
 }
 
-/** Engines per group under the static policy when not given: half of them (a power of two). */
-function defaultStaticGroup(cfg: ResolvedConfig): number {
-  return Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
-}
 
 export function estimateProgram(program: Program, cfg: ResolvedConfig, opts: EstimateOptions): ModelResult {
   return simulate(modelTasks(program), hwParams(cfg), {
     policy: opts.policy,
-    staticGroup: opts.staticGroup ?? defaultStaticGroup(cfg),
+    staticGroup: opts.staticGroup ?? defaultStaticGroup(cfg.engines),
     latency: opts.latency,
     bytesPerCycle: opts.bytesPerCycle,
     window: cfg.controller.window,
@@ -71,7 +68,7 @@ export function estimateWorkload(
   return policies.map((policy) => {
     const program = compileForPolicy(jobs, cfg, policy, { taskListOnly: true });
     const started = performance.now();
-    const group = staticGroup ?? defaultStaticGroup(cfg);
+    const group = staticGroup ?? defaultStaticGroup(cfg.engines);
     const r = estimateProgram(program, cfg, { policy, staticGroup: group, ...memory });
     const modelMs = performance.now() - started;
     const bound = physicalBound(program, cfg, memory.bytesPerCycle);

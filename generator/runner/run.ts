@@ -19,7 +19,7 @@ import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
 import { commandInputFiles, loadWorkloadForOutput, type Job } from '../model/workload.ts';
 import { CTRL_FIELDS, fieldsWord, fieldValue, STATUS_FIELDS } from '../arch/regmap.ts';
-import { policyCode, type Policy } from '../arch/policies.ts';
+import { defaultStaticGroup, policyCode, type Policy } from '../arch/policies.ts';
 import { decodeTraceRecord, TRACE_FIELD_BYTES } from '../arch/trace-record.ts';
 import { buildSimulation, runSimulation, simCacheDir, type SimBuildInput, type Simulator, type WaveFormat } from '../tools/sim.ts';
 import { estimateProgram } from '../estimate/estimate.ts';
@@ -170,7 +170,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   checkWavesOptions(opts);
   const memory = memorySettings(opts, cfg);
   checkFaultInjection(memory.faults);
-  const staticGroup = opts.staticGroup ?? Math.max(1, 2 ** Math.floor(Math.log2(cfg.engines / 2)));
+  const staticGroup = opts.staticGroup ?? defaultStaticGroup(cfg.engines);
   checkRunOptions(staticGroup, memory, cfg);
   const jobs = loadWorkloadForOutput(opts.workload, opts.out, outOptions, {
     allowLarge: opts.allowLarge,
