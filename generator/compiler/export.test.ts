@@ -111,6 +111,22 @@ describe('compile', () => {
     expect(readFileSync(join(a, 'sf_hw.h'), 'utf8')).toBe(generateFiles(cfg).files.get('sf_hw.h'));
   });
 
+  it('writes the same sf_hw.h for a config file given by two absolute paths (headers name its basename)', async () => {
+    const headers = [];
+    for (const where of ['one', 'two']) {
+      const file = join(scratch, `cfg-${where}`, 'small.json');
+      mkdirSync(join(scratch, `cfg-${where}`));
+      writeFileSync(file, JSON.stringify(presets.tiny));
+      const dir = join(scratch, `abs-${where}`);
+      const r = await cli(['compile', '--config', file, '--workload', 'builtin:lenet5', '--out', dir, '--quiet']);
+      expect(r.code, r.err).toBe(0);
+      headers.push(readFileSync(join(dir, 'sf_hw.h'), 'utf8'));
+      expect(headers.at(-1)).not.toContain(scratch);
+      expect(headers.at(-1)).toContain('--config small.json');
+    }
+    expect(headers[1]).toBe(headers[0]);
+  });
+
   it('programs the policy it was compiled for', async () => {
     const dir = join(scratch, 'mono');
     const r = await cli(['compile', '--preset', 'tiny', '--workload', 'builtin:lenet5', '--policy', 'monolithic', '--out', dir, '--quiet']);

@@ -193,7 +193,8 @@ export function programFiles(cfg: ResolvedConfig, jobs: Job[], program: Program,
     compulsoryBytes: program.compulsoryBytes,
   };
   files.set('program.json', JSON.stringify(json, null, 2) + '\n');
-  files.set('sf_hw.h', hwCHeader(map, cfg, generatedHeaderLines(cfg)));
+  // Its header names the config file as program.json does: never by an absolute path.
+  files.set('sf_hw.h', hwCHeader(map, cfg, generatedHeaderLines({ ...cfg, source: shownPath(cfg.source) })));
   files.set('sf_program.h', programCHeader(json, cfg, run));
   return { files, json };
 }
