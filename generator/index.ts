@@ -122,7 +122,7 @@ export async function compile(opts: CompileOptions): Promise<CompileResult> {
   const program = compileForPolicy(jobs, config, opts.policy ?? 'elastic', { maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
   if (opts.out === undefined) return { config, jobs, program };
   const { exportProgram } = await import('./compiler/export.ts');
-  const exported = exportProgram({ workload: opts.workload, policy: opts.policy, staticGroup: opts.staticGroup, force: opts.force, allowLarge: opts.allowLarge, config: typeof opts.config === 'string' ? opts.config : undefined, out: opts.out, cfg: config });
+  const exported = await exportProgram({ workload: opts.workload, policy: opts.policy, staticGroup: opts.staticGroup, force: opts.force, allowLarge: opts.allowLarge, config: typeof opts.config === 'string' ? opts.config : undefined, out: opts.out, cfg: config });
   return { config, jobs, program, exported };
 }
 

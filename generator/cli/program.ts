@@ -188,7 +188,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const log = reporter(opts.quiet);
       const cfg = await configFor(opts);
       const { exportProgram } = await import('../compiler/export.ts');
-      const { program } = exportProgram({ ...opts, cfg, log: log && ((m: string) => log.log(m)) });
+      const { program } = await exportProgram({ ...opts, cfg, log: log && ((m: string) => log.log(m)) });
       say(`compiled ${program.jobs.length} job(s) (${program.jobs.map((j) => `${j.name}: ${j.model} x${j.batch}`).join(', ')}) into ${program.taskList.count} tasks for ${program.config.source} under ${program.policy}: ` +
         `${program.image.bytes.toLocaleString('en-US')} bytes of memory image, expected outputs from the golden model, in ${Date.now() - started} ms -> ${opts.out}`);
     });
