@@ -2,7 +2,9 @@
 // 'synergyflow'): the commands generate, compile, run, synth and estimate as typed functions.
 // Each wraps the code its command runs, and loads it when first called, so that importing the
 // package is cheap. Bad input throws InputError (every problem at once, each naming file and
-// field), a missing or failing tool ToolError, as the CLI's exit codes 2 and 3 report them.
+// field; the options are checked first, against the command line's ranges and choices:
+// ./option-checks.ts), a missing or failing tool ToolError, as the CLI's exit codes 2 and 3
+// report them.
 import type { ResolvedConfig } from './config/resolve.ts';
 import type { ConfigInput } from './config/schema.ts';
 import type { Design } from './arch/design.ts';
@@ -18,6 +20,7 @@ import type { FaultInjection } from './runner/fault-injection.ts';
 import type { MemorySettings, RunResults, RunSettings } from './runner/run.ts';
 import type { Simulator } from './tools/sim.ts';
 import type { ToolSource } from './tools/fpga-tools.ts';
+import type { CheckedOption } from './option-checks.ts';
 
 export { InputError, InternalError, ToolError, type Problem } from './errors.ts';
 export { GENERATOR_VERSION as version } from './version.ts';
@@ -63,6 +66,15 @@ export async function resolveDesign(opts: DesignOptions = {}): Promise<ResolvedC
   return { ...cfg, source: `config ${cfg.hash}` };
 }
 
+/**
+ * Checks the options a function takes (./option-checks.ts: the command line's ranges and
+ * choices), before any work: InputError naming file 'options' and each bad option.
+ */
+async function checkOptions(opts: object, fields: readonly CheckedOption[], required: readonly CheckedOption[]): Promise<void> {
+  const checks = await import('./option-checks.ts');
+  checks.checkOptions(opts, fields, required);
+}
+
 /** The config files a command read, for its output folder's checks (never written over). */
 const configFiles = (opts: DesignOptions): string[] => (typeof opts.config === 'string' ? [opts.config] : []);
 
@@ -83,6 +95,7 @@ export interface GenerateResult {
 
 /** The RTL, register map and file list of a design (synergyflow generate). */
 export async function generate(opts: GenerateOptions = {}): Promise<GenerateResult> {
+  await checkOptions(opts, ['preset', 'out', 'force'], []);
   const config = await resolveDesign(opts);
   const { generateFiles } = await import('./emit/generate.ts');
   const outOptions = { force: opts.force, inputs: configFiles(opts) };
@@ -116,13 +129,14 @@ export interface CompileResult {
 
 /** A workload compiled for a design: the task graph and memory image a run loads. */
 export async function compile(opts: CompileOptions): Promise<CompileResult> {
+  await checkOptions(opts, ['preset', 'workload', 'allowLarge', 'policy', 'staticGroup', 'out', 'force'], ['workload']);
   const config = await resolveDesign(opts);
   const [{ loadWorkloadRef }, { compileForPolicy }, { LIMITS }] = await Promise.all([import('./model/workload.ts'), import('./runner/run.ts'), import('./limits.ts')]);
   const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
   const program = compileForPolicy(jobs, config, opts.policy ?? 'elastic', { maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
   if (opts.out === undefined) return { config, jobs, program };
   const { exportProgram } = await import('./compiler/export.ts');
-  const exported = exportProgram({ workload: opts.workload, policy: opts.policy, staticGroup: opts.staticGroup, force: opts.force, allowLarge: opts.allowLarge, config: typeof opts.config === 'string' ? opts.config : undefined, out: opts.out, cfg: config });
+  const exported = await exportProgram({ workload: opts.workload, policy: opts.policy, staticGroup: opts.staticGroup, force: opts.force, allowLarge: opts.allowLarge, config: typeof opts.config === 'string' ? opts.config : undefined, out: opts.out, cfg: config });
   return { config, jobs, program, exported };
 }
 
@@ -139,6 +153,10 @@ export interface RunOptions extends DesignOptions, WorkloadOptions, OutputOption
  * resolves with the results (status 'ok' when every output matched).
  */
 export async function run(opts: RunOptions): Promise<RunResults> {
+  await checkOptions(opts, [
+    'preset', 'workload', 'allowLarge', 'out', 'force', 'sim', 'policy', 'staticGroup', 'seed', 'latency', 'bytesPerCycle', 'stallPercent', 'budget', 'faults',
+    'waves', 'wavesFrom', 'wavesTo', 'cacheDir', 'maxCacheBytes', 'log',
+  ], ['workload', 'out']);
   const config = await resolveDesign(opts);
   const [{ generateFiles }, { runWorkload }] = await Promise.all([import('./emit/generate.ts'), import('./runner/run.ts')]);
   return runWorkload({
@@ -164,6 +182,7 @@ export interface SynthOptions extends DesignOptions, OutputOptions {
 
 /** Synthesis with Yosys (and place and route with nextpnr on iCE40): the report and its gates (synergyflow synth). */
 export async function synth(opts: SynthOptions): Promise<SynthReport> {
+  await checkOptions(opts, ['preset', 'out', 'force', 'target', 'device', 'tools', 'pnr', 'pnrModule', 'log'], ['target', 'out']);
   const config = await resolveDesign(opts);
   const [{ generateFiles }, { synthesize }] = await Promise.all([import('./emit/generate.ts'), import('./fpga/flow.ts')]);
   return synthesize({
@@ -191,6 +210,7 @@ export interface EstimateResult {
 
 /** The cycles of a workload under each policy, predicted by the fast cycle model in milliseconds (synergyflow estimate). */
 export async function estimate(opts: EstimateOptions): Promise<EstimateResult> {
+  await checkOptions(opts, ['preset', 'workload', 'allowLarge', 'policies', 'staticGroup', 'latency', 'bytesPerCycle'], ['workload']);
   const config = await resolveDesign(opts);
   const [{ loadWorkloadRef }, { memorySettings }, { estimateWorkload }, { POLICIES }] = await Promise.all([
     import('./model/workload.ts'), import('./runner/run.ts'), import('./estimate/estimate.ts'), import('./arch/policies.ts'),

@@ -18,6 +18,9 @@ export const LIMITS = {
   /** Simulated cycles a run is estimated to take at least (over an hour of Verilator on
    * `default`, which simulates about 233,000 cycles a second). */
   simCycles: 1e9,
+  /** MACs of the golden model's forward pass over every job (compile's expected outputs): about
+   * four minutes at the 400 M MACs a second it computes on one core (AlexNet x2: 3.5 s). */
+  goldenMacs: 1e11,
 } as const;
 
 export const OVERRIDE = '--allow-large to run it anyway';
@@ -92,7 +95,7 @@ export function checkRunCost(list: ProblemList, jobs: JobShape[], cfg: ResolvedC
   if (image > LIMITS.imageBytes) {
     list.addText('command line', '--workload', `a memory image (weights, biases and activations of every job at ${cfg.source}'s ${cfg.pe.tn} lanes) of at most ${mib(LIMITS.imageBytes)} (${OVERRIDE})`, mib(image));
   }
-  const macs = jobs.reduce((s, j) => s + layerShapes(j.model).reduce((t, sh) => t + sh.macsPerImage, 0) * j.batch, 0);
+  const macs = workloadMacs(jobs);
   const cycles = Math.max(macs / cfg.macs, image / (bytesPerCycle * cfg.memory.channels));
   if (cycles > LIMITS.simCycles) {
     list.addText(
@@ -100,6 +103,22 @@ export function checkRunCost(list: ProblemList, jobs: JobShape[], cfg: ResolvedC
       `a workload of at most ${LIMITS.simCycles.toExponential(0)} simulated cycles on ${cfg.source} (${OVERRIDE})`,
       `at least ${cycles.toExponential(2)} cycles (${macs.toExponential(2)} MACs at ${cfg.macs} a cycle; ${mib(image)} at ${bytesPerCycle * cfg.memory.channels} bytes a cycle)`,
     );
+  }
+}
+
+/** MACs of every job's forward pass, from the shapes. */
+export function workloadMacs(jobs: JobShape[]): number {
+  return jobs.reduce((s, j) => s + layerShapes(j.model).reduce((t, sh) => t + sh.macsPerImage, 0) * j.batch, 0);
+}
+
+/**
+ * Problems with the cost of computing jobs' expected outputs with the golden model (compile; a
+ * run's simulated-cycle guard is the stricter one there): its MACs.
+ */
+export function checkGoldenCost(list: ProblemList, jobs: JobShape[]): void {
+  const macs = workloadMacs(jobs);
+  if (macs > LIMITS.goldenMacs) {
+    list.addText('command line', '--workload', `a workload of at most ${LIMITS.goldenMacs.toExponential(0)} MACs for the golden model's expected outputs (${OVERRIDE})`, `${macs.toExponential(2)} MACs`);
   }
 }
 

@@ -136,6 +136,8 @@ describe('npm pack', () => {
       'templates/rtl/_header.hbs', 'tb/sf_tb.v', 'tb/sf_tb_system.v', 'tb/sf_axi_mem.v', 'tb/sf_axi_monitor.v',
       'generator/blocks/controller/sf_ctrl_sched.sv.hbs', 'generator/explore/calibration.json',
       'examples/lenet5-batch4.json', 'examples/config-small.json', 'docs/formats.md',
+      // The C driver a host builds with compile's headers (README: Host side).
+      'sw/sf_driver.c', 'sw/sf_driver.h', 'sw/README.md',
     ];
     expect(needed.filter((f) => !files.includes(f))).toEqual([]);
     // Every template and every compiled module the sources have.

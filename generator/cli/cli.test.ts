@@ -257,6 +257,25 @@ describe('interrupts', () => {
     }
   });
 
+  it('SIGINT while compile computes the golden model\'s outputs stops it at once: exit 130, no --out', async () => {
+    // AlexNet x2: seconds of golden model after the compiler's log line.
+    const child = cliProcess(['compile', '--preset', 'tiny', '--workload', 'builtin:alexnet:2', '--out', 'compile-out']);
+    let output = '';
+    child.all!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!/compiled 1 job\(s\) into/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(output).toMatch(/compiled 1 job\(s\) into/);
+    await new Promise((r) => setTimeout(r, 300));
+    const stopped = Date.now();
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, r.all).toBe(EXIT.sigint);
+    expect(Date.now() - stopped).toBeLessThan(3_000);
+    expect(r.all).not.toMatch(/-> compile-out/);
+    expect(existsSync(at('compile-out'))).toBe(false);
+    expect(readdirSync(scratch).filter((n) => n.startsWith('compile-out'))).toEqual([]);
+  });
+
   it('SIGTERM during a simulation ends the simulator, removes its temporary folder, exits 143', async () => {
     // Slow memory keeps 32 LeNet-5 images simulating for about 15 s.
     const { child, match } = await startRun(['--workload', 'builtin:lenet5:32', '--latency', '1000', '--stall-percent', '90', '--out', 'sim-out'], /simulating .* in (\S+)/);

@@ -5,7 +5,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 // each command imports what it needs (vega, onnx, bullmq, ioredis, onnxruntime, execa, zod) when it runs.
 import { interruptCleanup, interrupted, onStopSignal } from '../cleanup.ts';
 import { presetNames } from '../config/presets.ts';
-import { BUS_BITS_RANGE, ENGINES_RANGE, LATENCY_RANGE, STALL_PERCENT_RANGE } from '../config/ranges.ts';
+import { BUDGET_RANGE, BYTES_PER_CYCLE_RANGE, CYCLE_RANGE, ENGINES_RANGE, LATENCY_RANGE, PERMILLE_RANGE, PNR_MODULES, SEED_RANGE, SIMULATORS, STALL_PERCENT_RANGE, SYNTH_TARGETS, TOOL_SOURCES } from '../config/ranges.ts';
 import type { FileMap } from '../output-dir.ts';
 import { GENERATOR_VERSION } from '../version.ts';
 import { POLICIES, type Policy } from '../arch/policies.ts';
@@ -145,23 +145,23 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
 
   configOptions(program.command('run').description('Generate the accelerator, compile a workload, simulate it and check every output against the golden model.'))
     .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
-    .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
+    .addOption(new Option('--sim <simulator>', 'simulator').choices(SIMULATORS).default('verilator'))
     .requiredOption('--out <dir>', `${outHelp}; gets outputs/*.npy, results.json, report.html, and replay.sh with sim/ (what replays the simulation; see README: waveforms and replay)`)
     .option('--force', forceHelp)
-    .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
+    .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(POLICIES).default('elastic'))
     .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
-    .option('--seed <n>', 'seed of the memory model\'s random stalls and faults', intArg('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--seed <n>', 'seed of the memory model\'s random stalls and faults', intArg('--seed', SEED_RANGE.min, SEED_RANGE.max), 1)
     .option('--latency <cycles>', 'memory read latency (default: the config\'s testbench.latency)', intArg('--latency', LATENCY_RANGE.min, LATENCY_RANGE.max))
-    .option('--bytes-per-cycle <n>', 'memory bandwidth per channel, at most one beat (default: one beat a cycle)', intArg('--bytes-per-cycle', 1, BUS_BITS_RANGE.max / 8))
+    .option('--bytes-per-cycle <n>', 'memory bandwidth per channel, at most one beat (default: one beat a cycle)', intArg('--bytes-per-cycle', BYTES_PER_CYCLE_RANGE.min, BYTES_PER_CYCLE_RANGE.max))
     .option('--stall-percent <n>', 'random stalls on every memory channel and the host port, percent of cycles', intArg('--stall-percent', STALL_PERCENT_RANGE.min, STALL_PERCENT_RANGE.max))
-    .option('--budget <cycles>', 'cycle budget before the run is declared hung (default: 20x the estimate)', intArg('--budget', 1, Number.MAX_SAFE_INTEGER))
+    .option('--budget <cycles>', 'cycle budget before the run is declared hung (default: 20x the estimate)', intArg('--budget', BUDGET_RANGE.min, BUDGET_RANGE.max))
     .option('--fault <range>', 'answer reads or writes of a byte range with an error: read|write:LO-HI[:slverr|decerr] (repeatable, up to 8)', collectFault)
-    .option('--fault-read-permille <n>', 'answer this share of read bursts with SLVERR, at random from --seed', intArg('--fault-read-permille', 0, 1000), 0)
-    .option('--fault-write-permille <n>', 'answer this share of write bursts with SLVERR, at random from --seed', intArg('--fault-write-permille', 0, 1000), 0)
+    .option('--fault-read-permille <n>', 'answer this share of read bursts with SLVERR, at random from --seed', intArg('--fault-read-permille', PERMILLE_RANGE.min, PERMILLE_RANGE.max), 0)
+    .option('--fault-write-permille <n>', 'answer this share of write bursts with SLVERR, at random from --seed', intArg('--fault-write-permille', PERMILLE_RANGE.min, PERMILLE_RANGE.max), 0)
     .option('--allow-large', 'run a workload beyond the cost guards (see README: limits)')
     .option('--waves [format]', 'dump the whole design\'s waveforms to DIR/waves.<format> (fst, the default, or vcd), with a GTKWave save file DIR/waves.gtkw')
-    .option('--waves-from <cycle>', 'with --waves: start the dump at this cycle of the run (as the trace counts them; default 0, from reset)', intArg('--waves-from', 0, Number.MAX_SAFE_INTEGER))
-    .option('--waves-to <cycle>', 'with --waves: end the dump after this cycle of the run (default: the end)', intArg('--waves-to', 0, Number.MAX_SAFE_INTEGER))
+    .option('--waves-from <cycle>', 'with --waves: start the dump at this cycle of the run (as the trace counts them; default 0, from reset)', intArg('--waves-from', CYCLE_RANGE.min, CYCLE_RANGE.max))
+    .option('--waves-to <cycle>', 'with --waves: end the dump after this cycle of the run (default: the end)', intArg('--waves-to', CYCLE_RANGE.min, CYCLE_RANGE.max))
     .option('--quiet', 'print only the summary')
     .addOption(cacheDirOption()).addOption(cacheMaxSizeOption())
     .action(async (opts) => {
@@ -179,7 +179,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
     .requiredOption('--out <dir>', `${outHelp}; gets image.bin, tasks.bin, tasks.json, program.json, expected/, sf_hw.h and sf_program.h`)
     .option('--force', forceHelp)
-    .addOption(new Option('--policy <policy>', 'scheduling policy the program is compiled for and started with').choices(['monolithic', 'static', 'elastic']).default('elastic'))
+    .addOption(new Option('--policy <policy>', 'scheduling policy the program is compiled for and started with').choices(POLICIES).default('elastic'))
     .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
     .option('--allow-large', 'compile a workload beyond the cost guards (see README: limits)')
     .option('--quiet', 'print only the summary')
@@ -188,7 +188,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const log = reporter(opts.quiet);
       const cfg = await configFor(opts);
       const { exportProgram } = await import('../compiler/export.ts');
-      const { program } = exportProgram({ ...opts, cfg, log: log && ((m: string) => log.log(m)) });
+      const { program } = await exportProgram({ ...opts, cfg, log: log && ((m: string) => log.log(m)) });
       say(`compiled ${program.jobs.length} job(s) (${program.jobs.map((j) => `${j.name}: ${j.model} x${j.batch}`).join(', ')}) into ${program.taskList.count} tasks for ${program.config.source} under ${program.policy}: ` +
         `${program.image.bytes.toLocaleString('en-US')} bytes of memory image, expected outputs from the golden model, in ${Date.now() - started} ms -> ${opts.out}`);
     });
@@ -237,7 +237,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .option('--data-scale <factor>', 'multiply the data by this before quantizing (e.g. 0.00392156862745098 for 0-255 pixels of a model trained on [0, 1])', floatArg('--data-scale'))
     .option('--limit <n>', 'evaluate the first N images only', intArg('--limit', 1, Number.MAX_SAFE_INTEGER))
     .option('--sim <images>', 'also run the first N images on the accelerator and compare', intArg('--sim', 1, 100000))
-    .addOption(new Option('--simulator <simulator>', 'simulator of --sim').choices(['verilator', 'icarus']).default('verilator'))
+    .addOption(new Option('--simulator <simulator>', 'simulator of --sim').choices(SIMULATORS).default('verilator'))
     .option('--out <dir>', `${outHelp}; with --sim, gets the run's outputs and results.json`)
     .option('--force', forceHelp)
     .option('--quiet', 'print only the summary')
@@ -267,10 +267,10 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
 
   configOptions(program.command('estimate').description('Predict the cycles of a workload under each policy with the fast cycle model (no RTL; milliseconds).'))
     .requiredOption('--workload <file>', 'workload.json, or builtin:<model>[:<batch>] (one job, seed 0)')
-    .addOption(new Option('--policy <policy>', 'scheduling policy, or all of them').choices(['monolithic', 'static', 'elastic', 'all']).default('all'))
+    .addOption(new Option('--policy <policy>', 'scheduling policy, or all of them').choices([...POLICIES, 'all']).default('all'))
     .option('--static-group <engines>', 'engines per group under the static policy (a power of two, at most the engines; default half of them)', intArg('--static-group', ENGINES_RANGE.min, ENGINES_RANGE.max))
     .option('--latency <cycles>', 'memory read latency (default: the config\'s testbench.latency)', intArg('--latency', LATENCY_RANGE.min, LATENCY_RANGE.max))
-    .option('--bytes-per-cycle <n>', 'memory bandwidth per channel, at most one beat (default: one beat a cycle)', intArg('--bytes-per-cycle', 1, BUS_BITS_RANGE.max / 8))
+    .option('--bytes-per-cycle <n>', 'memory bandwidth per channel, at most one beat (default: one beat a cycle)', intArg('--bytes-per-cycle', BYTES_PER_CYCLE_RANGE.min, BYTES_PER_CYCLE_RANGE.max))
     .option('--allow-large', 'estimate a workload beyond the cost guards (see README: limits)')
     .option('--json', 'print the estimates as JSON')
     .option('--out <dir>', 'also write, per policy, estimate-<policy>.json (results.json\'s format, every task\'s predicted span) and report-<policy>.html (the run report of the prediction)')
@@ -351,13 +351,13 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     });
 
   configOptions(program.command('synth').description('Synthesize a configuration with Yosys: netlist, log, utilization report and quality gates; place and route on iCE40.'))
-    .addOption(new Option('--target <target>', 'FPGA family').choices(['xc7', 'ice40', 'generic']).makeOptionMandatory())
+    .addOption(new Option('--target <target>', 'FPGA family').choices(SYNTH_TARGETS).makeOptionMandatory())
     .option('--device <name>', `device to compare the resources with (${DEVICES.map((d) => d.name).join(', ')}; default xc7vx690t or ice40up5k)`)
     .requiredOption('--out <dir>', outHelp)
     .option('--force', forceHelp)
-    .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds, optional dependencies (the system\'s on PATH when they are not installed), or the system binaries').choices(['npm', 'system']).default('npm'))
+    .addOption(new Option('--tools <source>', 'Yosys and nextpnr: the pinned npm (WebAssembly) builds, optional dependencies (the system\'s on PATH when they are not installed), or the system binaries').choices(TOOL_SOURCES).default('npm'))
     .option('--no-pnr', 'skip place and route (iCE40)')
-    .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(['top', 'engine']).default('top'))
+    .addOption(new Option('--pnr-module <module>', 'place and route the whole accelerator, or one engine alone (its datapath timing, when the whole design is too big for the part)').choices(PNR_MODULES).default('top'))
     .option('--quiet', 'print only the summary')
     .action(async (opts) => {
       const cfg = await configFor(opts);
@@ -398,8 +398,8 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .requiredOption('--seeds <n>', 'random workloads to run', intArg('--seeds', 1, 100_000))
     .option('--first-seed <n>', 'seed of the first workload (the others follow it)', intArg('--first-seed', 0, 2 ** 32 - 100_001), 1)
     .option('--jobs <n>', 'jobs in each random workload', intArg('--jobs', 1, 8), 2)
-    .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(['monolithic', 'static', 'elastic']).default('elastic'))
-    .addOption(new Option('--sim <simulator>', 'simulator').choices(['verilator', 'icarus']).default('verilator'))
+    .addOption(new Option('--policy <policy>', 'scheduling policy of the controller').choices(POLICIES).default('elastic'))
+    .addOption(new Option('--sim <simulator>', 'simulator').choices(SIMULATORS).default('verilator'))
     .option('--stall-percent <n>', 'random stalls on the memory channels (each run\'s seed drives them)', intArg('--stall-percent', STALL_PERCENT_RANGE.min, STALL_PERCENT_RANGE.max), 10)
     .option('--queue <name>', 'the queue the workers serve', DEFAULT_QUEUE)
     .option('--timeout <seconds>', 'give up (exit 3) when the queue has not finished by then; unstarted runs are withdrawn', intArg('--timeout', 1, 7 * 24 * 3600), 3600)

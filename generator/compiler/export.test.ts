@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descriptorFields, DESC_BYTES } from '../arch/descriptor.ts';
 import { FAULT_CODES } from '../arch/faults.ts';
 import { POLICY_TABLE } from '../arch/policies.ts';
@@ -19,7 +19,7 @@ import { parseNpy } from '../model/npy.ts';
 import { builtinWorkload } from '../model/workload.ts';
 import { MANIFEST } from '../output-dir.ts';
 import { DRIVER_CFLAGS, HOST_DIR, SW_DIR } from '../tools/host-harness.ts';
-import { exportProgram, type ProgramJson } from './export.ts';
+import { exportProgram, type ExportResult, type ProgramJson } from './export.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-export-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -41,10 +41,15 @@ describe('compile', () => {
   const cfg = loadConfig({ preset: 'tiny' });
   const a = join(scratch, 'a');
   const b = join(scratch, 'b');
-  const result = exportProgram({ cfg, workload: 'builtin:lenet5:2', out: a });
-  exportProgram({ cfg, workload: 'builtin:lenet5:2', out: b });
-  const program: ProgramJson = JSON.parse(readFileSync(join(a, 'program.json'), 'utf8'));
-  const image = readFileSync(join(a, 'image.bin'));
+  let result: ExportResult;
+  let program: ProgramJson;
+  let image: Buffer;
+  beforeAll(async () => {
+    result = await exportProgram({ cfg, workload: 'builtin:lenet5:2', out: a });
+    await exportProgram({ cfg, workload: 'builtin:lenet5:2', out: b });
+    program = JSON.parse(readFileSync(join(a, 'program.json'), 'utf8'));
+    image = readFileSync(join(a, 'image.bin'));
+  });
 
   it('writes the same bytes for the same inputs, with no machine paths or dates', () => {
     const files = listFiles(a).sort();
@@ -95,10 +100,10 @@ describe('compile', () => {
     expect(new Uint8Array(readFileSync(join(a, 'expected/lenet5.bin')))).toEqual(new Uint8Array(last.buffer));
   });
 
-  it('describes a 16-bit datapath\'s tensors with 2-byte lanes, its raw outputs little-endian int16', () => {
+  it('describes a 16-bit datapath\'s tensors with 2-byte lanes, its raw outputs little-endian int16', async () => {
     const cfg16 = resolveConfig({ ...presets.tiny, name: 'tiny16', dataBits: 16 }, 'test config');
     const dir = join(scratch, 'sixteen');
-    const p = exportProgram({ cfg: cfg16, workload: 'builtin:lenet5', out: dir }).program;
+    const p = (await exportProgram({ cfg: cfg16, workload: 'builtin:lenet5', out: dir })).program;
     expect(p.jobs[0].output).toMatchObject({ dtype: 'int16', layout: { elementBytes: 2, lanes: 4, colStride: 8 } });
     const [w] = builtinWorkload('lenet5', 1, 0);
     const golden = goldenForward(w.model, w.weights, w.input);
@@ -109,6 +114,22 @@ describe('compile', () => {
 
   it('writes the same sf_hw.h as generate, and generate writes it next to the RTL', () => {
     expect(readFileSync(join(a, 'sf_hw.h'), 'utf8')).toBe(generateFiles(cfg).files.get('sf_hw.h'));
+  });
+
+  it('writes the same sf_hw.h for a config file given by two absolute paths (headers name its basename)', async () => {
+    const headers = [];
+    for (const where of ['one', 'two']) {
+      const file = join(scratch, `cfg-${where}`, 'small.json');
+      mkdirSync(join(scratch, `cfg-${where}`));
+      writeFileSync(file, JSON.stringify(presets.tiny));
+      const dir = join(scratch, `abs-${where}`);
+      const r = await cli(['compile', '--config', file, '--workload', 'builtin:lenet5', '--out', dir, '--quiet']);
+      expect(r.code, r.err).toBe(0);
+      headers.push(readFileSync(join(dir, 'sf_hw.h'), 'utf8'));
+      expect(headers.at(-1)).not.toContain(scratch);
+      expect(headers.at(-1)).toContain('--config small.json');
+    }
+    expect(headers[1]).toBe(headers[0]);
   });
 
   it('programs the policy it was compiled for', async () => {
@@ -131,6 +152,8 @@ describe('compile', () => {
       [['compile', '--preset', 'tiny', '--workload', 'builtin:nosuch', '--out', join(scratch, 'x1')], /a built-in model/],
       [['compile', '--preset', 'tiny', '--workload', 'builtin:lenet5', '--static-group', '3', '--policy', 'static', '--out', join(scratch, 'x2')], /--static-group: expected a power of two/],
       [['compile', '--preset', 'tiny', '--workload', 'builtin:vgg16:200', '--out', join(scratch, 'x3')], /--allow-large/],
+      // Within the image guard, but hours of the golden model's expected outputs.
+      [['compile', '--preset', 'tiny', '--workload', 'builtin:vgg16:64', '--out', join(scratch, 'x6')], /--workload: expected a workload of at most 1e\+11 MACs for the golden model's expected outputs \(--allow-large/],
       [['compile', '--preset', 'nosuch', '--workload', 'builtin:lenet5', '--out', join(scratch, 'x4')], /preset/],
       [['compile', '--preset', 'tiny', '--out', join(scratch, 'x5')], /required option '--workload/],
     ];

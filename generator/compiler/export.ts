@@ -13,9 +13,10 @@ import { loadConfig } from '../config/resolve.ts';
 import { generatedHeaderLines } from '../emit/generate.ts';
 import { hwCHeader } from '../emit/hw-header.ts';
 import { ProblemList } from '../errors.ts';
-import { goldenForward } from '../golden/golden.ts';
+import { goldenForwardSteps } from '../golden/golden.ts';
+import { interrupted } from '../cleanup.ts';
 import { layerType } from '../layers/registry.ts';
-import { estimateImageBytes, imageSizeProblem, LIMITS } from '../limits.ts';
+import { checkGoldenCost, estimateImageBytes, imageSizeProblem, LIMITS } from '../limits.ts';
 import { layerShapes } from '../model/model.ts';
 import { encodeNpy, makeTensor } from '../model/npy.ts';
 import { activationDtype } from '../model/weights.ts';
@@ -96,8 +97,13 @@ export interface ExportResult {
   files: string[];
 }
 
-/** Compiles a workload and writes its program files to opts.out (see the module comment). */
-export function exportProgram(opts: ExportOptions): ExportResult {
+/**
+ * Compiles a workload and writes its program files to opts.out (see the module comment). The
+ * golden model's expected outputs take the longest: they are computed a layer for one image at a
+ * time, yielding to the event loop in between, so that an interrupt (SIGINT, SIGTERM) stops the
+ * command there and --out stays as it was.
+ */
+export async function exportProgram(opts: ExportOptions): Promise<ExportResult> {
   const cfg = opts.cfg ?? loadConfig({ preset: opts.preset, config: opts.config });
   const outOptions: OutputOptions = { force: opts.force, inputs: commandInputFiles(opts.config, opts.workload) };
   checkOutputDir(opts.out, outOptions);
@@ -110,13 +116,29 @@ export function exportProgram(opts: ExportOptions): ExportResult {
   }
   const jobs = loadWorkloadForOutput(opts.workload, opts.out, outOptions, {
     allowLarge: opts.allowLarge,
-    checkCost: (problems, planned) => imageSizeProblem(problems, estimateImageBytes(planned, cfg), cfg.source),
+    checkCost: (problems, planned) => {
+      imageSizeProblem(problems, estimateImageBytes(planned, cfg), cfg.source);
+      checkGoldenCost(problems, planned);
+    },
   });
+  await step();
   const program = compileWorkload(jobs, cfg, { policy, maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });
   opts.log?.(`compiled ${jobs.length} job(s) into ${program.tasks.length} tasks, ${(program.image.bytes.length / 2 ** 20).toFixed(2)} MiB of memory`);
-  const { files, json } = programFiles(cfg, jobs, program, { policy, staticGroup, workload: opts.workload });
+  await step();
+  const expected: Int32Array[] = [];
+  for (const { job } of program.jobs) {
+    const golden = await goldenForwardSteps(job.model, job.weights, job.input, step);
+    expected.push(golden[golden.length - 1]);
+  }
+  const { files, json } = programFiles(cfg, jobs, program, { policy, staticGroup, workload: opts.workload }, expected);
   writeOutputDir(opts.out, files, 'compile', outOptions);
   return { out: opts.out, program: json, files: [...files.keys()].sort() };
+}
+
+/** A point where a long export yields to the event loop (a signal's handler runs) and stops once interrupted. */
+async function step(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  if (interrupted()) throw new Error('interrupted');
 }
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
@@ -124,8 +146,11 @@ const hex = (v: number, digits = 8) => '0x' + (v >>> 0).toString(16).padStart(di
 /** A path for a generated file's header: never absolute (the same inputs give the same bytes). */
 const shownPath = (path: string) => (isAbsolute(path) ? basename(path) : path);
 
-/** The program's files (as exportProgram writes them) and program.json's content. */
-export function programFiles(cfg: ResolvedConfig, jobs: Job[], program: Program, run: { policy: Policy; staticGroup: number; workload: string }): { files: FileMap; json: ProgramJson } {
+/**
+ * The program's files (as exportProgram writes them) and program.json's content; `expected`
+ * holds each of program.jobs' outputs as the golden model computes them.
+ */
+export function programFiles(cfg: ResolvedConfig, jobs: Job[], program: Program, run: { policy: Policy; staticGroup: number; workload: string }, expected: Int32Array[]): { files: FileMap; json: ProgramJson } {
   const files: FileMap = new Map();
   const map = buildRegisterMap(cfg);
   const laneBytes = program.image.laneBytes;
@@ -140,17 +165,16 @@ export function programFiles(cfg: ResolvedConfig, jobs: Job[], program: Program,
 
   const staticLog = Math.log2(run.staticGroup);
   const ctrlFields = { START: 1, IRQ_EN: 1, POLICY: policyCode(run.policy), STATIC_LOG: staticLog };
-  const jobEntries: ProgramJson['jobs'] = program.jobs.map((cj) => {
+  const jobEntries: ProgramJson['jobs'] = program.jobs.map((cj, j) => {
     const job = cj.job;
-    const golden = goldenForward(job.model, job.weights, job.input);
-    const expected = golden[golden.length - 1];
+    const output = expected[j];
     // NCHW at the lane width, little-endian (as sf_read_tensor's bytes on a little-endian host).
-    const raw = new Uint8Array(expected.length * laneBytes);
+    const raw = new Uint8Array(output.length * laneBytes);
     const rawView = new DataView(raw.buffer);
-    expected.forEach((v, i) => (laneBytes === 1 ? rawView.setInt8(i, v) : rawView.setInt16(2 * i, v, true)));
+    output.forEach((v, i) => (laneBytes === 1 ? rawView.setInt8(i, v) : rawView.setInt16(2 * i, v, true)));
     const dtype = activationDtype(job.model);
     const modelShape = outputShape(job);
-    files.set(`expected/${job.name}.npy`, encodeNpy(makeTensor(dtype, modelShape, dtype === 'int8' ? Int8Array.from(expected) : Int16Array.from(expected))));
+    files.set(`expected/${job.name}.npy`, encodeNpy(makeTensor(dtype, modelShape, dtype === 'int8' ? Int8Array.from(output) : Int16Array.from(output))));
     files.set(`expected/${job.name}.bin`, raw);
     const inLayout = cj.acts[0];
     const [c, h, w] = job.model.input;
@@ -193,7 +217,8 @@ export function programFiles(cfg: ResolvedConfig, jobs: Job[], program: Program,
     compulsoryBytes: program.compulsoryBytes,
   };
   files.set('program.json', JSON.stringify(json, null, 2) + '\n');
-  files.set('sf_hw.h', hwCHeader(map, cfg, generatedHeaderLines(cfg)));
+  // Its header names the config file as program.json does: never by an absolute path.
+  files.set('sf_hw.h', hwCHeader(map, cfg, generatedHeaderLines({ ...cfg, source: shownPath(cfg.source) })));
   files.set('sf_program.h', programCHeader(json, cfg, run));
   return { files, json };
 }

@@ -1,6 +1,7 @@
 // FPGA devices the synthesis flow knows the capacity of.
+import type { SYNTH_TARGETS } from '../config/ranges.ts';
 
-export type Target = 'xc7' | 'ice40' | 'generic';
+export type Target = (typeof SYNTH_TARGETS)[number];
 
 export interface Device {
   name: string;

@@ -16,6 +16,7 @@ import { defaultCacheDir, expectedSeconds, openCache, readHistory, recordTiming 
 import { DEFAULT_DEVICE, DEVICES, findDevice, type Device, type Target } from './devices.ts';
 import { breakdown, classify, type Breakdown, type Resources } from './resources.ts';
 import { flattenCells, parseStat } from './stat.ts';
+import type { PNR_MODULES as PNR_MODULE_NAMES } from '../config/ranges.ts';
 
 export interface SynthOptions {
   preset?: string;
@@ -70,7 +71,7 @@ async function timedStep<T extends { seconds: number }>(
   }
 }
 
-export type PnrModule = 'top' | 'engine';
+export type PnrModule = (typeof PNR_MODULE_NAMES)[number];
 const PNR_MODULES: Record<PnrModule, string> = { top: 'sf_top', engine: 'sf_engine' };
 
 export interface PnrResult {

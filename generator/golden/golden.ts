@@ -28,6 +28,36 @@ export function goldenForward(model: Model, weights: Weights, input: Tensor): In
   return outputs;
 }
 
+/**
+ * goldenForward's outputs, a layer for one image at a time, awaiting `between()` after each: a
+ * long forward pass (compile's expected outputs) then yields to the event loop, so a signal's
+ * handler runs, and `between` stops it by throwing.
+ */
+export async function goldenForwardSteps(model: Model, weights: Weights, input: Tensor, between: () => Promise<void>): Promise<Int32Array[]> {
+  const [c, h, w] = model.input;
+  const batch = input.shape[0];
+  if (input.shape.length !== 4 || input.shape[1] !== c || input.shape[2] !== h || input.shape[3] !== w) {
+    throw new Error(`input shape [${input.shape.join(', ')}] does not match model ${model.name} input [batch, ${c}, ${h}, ${w}]`);
+  }
+  const shapes = layerShapes(model);
+  const outputs: Int32Array[] = [];
+  let x: Int32Array = Int32Array.from(input.data);
+  for (const [i, layer] of model.layers.entries()) {
+    const lw = weights.get(layer.name);
+    if (!lw) throw new Error(`no weights for layer ${layer.name}`);
+    const inSize = elementCount(shapes[i].inShape);
+    const outSize = elementCount(shapes[i].outShape);
+    const y = new Int32Array(batch * outSize);
+    for (let b = 0; b < batch; b++) {
+      y.set(goldenLayer(layer, shapes[i], model.bits, lw, x.subarray(b * inSize, (b + 1) * inSize), 1), b * outSize);
+      await between();
+    }
+    x = y;
+    outputs.push(x);
+  }
+  return outputs;
+}
+
 /** One layer for the whole batch: input is NCHW of shape.inShape, output NCHW of shape.outShape. */
 export function goldenLayer(layer: Layer, shape: LayerShape, bits: Bits, weights: LayerWeights, input: Int32Array, batch: number): Int32Array {
   const expect = (what: string, found: number, wanted: number): void => {

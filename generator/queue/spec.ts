@@ -3,6 +3,7 @@
 // machines, so both the submitter (before enqueueing) and the worker (before running) check it.
 import { z } from 'zod';
 import { POLICIES, type Policy } from '../arch/policies.ts';
+import { BUDGET_RANGE, ENGINES_RANGE, LATENCY_RANGE, PNR_MODULES, SEED_RANGE, SIMULATORS, STALL_PERCENT_RANGE, SYNTH_TARGETS, TOOL_SOURCES } from '../config/ranges.ts';
 import { loadConfig, resolveConfig, type ResolvedConfig } from '../config/resolve.ts';
 import { describeValue, InputError, type Problem } from '../errors.ts';
 import { DEVICES } from '../fpga/devices.ts';
@@ -12,7 +13,7 @@ import { BUILTIN_WORKLOAD_PREFIX } from '../model/workload.ts';
 /** A random workload the worker generates itself from a seed (random-model.ts): `random:SEED[:JOBS]`. */
 export const RANDOM_WORKLOAD_PREFIX = 'random:';
 export const MAX_RANDOM_JOBS = 8;
-const MAX_SEED = 2 ** 32 - 1;
+const MAX_SEED = SEED_RANGE.max;
 
 /** A preset's name, or a whole config object (the submitter reads a config file; workers need no copy). */
 const configField = z.union([z.string().min(1), z.record(z.string(), z.unknown())]);
@@ -30,23 +31,23 @@ const runSpec = z.strictObject({
   /** builtin:MODEL[:BATCH], random:SEED[:JOBS], or an absolute path to a workload.json the worker can read. */
   workload: z.string().min(1),
   policy: z.enum(POLICIES as readonly [Policy, ...Policy[]]).optional(),
-  sim: z.enum(['verilator', 'icarus']).optional(),
-  staticGroup: z.int().min(1).max(32).optional(),
+  sim: z.enum(SIMULATORS).optional(),
+  staticGroup: z.int().min(ENGINES_RANGE.min).max(ENGINES_RANGE.max).optional(),
   /** The memory model's seed, latency and random stalls (run's --seed, --latency, --stall-percent). */
-  seed: z.int().min(0).max(MAX_SEED).optional(),
-  latency: z.int().min(1).max(1000).optional(),
-  stallPercent: z.int().min(0).max(90).optional(),
-  budget: z.int().min(1).optional(),
+  seed: z.int().min(SEED_RANGE.min).max(SEED_RANGE.max).optional(),
+  latency: z.int().min(LATENCY_RANGE.min).max(LATENCY_RANGE.max).optional(),
+  stallPercent: z.int().min(STALL_PERCENT_RANGE.min).max(STALL_PERCENT_RANGE.max).optional(),
+  budget: z.int().min(BUDGET_RANGE.min).max(BUDGET_RANGE.max).optional(),
 });
 
 const synthSpec = z.strictObject({
   kind: z.literal('synth'),
   ...common,
-  target: z.enum(['xc7', 'ice40', 'generic']),
+  target: z.enum(SYNTH_TARGETS),
   device: z.enum(DEVICES.map((d) => d.name) as [string, ...string[]]).optional(),
   pnr: z.boolean().optional(),
-  pnrModule: z.enum(['top', 'engine']).optional(),
-  tools: z.enum(['npm', 'system']).optional(),
+  pnrModule: z.enum(PNR_MODULES).optional(),
+  tools: z.enum(TOOL_SOURCES).optional(),
 });
 
 const jobSpec = z.discriminatedUnion('kind', [runSpec, synthSpec]);

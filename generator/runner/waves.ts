@@ -10,8 +10,9 @@ import { InputError, type Problem } from '../errors.ts';
 import type { FileMap } from '../output-dir.ts';
 import type { Simulator, WaveFormat } from '../tools/sim.ts';
 import { GENERATOR_VERSION } from '../version.ts';
+import { WAVE_FORMATS as WAVE_FORMAT_NAMES } from '../config/ranges.ts';
 
-export const WAVE_FORMATS: readonly WaveFormat[] = ['fst', 'vcd'];
+export const WAVE_FORMATS: readonly WaveFormat[] = WAVE_FORMAT_NAMES;
 
 /** What `run` is asked for: a dump format, and the window of run cycles it covers. */
 export interface WavesOptions {

@@ -7,8 +7,9 @@ import { delimiter, dirname, join } from 'node:path';
 import { withTempDir } from '../cleanup.ts';
 import { packagePath } from '../paths.ts';
 import { runToolStreaming, ToolError } from './exec.ts';
+import type { TOOL_SOURCES } from '../config/ranges.ts';
 
-export type ToolSource = 'npm' | 'system';
+export type ToolSource = (typeof TOOL_SOURCES)[number];
 export type FpgaTool = 'yosys' | 'nextpnr-ice40';
 
 /** The optional npm package of each tool. */

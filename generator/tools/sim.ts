@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { removeOnInterrupt } from '../cleanup.ts';
+import type { SIMULATORS } from '../config/ranges.ts';
 import type { Progress } from '../progress.ts';
 import { packagePath } from '../paths.ts';
 import { acquireBuildLock } from './build-lock.ts';
 import { runTool, runToolStreaming } from './exec.ts';
 import { cacheMaxBytes, defaultCacheDir, ENTRY_MANIFEST, evict, expectedSeconds, openCache, readHistory, recordTiming, useEntry, writeManifest } from './sim-cache.ts';
 
-export type Simulator = 'verilator' | 'icarus';
+export type Simulator = (typeof SIMULATORS)[number];
 /** Waveform formats: FST (compressed, GTKWave's own) or VCD (text, read by every viewer). */
 export type WaveFormat = 'fst' | 'vcd';
 
