@@ -166,13 +166,13 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   // synergyflow cache, or that others can write, is refused (tools/sim-cache.ts).
   const cacheDir = openCache(opts.cacheDir ?? simCacheDir());
   const outOptions: OutputOptions = { force: opts.force, inputs: [...commandInputFiles(opts.config, opts.workload), cacheDir] };
-  checkOutputDir(opts.out, outOptions);
+  checkOutputDir(opts.out, 'run', outOptions);
   checkWavesOptions(opts);
   const memory = memorySettings(opts, cfg);
   checkFaultInjection(memory.faults);
   const staticGroup = opts.staticGroup ?? defaultStaticGroup(cfg.engines);
   checkRunOptions(staticGroup, memory, cfg);
-  const jobs = loadWorkloadForOutput(opts.workload, opts.out, outOptions, {
+  const jobs = loadWorkloadForOutput(opts.workload, opts.out, 'run', outOptions, {
     allowLarge: opts.allowLarge,
     checkCost: (problems, planned) => checkRunCost(problems, planned, cfg, memory.bytesPerCycle),
   });
