@@ -285,9 +285,14 @@ describe('waveforms and replay on the tiny preset', () => {
     const out = join(scratch, 'late');
     const r = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out, waves: 'vcd', wavesFrom: 1_000_000_000 });
     expect(r.status, r.message).toBe('ok');
-    expect(r.waves).toMatchObject({ bytes: 0, from: 1_000_000_000, to: null });
+    // No file is named that does not exist: not in results.json, not in replay.sh's header.
+    expect(r.waves).toEqual({ format: 'vcd', file: null, saveFile: null, bytes: 0, from: 1_000_000_000, to: null });
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).waves).toEqual(r.waves);
     expect(existsSync(join(out, 'waves.vcd'))).toBe(false);
     expect(existsSync(join(out, 'waves.gtkw'))).toBe(false);
+    const header = readFileSync(join(out, 'replay.sh'), 'utf8').split('\nset -euo')[0];
+    expect(header).not.toContain('waves.vcd');
+    expect(header).toContain('no waveforms');
     expect(formatRunSummary(r)).toContain('waveforms:     none (the window, cycles 1000000000 to the end, opened after the run ended)');
   });
 
