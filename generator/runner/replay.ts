@@ -66,7 +66,7 @@ function replayScript(input: ReplayInput): string {
   const words = (cmd: { tool: string; args: string[] }) => [cmd.tool, ...cmd.args].map(shellWord).join(' ');
   const dumped = input.waves !== undefined && input.wavesDumped !== false;
   const outputs = `${['sim.log', 'dump.hex', ...(dumped ? [`waves.${input.waves}`] : [])].join(', ')}${
-    input.waves && !dumped ? ` (no waveforms: the run's --waves window opened after it ended, and so does the replay's)` : ''
+    input.waves && !dumped ? `\n# (no waveforms: the run's --waves window opened after it ended, and so does the replay's)` : ''
   }`;
   return `#!/usr/bin/env bash
 # Replays the simulation of this run folder (written by synergyflow ${GENERATOR_VERSION}, run on
@@ -84,7 +84,7 @@ function replayScript(input: ReplayInput): string {
 set -euo pipefail
 run=$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd -P)
 refuse() {
-  echo "replay: DIR $1 $2; nothing was written" >&2
+  echo "replay: DIR \\"$out\\" $1; nothing was written" >&2
   exit 2
 }
 # The absolute path of $1 without symbolic links, for a path that may not exist yet.
@@ -102,15 +102,15 @@ if [ $# -gt 1 ]; then
 fi
 if [ $# -eq 1 ]; then
   out=$1
-  [ -n "$out" ] || refuse '""' "is empty: give a new or empty folder"
+  [ -n "$out" ] || refuse "is empty: give a new or empty folder"
   if { [ -e "$out" ] || [ -L "$out" ]; } && [ ! -d "$out" ]; then
-    refuse "\"$out\"" "is not a folder: give a new or empty folder"
+    refuse "is not a folder: give a new or empty folder"
   fi
   case "$(real_path "$out")/" in
-    "$run"/*) refuse "\"$out\"" "is the run folder $run or inside it (synergyflow replaces it as a whole, and refuses it once it holds files of yours): give a folder outside it" ;;
+    "$run"/*) refuse "is the run folder $run or inside it (synergyflow replaces it as a whole, and refuses it once it holds files of yours): give a folder outside it" ;;
   esac
   if [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
-    refuse "\"$out\"" "exists and is not empty: give a new or empty folder (replay.sh overwrites nothing)"
+    refuse "exists and is not empty: give a new or empty folder (replay.sh overwrites nothing)"
   fi
   mkdir -p "$out"
 else

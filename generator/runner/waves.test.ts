@@ -2,7 +2,7 @@
 // without a simulator; then, on the tiny preset and a small random workload, a windowed dump on
 // both simulators whose every saved signal exists in the dump, and replay.sh giving the same run
 // (on the cached build, and rebuilt from the run folder's file list).
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -209,14 +209,14 @@ describe('replay.sh, on a stand-in build (no simulator)', () => {
   });
 
   it('refuses, exit 2 and nothing written, a DIR that is not empty, a file, the run folder or a folder inside it', async () => {
-    const mine = join(base, 'mine');
+    const mine = join(base, 'my folder');
     write(join(mine, 'image.bin'), 'my image');
     write(join(mine, 'sim.log'), 'my log');
     write(join(base, 'a-file'), 'mine');
     const cases: [string[], string, string][] = [
-      [[mine], base, 'exists and is not empty'],
+      [[mine], base, `DIR "${mine}" exists and is not empty`],
       [[join(base, 'a-file')], base, 'is not a folder'],
-      [['.'], run, 'is the run folder'],
+      [['.'], run, `DIR "." is the run folder ${realpathSync(run)} or inside it`],
       [[run], base, 'is the run folder'],
       [['sim'], run, 'is the run folder'],
       [[join(run, 'sim/new/deeper')], base, 'is the run folder'],
