@@ -100,7 +100,7 @@ export async function generate(opts: GenerateOptions = {}): Promise<GenerateResu
   const { generateFiles } = await import('./emit/generate.ts');
   const outOptions = { force: opts.force, inputs: configFiles(opts) };
   const { checkOutputDir, writeOutputDir } = await import('./output-dir.ts');
-  if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
+  if (opts.out !== undefined) checkOutputDir(opts.out, 'generate', outOptions);
   const { design, files } = generateFiles(config);
   if (opts.out !== undefined) writeOutputDir(opts.out, files, 'generate', outOptions);
   return { config, design, files };

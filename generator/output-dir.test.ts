@@ -45,9 +45,9 @@ describe('output folders', () => {
     expect(manifest.files['waves/dump.vcd']).toBe(createHash('sha256').update('x'.repeat(3 << 20)).digest('hex'));
     expect(statSync(join(out, 'run.sh')).mode & 0o777).toBe(0o755);
     // Unchanged, the moved file is the tool's own: the folder may be replaced.
-    expect(() => checkOutputDir(out)).not.toThrow();
+    expect(() => checkOutputDir(out, 'test')).not.toThrow();
     writeFileSync(join(out, 'waves/dump.vcd'), 'edited');
-    expect(found(() => checkOutputDir(out))).toContain('waves/dump.vcd" changed since');
+    expect(found(() => checkOutputDir(out, 'test'))).toContain('waves/dump.vcd" changed since');
   });
 
   it('writes into an empty folder', () => {
@@ -70,7 +70,7 @@ describe('output folders', () => {
     writeOutputDir(out, new Map([['a.txt', 'x']]), 'test');
     writeFileSync(join(out, 'notes.txt'), 'mine');
     for (const force of [false, true]) {
-      expect(found(() => checkOutputDir(out, { force }))).toContain('which also holds "notes.txt"');
+      expect(found(() => checkOutputDir(out, 'test', { force }))).toContain('which also holds "notes.txt"');
     }
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
   });
@@ -80,43 +80,64 @@ describe('output folders', () => {
     writeOutputDir(out, new Map([['a.txt', 'x'], ['sub/b.txt', 'y']]), 'test');
     mkdirSync(join(out, 'mine'));
     symlinkSync(join(out, 'a.txt'), join(out, 'link'));
-    expect(found(() => checkOutputDir(out, { force: true }))).toContain('which also holds "link", "mine/"');
+    expect(found(() => checkOutputDir(out, 'test', { force: true }))).toContain('which also holds "link", "mine/"');
     rmSync(join(out, 'mine'), { recursive: true });
     rmSync(join(out, 'link'));
     rmSync(join(out, 'sub/b.txt'));
-    expect(found(() => checkOutputDir(out))).toContain('which also holds "sub/"');
+    expect(found(() => checkOutputDir(out, 'test'))).toContain('which also holds "sub/"');
     rmSync(join(out, 'sub'), { recursive: true });
-    expect(() => checkOutputDir(out)).not.toThrow();
+    expect(() => checkOutputDir(out, 'test')).not.toThrow();
   });
 
   it('refuses its own folder with an edited file unless forced', () => {
     const out = join(scratch, 'edited');
     writeOutputDir(out, new Map([['a.txt', 'x']]), 'test');
     writeFileSync(join(out, 'a.txt'), 'edited');
-    expect(found(() => checkOutputDir(out))).toContain('where "a.txt" changed since');
+    expect(found(() => checkOutputDir(out, 'test'))).toContain('where "a.txt" changed since');
     writeOutputDir(out, new Map([['a.txt', 'new']]), 'test', { force: true });
     expect(readFileSync(join(out, 'a.txt'), 'utf8')).toBe('new');
+  });
+
+  it('refuses a folder another command wrote unless forced, naming the folder, that command and what to do', () => {
+    const out = join(scratch, 'other-command');
+    writeOutputDir(out, new Map([['results.json', '{}'], ['replay.sh', '#!/bin/sh\n']]), 'run');
+    const refused = problemsOf(() => checkOutputDir(out, 'compile'));
+    expect(refused.map((p) => p.field)).toEqual(['--out']);
+    expect(refused[0].found).toBe(`${JSON.stringify(out)}, written by synergyflow run`);
+    expect(refused[0].expected).toContain('one synergyflow compile wrote (choose another path');
+    expect(refused[0].expected).toContain('--force');
+    expect(() => writeOutputDir(out, new Map([['program.json', '{}']]), 'compile')).toThrow();
+    expect(readdirSync(out).sort()).toEqual([MANIFEST, 'replay.sh', 'results.json']);
+    // The same command replaces it as before; --force lets another one.
+    expect(() => checkOutputDir(out, 'run')).not.toThrow();
+    writeOutputDir(out, new Map([['program.json', '{}']]), 'compile', { force: true });
+    expect(readdirSync(out).sort()).toEqual([MANIFEST, 'program.json']);
+    expect(JSON.parse(readFileSync(join(out, MANIFEST), 'utf8')).command).toBe('compile');
+    // A manifest without a command (hand-made or damaged) is another command's too.
+    writeFileSync(join(out, MANIFEST), JSON.stringify({ tool: 'synergyflow', files: {} }));
+    rmSync(join(out, 'program.json'));
+    expect(found(() => checkOutputDir(out, 'compile'))).toContain('written by an unknown synergyflow command');
   });
 
   it('refuses a file, an empty path, the current folder and its parents, a git tree, and a folder holding an input', () => {
     const file = join(scratch, 'f.txt');
     writeFileSync(file, 'keep');
-    expect(found(() => checkOutputDir(file))).toContain('which is a file');
-    expect(found(() => checkOutputDir(''))).toContain('an empty path');
-    expect(found(() => checkOutputDir('.'))).toContain('"."');
-    expect(found(() => checkOutputDir('..'))).toContain('".."');
-    expect(found(() => checkOutputDir(join(file, 'sub')))).toContain('under the file');
+    expect(found(() => checkOutputDir(file, 'test'))).toContain('which is a file');
+    expect(found(() => checkOutputDir('', 'test'))).toContain('an empty path');
+    expect(found(() => checkOutputDir('.', 'test'))).toContain('"."');
+    expect(found(() => checkOutputDir('..', 'test'))).toContain('".."');
+    expect(found(() => checkOutputDir(join(file, 'sub'), 'test'))).toContain('under the file');
     const repo = join(scratch, 'repo');
     mkdirSync(join(repo, '.git'), { recursive: true });
-    expect(found(() => checkOutputDir(repo))).toContain('a git working tree');
+    expect(found(() => checkOutputDir(repo, 'test'))).toContain('a git working tree');
     symlinkSync(repo, join(scratch, 'link'));
-    expect(found(() => checkOutputDir(join(scratch, 'link')))).toContain('a symbolic link');
+    expect(found(() => checkOutputDir(join(scratch, 'link'), 'test'))).toContain('a symbolic link');
     symlinkSync(join(scratch, 'nowhere'), join(scratch, 'dangling'));
-    expect(found(() => checkOutputDir(join(scratch, 'dangling')))).toContain('a symbolic link');
+    expect(found(() => checkOutputDir(join(scratch, 'dangling'), 'test'))).toContain('a symbolic link');
     const kase = join(scratch, 'case');
     mkdirSync(kase);
     writeFileSync(join(kase, 'workload.json'), '{}');
-    expect(found(() => checkOutputDir(kase, { inputs: [join(kase, 'workload.json')] }))).toContain('which holds');
+    expect(found(() => checkOutputDir(kase, 'test', { inputs: [join(kase, 'workload.json')] }))).toContain('which holds');
     expect(readFileSync(file, 'utf8')).toBe('keep');
   });
 
@@ -126,8 +147,8 @@ describe('output folders', () => {
     mkdirSync(join(locked, 'out'), { recursive: true });
     chmodSync(locked, 0o500);
     try {
-      expect(found(() => checkOutputDir(join(locked, 'out')))).toContain('which is not writable');
-      expect(found(() => checkOutputDir(join(locked, 'new/deeper')))).toContain('which is not writable');
+      expect(found(() => checkOutputDir(join(locked, 'out'), 'test'))).toContain('which is not writable');
+      expect(found(() => checkOutputDir(join(locked, 'new/deeper'), 'test'))).toContain('which is not writable');
     } finally {
       chmodSync(locked, 0o700);
     }

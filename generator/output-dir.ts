@@ -26,7 +26,8 @@ interface Manifest {
 }
 
 export interface OutputOptions {
-  /** Replace the tool's own files even when they were edited since it wrote them. */
+  /** Replace the tool's own files even when they were edited since it wrote them, or when
+   * another command wrote the folder (the manifest's command). */
   force?: boolean;
   /** Files and folders the command reads or keeps (config, workload, models, weights, inputs,
    * the simulator cache): never inside --out. */
@@ -109,9 +110,11 @@ function sample(names: string[]): string {
 
 /**
  * Refuses (InputError, naming --out) an output folder the tool may not write, before any work:
- * see the module comment and the README's output-folder rule.
+ * see the module comment and the README's output-folder rule. `command` is the command that will
+ * write it (as writeOutputDir records it in the manifest): a folder another command wrote (a run
+ * folder for compile --out) is replaced only with --force.
  */
-export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
+export function checkOutputDir(dir: string, command: string, opts: OutputOptions = {}): void {
   if (dir.trim() === '') throw refuse('a folder path', 'an empty path');
   const target = resolve(dir);
   const cwd = process.cwd();
@@ -144,6 +147,13 @@ export function checkOutputDir(dir: string, opts: OutputOptions = {}): void {
   const foreign = [...present.filter((f) => !Object.hasOwn(manifest.files, f)), ...others].sort();
   if (foreign.length > 0) {
     throw refuse(`a folder holding only what synergyflow wrote there (the rest is yours: move it away, the tool will not delete it)`, `${JSON.stringify(dir)}, which also holds ${sample(foreign)}`);
+  }
+  if (manifest.command !== command && !opts.force) {
+    const writer = typeof manifest.command === 'string' ? `synergyflow ${manifest.command}` : 'an unknown synergyflow command';
+    throw refuse(
+      `a new folder, or one synergyflow ${command} wrote (choose another path for ${command}'s output, or --force to replace the other command's folder as a whole)`,
+      `${JSON.stringify(dir)}, written by ${writer}`,
+    );
   }
   const edited = present.filter((f) => sha256File(join(target, f)) !== manifest.files[f]);
   if (edited.length > 0 && !opts.force) {
@@ -193,7 +203,7 @@ export interface WriteExtras {
 export function writeOutputDir(dir: string, files: FileMap, command: string, opts: OutputOptions = {}, extras: WriteExtras = {}): void {
   // Once interrupted, --out stays as it was, even if the work happened to finish meanwhile.
   if (interrupted()) throw new Error('interrupted');
-  checkOutputDir(dir, opts);
+  checkOutputDir(dir, command, opts);
   const target = resolve(dir);
   mkdirSync(dirname(target), { recursive: true });
   const staging = `${target}.partial-${process.pid}`;

@@ -100,6 +100,22 @@ describe('output folders are never destroyed', () => {
     expect(foreign.stderr).toContain('which also holds "notes.txt"');
     expect(readFileSync(join(gen, 'notes.txt'), 'utf8')).toBe('mine');
   });
+
+  it('refuses a folder another command wrote (compile --out on a generate folder) unless --force, before any work', async () => {
+    const gen = at('gen-then-compile');
+    expect((await cli(['generate', '--preset', 'tiny', '--out', gen])).exitCode).toBe(EXIT.ok);
+    const before = readdirSync(gen).sort();
+    const compile = (...more: string[]) => cli(['compile', '--preset', 'tiny', '--workload', 'builtin:lenet5', '--out', gen, ...more]);
+    const refused = await compile();
+    expect(refused.exitCode).toBe(EXIT.badInput);
+    expect(refused.stderr).toContain(`${JSON.stringify(gen)}, written by synergyflow generate`);
+    expect(refused.stderr).toContain('--force');
+    expectClean(refused.stderr);
+    expect(readdirSync(gen).sort()).toEqual(before);
+    expect((await compile('--force')).exitCode).toBe(EXIT.ok);
+    expect(readdirSync(gen)).toContain('program.json');
+    expect(existsSync(join(gen, 'sf_top.f'))).toBe(false);
+  });
 });
 
 describe('exit codes', () => {

@@ -121,7 +121,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const cfg = await configFor(opts);
       const [{ checkOutputDir, writeOutputDir }, { generateFiles }] = await Promise.all([import('../output-dir.ts'), import('../emit/generate.ts')]);
       const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
-      checkOutputDir(opts.out, outOptions);
+      checkOutputDir(opts.out, 'generate', outOptions);
       const started = Date.now();
       const { files } = generateFiles(cfg);
       writeOutputDir(opts.out, files, 'generate', outOptions);
@@ -223,7 +223,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
     .action(async (onnx: string, opts: { out: string; calibration?: string; bits: string; weightScales: WeightScales; force?: boolean }) => {
       const outOptions = { force: opts.force, inputs: [onnx, ...(opts.calibration ? [opts.calibration] : [])] };
       const [{ checkOutputDir, writeOutputDir }, { importOnnx }] = await Promise.all([import('../output-dir.ts'), import('../import/import.ts')]);
-      checkOutputDir(opts.out, outOptions);
+      checkOutputDir(opts.out, 'import', outOptions);
       const imported = await importOnnx({ onnx, calibration: opts.calibration, bits: Number(opts.bits) as 8 | 16, weightScales: opts.weightScales });
       writeOutputDir(opts.out, imported.files, 'import', outOptions);
       say(`${imported.summary} -> ${opts.out}`);
@@ -248,7 +248,8 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const [{ checkOutputDir }, { evaluate, loadEvalInputs, simulateSample }, { generateFiles }] = await Promise.all([import('../output-dir.ts'), import('../eval/eval.ts'), import('../emit/generate.ts')]);
       const inputs = loadEvalInputs(opts);
       const outOptions = { force: opts.force, inputs: [opts.model, opts.data, opts.labels, ...(opts.weights ? [opts.weights] : [])] };
-      if (opts.out) checkOutputDir(opts.out, outOptions);
+      // --sim's run folder is written by runWorkload, as synergyflow run's.
+      if (opts.out) checkOutputDir(opts.out, 'run', outOptions);
       // The accelerator is checked before the golden run, so a bad config is refused at once.
       const generated = opts.sim === undefined ? undefined : generateFiles(await configFor(opts));
       const golden = evaluate(inputs, { progress: opts.quiet ? undefined : progressBar(output.err, 'golden model:') });
@@ -281,7 +282,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
         import('../output-dir.ts'), import('../model/workload.ts'), import('../runner/run.ts'), import('../estimate/estimate.ts'), import('../estimate/summary.ts'),
       ]);
       const outOptions = { force: opts.force, inputs: [opts.config, opts.workload.startsWith('builtin:') ? undefined : opts.workload].filter((f): f is string => f !== undefined) };
-      if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
+      if (opts.out !== undefined) checkOutputDir(opts.out, 'estimate', outOptions);
       const jobs = loadWorkloadRef(opts.workload, { allowLarge: opts.allowLarge });
       const memory = memorySettings(opts, cfg);
       const policies = opts.policy === 'all' ? POLICIES : [opts.policy as Policy];
@@ -320,7 +321,7 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
       const [{ checkOutputDir, writeOutputDir }, { loadWorkloadRef }, { explore }, { formatExploration, renderExplorePage }, { outsideCalibration, predictResources }, { loadSpaceFile }] = await Promise.all([
         import('../output-dir.ts'), import('../model/workload.ts'), import('../explore/explore.ts'), import('../explore/explore-page.ts'), import('../explore/resource-model.ts'), import('../explore/space.ts'),
       ]);
-      if (opts.out !== undefined) checkOutputDir(opts.out, outOptions);
+      if (opts.out !== undefined) checkOutputDir(opts.out, 'explore', outOptions);
       const space = loadSpaceFile(opts.space);
       loadWorkloadRef(opts.workload);
       const x = await explore(opts.workload, space, (cfg) => predictResources(cfg), {

@@ -106,7 +106,7 @@ export interface ExportResult {
 export async function exportProgram(opts: ExportOptions): Promise<ExportResult> {
   const cfg = opts.cfg ?? loadConfig({ preset: opts.preset, config: opts.config });
   const outOptions: OutputOptions = { force: opts.force, inputs: commandInputFiles(opts.config, opts.workload) };
-  checkOutputDir(opts.out, outOptions);
+  checkOutputDir(opts.out, 'compile', outOptions);
   const policy = opts.policy ?? 'elastic';
   const staticGroup = opts.staticGroup ?? defaultStaticGroup(cfg.engines);
   if (!Number.isInteger(Math.log2(staticGroup)) || staticGroup > cfg.engines) {
@@ -114,7 +114,7 @@ export async function exportProgram(opts: ExportOptions): Promise<ExportResult> 
     problems.addText('command line', '--static-group', `a power of two at most the engine count (${cfg.engines})`, String(staticGroup));
     problems.throwIfAny();
   }
-  const jobs = loadWorkloadForOutput(opts.workload, opts.out, outOptions, {
+  const jobs = loadWorkloadForOutput(opts.workload, opts.out, 'compile', outOptions, {
     allowLarge: opts.allowLarge,
     checkCost: (problems, planned) => {
       imageSizeProblem(problems, estimateImageBytes(planned, cfg), cfg.source);

@@ -3,7 +3,7 @@
 // is linted with Verilator, and the file list and the FuseSoC core's Icarus simulation run for
 // real on the tiny preset.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ function generate(name: string, cfg: ResolvedConfig): Gen {
 const text = (g: Gen, path: string) => String(g.files.get(path));
 /** The sources sf_top.f lists (its // lines are comments). */
 const listed = (g: Gen) => text(g, 'sf_top.f').split('\n').filter((l) => l && !l.startsWith('//'));
+/** Every path in a generated folder: a command its files document must leave it as it was. */
+const contents = (g: Gen) => readdirSync(g.dir, { recursive: true }).map(String).sort();
 
 type Call = string[];
 interface StubRun {
@@ -186,22 +188,28 @@ describe('file list (sf_top.f)', () => {
   });
 
   const commands = () => text(tiny, 'sf_top.f').split('\n').filter((l) => /^\/\/ {3}\w/.test(l)).map((l) => l.slice(5).split(' '));
-  it.skipIf(!has('iverilog'))('builds with the iverilog command its header gives (Icarus takes -g2012 only on the command line)', () => {
+  // Run from the generated folder, as the header says, they write nothing there: a file
+  // synergyflow did not write would block the next generate --out.
+  it.skipIf(!has('iverilog'))('builds with the iverilog command its header gives (Icarus takes -g2012 only on the command line), outside the folder', () => {
     const cmd = commands().find((c) => c[0] === 'iverilog')!;
-    expect(cmd).toEqual(['iverilog', '-g2012', '-c', 'sf_top.f', '-s', 'sf_top', '-o', 'sf_top.vvp']);
+    expect(cmd).toEqual(['iverilog', '-g2012', '-c', 'sf_top.f', '-s', 'sf_top', '-o', '../sf_top.vvp']);
+    const before = contents(tiny);
     const r = spawnSync(cmd[0], cmd.slice(1), { cwd: tiny.dir, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(existsSync(join(tiny.dir, 'sf_top.vvp'))).toBe(true);
-    rmSync(join(tiny.dir, 'sf_top.vvp'));
+    expect(contents(tiny)).toEqual(before);
+    expect(existsSync(join(tiny.dir, '../sf_top.vvp'))).toBe(true);
+    rmSync(join(tiny.dir, '../sf_top.vvp'));
   });
 
-  it.skipIf(!has('verilator'))('lints with the verilator -f command its header gives', () => {
+  it.skipIf(!has('verilator'))('lints with the verilator -f command its header gives, writing nothing', () => {
     const cmd = commands().find((c) => c[0] === 'verilator')!;
     expect(cmd).toContain('-f');
+    const before = contents(tiny);
     const r = spawnSync(cmd[0], cmd.slice(1), { cwd: tiny.dir, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    expect(contents(tiny)).toEqual(before);
   });
 });
 
@@ -418,6 +426,37 @@ describe.skipIf(!tclsh)('Quartus script (fpga/quartus.tcl) under tclsh with stub
     const run = runTcl(tiny, 'fpga/quartus.tcl', ['-fit'], { SF_STUB_QUARTUS: '1' });
     expect(run.status).toBe(0);
     expect(one(run.calls, 'execute_flow')).toEqual(['execute_flow', '-compile']);
+  });
+});
+
+describe.skipIf(!tclsh)('every Tcl script refuses the generated folder as its output', () => {
+  const scripts = ['vivado.tcl', 'package_ip.tcl', 'zynq_bd.tcl', 'quartus.tcl'];
+  /** Runs a script from cwd (its calls logged outside the generated folder). */
+  const runFrom = (script: string, cwd: string, args: string[] = []) => {
+    const log = join(scratch, `refuse-${++runs}.log`);
+    const r = spawnSync('tclsh', [STUB, log, join(tiny.dir, 'fpga', script), ...args], { cwd, encoding: 'utf8' });
+    return { status: r.status, stderr: r.stderr, calls: existsSync(log) ? parseTclLog(readFileSync(log, 'utf8')) : [] };
+  };
+
+  it.each(scripts)('%s: run from the generated folder, or -out inside it, stops before any vendor command and writes nothing', (script) => {
+    const outside = join(scratch, `outside-${script}`);
+    mkdirSync(outside, { recursive: true });
+    const before = contents(tiny);
+    for (const [cwd, args] of [[tiny.dir, []], [join(tiny.dir, 'fpga'), []], [outside, ['-out', join(tiny.dir, 'fpga/out')]], [tiny.dir, ['-out', '.']]] as const) {
+      const r = runFrom(script, cwd, [...args]);
+      expect(r.status, `${script} from ${cwd} ${args.join(' ')}`).not.toBe(0);
+      expect(r.stderr).toContain(`${script}: the output folder ${cwd === outside ? join(tiny.dir, 'fpga/out') : cwd} is the generated folder ${tiny.dir} or inside it`);
+      expect(r.stderr).toContain('run from a build folder outside it, or give -out DIR outside it');
+      expect(r.calls).toEqual([]);
+      expect(contents(tiny)).toEqual(before);
+    }
+    // From the generated folder with -out elsewhere (a sibling whose name starts with its name), it runs.
+    const sibling = `${tiny.dir}-build-${script}`;
+    const ok = runFrom(script, tiny.dir, ['-out', sibling]);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.calls.length).toBeGreaterThan(0);
+    expect(contents(tiny)).toEqual(before);
   });
 });
 

@@ -16,7 +16,8 @@
 // - The header of sf_top.f: the exact Icarus and Verilator commands for the file list.
 //
 // Every path in the scripts is relative to the script's own folder, and every output goes to
-// the folder Vivado or Quartus runs in (or -out DIR), never into the generated folder, which
+// the folder Vivado or Quartus runs in (or -out DIR), never into the generated folder (the Tcl
+// scripts refuse it, and a folder inside it, as their output folder), which
 // synergyflow owns (see ../output-dir.ts: a file it did not write there blocks regeneration).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -202,6 +203,21 @@ ${cases.join('\n')}
 }`;
 }
 
+/**
+ * Tcl that refuses $out (normalized) when it is the generated folder $root or a folder inside
+ * it: synergyflow owns that folder and replaces it as a whole, and a file it did not write there
+ * blocks the next generate --out (../output-dir.ts).
+ */
+function tclOutsideRoot(script: string): string {
+  return `set sf_out_parts [file split $out]
+set sf_root_parts [file split $root]
+if {[lrange $sf_out_parts 0 [llength $sf_root_parts]-1] eq $sf_root_parts} {
+  error "${script}: the output folder $out is the generated folder $root or inside it,\\
+    which synergyflow replaces as a whole (a file it did not write there blocks regenerating it):\\
+    run from a build folder outside it, or give -out DIR outside it"
+}`;
+}
+
 /** Why the example block design cannot take this configuration, or null. */
 export function zynqRefusal(cfg: ResolvedConfig, p: HwParams): string | null {
   if (p.addrBits !== 32) {
@@ -248,7 +264,8 @@ set_false_path -from [get_ports rst_ni]
 #
 # -part: default ${DEFAULT_XILINX_PART}. -impl: also place and route out of context (opt_design,
 # place_design, route_design), for the block's own timing and utilization; the ports stay
-# unplaced. -out: where reports and checkpoints go (default: the current folder).
+# unplaced. -out: where reports and checkpoints go (default: the current folder; never GEN_DIR or
+# a folder inside it, which synergyflow replaces as a whole: refused).
 ${here}
 set part ${DEFAULT_XILINX_PART}
 set impl 0
@@ -259,6 +276,7 @@ ${tclArgs('vivado.tcl', [
   { name: 'out', var: 'out', doc: 'DIR' },
 ])}
 set out [file normalize $out]
+${tclOutsideRoot('vivado.tcl')}
 file mkdir $out
 
 read_verilog -sv ${tclFiles(sources)}
@@ -289,7 +307,8 @@ ${commentBlock('#', `Packages the accelerator as a Vivado IP for block designs (
 #
 # -part: the packaging project's part (default ${ZYNQ_BOARDS[DEFAULT_ZYNQ_BOARD].part}; the IP declares the 7-series and
 # UltraScale families). -out: where the IP repository and the packaging project go (default: the
-# current folder). Add OUT/ip_repo to a project's IP repositories to use the IP.
+# current folder; never GEN_DIR or a folder inside it, which synergyflow replaces as a whole:
+# refused). Add OUT/ip_repo to a project's IP repositories to use the IP.
 ${here}
 set part ${ZYNQ_BOARDS[DEFAULT_ZYNQ_BOARD].part}
 set out [pwd]
@@ -298,6 +317,7 @@ ${tclArgs('package_ip.tcl', [
   { name: 'out', var: 'out', doc: 'DIR' },
 ])}
 set out [file normalize $out]
+${tclOutsideRoot('package_ip.tcl')}
 set ip_dir [file join $out ip_repo ${IP_NAME}]
 file mkdir $ip_dir
 
@@ -401,7 +421,8 @@ error "zynq_bd.tcl: ${refusal}"
 #
 # -board: default ${DEFAULT_ZYNQ_BOARD} (its board files come with Vivado; PYNQ-Z2's must be
 # installed, else the part alone is used and the PS's DDR and MIO settings are left for you).
-# -out: where the project sf_zynq and the IP repository go (default: the current folder).
+# -out: where the project sf_zynq and the IP repository go (default: the current folder; never
+# GEN_DIR or a folder inside it, which synergyflow replaces as a whole: refused).
 # -bitstream: also run synthesis and implementation to a bitstream.
 #
 ${commentBlock('#', `Widths: the IP's memory data is ${p.busBits} bits a channel and the AXI_HP ports take 32 or 64 bits, so the ports are set to ${hpWidth} bits and each SmartConnect converts ${p.busBits === hpWidth ? "the protocol (AXI4 to the ports' AXI3: bursts, IDs)" : `the width (${p.busBits} to ${hpWidth} bits${p.busBits > hpWidth ? `: a channel moves at most ${hpWidth} bits a cycle, not ${p.busBits}` : ''}) and the protocol (AXI4 to the ports' AXI3: bursts, IDs)`}. ${nc} memory channel${nc > 1 ? 's' : ''} on ${hpUsed.length} HP port${hpUsed.length > 1 ? 's' : ''}${nc > ZYNQ_HP_PORTS ? ` (channel c on S_AXI_HP(c mod ${ZYNQ_HP_PORTS}))` : ''}. Addresses are ${p.addrBits}-bit, as the PS's.`)}
@@ -415,6 +436,7 @@ ${tclArgs('zynq_bd.tcl', [
   { name: 'bitstream', var: 'bitstream', value: false, doc: '' },
 ])}
 set out [file normalize $out]
+${tclOutsideRoot('zynq_bd.tcl')}
 array set boards {
 ${zynqBoards}
 }
@@ -519,7 +541,8 @@ set_false_path -from [get_ports rst_ni]
 #
 #   cd BUILD_DIR && quartus_sh -t GEN_DIR/fpga/quartus.tcl [-fit] [-out DIR]
 #
-# -out: where the project goes (default: the current folder).
+# -out: where the project goes (default: the current folder; never GEN_DIR or a folder inside it,
+# which synergyflow replaces as a whole: refused).
 package require ::quartus::project
 package require ::quartus::flow
 ${here}
@@ -532,6 +555,7 @@ ${tclArgs('quartus.tcl', [
   { name: 'out', var: 'out', doc: 'DIR' },
 ], '$sf_args')}
 set out [file normalize $out]
+${tclOutsideRoot('quartus.tcl')}
 file mkdir $out
 
 project_new -overwrite -revision sf_top [file join $out sf_top]
@@ -673,8 +697,10 @@ targets:
  * command file, so -g2012 goes on its command line). Both tools read // comments there. */
 export function fileListHeader(headerLines: string[]): string {
   return `${headerLines.map((l) => `// ${l}`).join('\n')}
-// The accelerator's sources, children first; paths are relative to this folder (run from here):
-//   iverilog -g2012 -c sf_top.f -s sf_top -o sf_top.vvp
+// The accelerator's sources, children first; paths are relative to this folder (run from here,
+// writing nothing here: synergyflow replaces this folder as a whole, and a file it did not write
+// blocks regenerating it):
+//   iverilog -g2012 -c sf_top.f -s sf_top -o ../sf_top.vvp
 //   verilator --lint-only -Wall -f sf_top.f --top-module sf_top
 `;
 }

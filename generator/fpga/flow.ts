@@ -252,7 +252,7 @@ export async function synthesize(opts: SynthOptions): Promise<SynthReport> {
   const log = progress ? (m: string) => progress.log(m) : (opts.log ?? (() => {}));
   const cfg = opts.generated?.design.cfg ?? loadConfig({ preset: opts.preset, config: opts.config });
   const outOptions = { force: opts.force, inputs: opts.config ? [opts.config] : [] };
-  checkOutputDir(opts.out, outOptions);
+  checkOutputDir(opts.out, 'synth', outOptions);
   const device = resolveDevice(opts.target, opts.device);
   const pnr = opts.target === 'ice40' && (opts.pnr ?? true);
   const pnrModule = opts.pnrModule ?? 'top';

@@ -78,6 +78,7 @@ export function commandInputFiles(config: string | undefined, ref: string): stri
 export function loadWorkloadForOutput(
   ref: string,
   out: string,
+  command: string,
   outOptions: OutputOptions,
   opts: { allowLarge?: boolean; checkCost: (problems: ProblemList, planned: PlannedJob[]) => void },
 ): Job[] {
@@ -85,7 +86,7 @@ export function loadWorkloadForOutput(
     allowLarge: opts.allowLarge,
     beforeGenerating: (planned) => {
       outOptions.inputs = [...(outOptions.inputs ?? []), ...planned.flatMap((j) => j.files)];
-      checkOutputDir(out, outOptions);
+      checkOutputDir(out, command, outOptions);
       if (!opts.allowLarge) {
         const problems = new ProblemList();
         opts.checkCost(problems, planned);

@@ -117,6 +117,16 @@ describe('the results file', () => {
     expect(problems[0]).toEqual({ file: 'old.json', field: 'trace[0].macs', expected: 'a number (written by synergyflow run since the run report: run again to get it)', found: 'nothing (and the same in 2 more)' });
   });
 
+  it('reads a run\'s waveform dump, and a run with none (its window opened after the run ended: no file named)', () => {
+    const dump = { format: 'vcd', file: 'waves.vcd', saveFile: 'waves.gtkw', from: 10, to: 20, bytes: 1234 } as const;
+    expect(checkResults({ ...sampleResults(), waves: dump }, 'r.json').waves).toEqual(dump);
+    const none = { format: 'fst', file: null, saveFile: null, from: 9_999_999, to: null, bytes: 0 } as const;
+    expect(checkResults({ ...sampleResults(), waves: none }, 'r.json').waves).toEqual(none);
+    expect(problemsOf(() => checkResults({ ...sampleResults(), waves: { ...dump, file: null } }, 'r.json'))).toEqual([
+      { file: 'r.json', field: 'waves', expected: "the dump's file and saveFile, as bytes is 1234", found: 'file null, saveFile "waves.gtkw"' },
+    ]);
+  });
+
   it('refuses a trace entry that cannot be right', () => {
     const r = sampleResults();
     r.trace[1] = { ...r.trace[1], engines: [2] };

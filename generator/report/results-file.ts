@@ -52,13 +52,16 @@ const resultsSchema = z.object({
   channels: z.array(z.object({ readBytes: count, writeBytes: count })),
   tasks: count,
   trace: z.array(traceEntry),
+  // run --waves: file and saveFile are null when there is no dump (bytes 0: the window opened
+  // after the run ended).
+  waves: z.object({ format: z.enum(['fst', 'vcd']), file: z.string().nullable(), saveFile: z.string().nullable(), from: count, to: count.nullable(), bytes: count }).optional(),
 });
 
 /** The part of a run's results the report reads. */
 export type ReportResults = Pick<
   RunResults,
   'message' | 'allMatch' | 'policy' | 'staticGroup' | 'cycles' | 'totalMacs' | 'peUtilization'
-  | 'physicalBoundCycles' | 'boundRatio' | 'tasks' | 'trace'
+  | 'physicalBoundCycles' | 'boundRatio' | 'tasks' | 'trace' | 'waves'
 > & {
   status: RunResults['status'] | 'estimate';
   /** The simulator, or "fast cycle model" for an estimate. */
@@ -90,8 +93,11 @@ export function checkResults(input: unknown, file: string): ReportResults {
   return results;
 }
 
-/** What the schema cannot say: the trace must fit the run and the configuration. */
+/** What the schema cannot say: the trace must fit the run and the configuration, a dump its files. */
 function checkConsistency(problems: ProblemList, file: string, r: ReportResults): void {
+  if (r.waves && r.waves.bytes > 0 && (r.waves.file === null || r.waves.saveFile === null)) {
+    problems.addText(file, 'waves', `the dump's file and saveFile, as bytes is ${r.waves.bytes}`, `file ${JSON.stringify(r.waves.file)}, saveFile ${JSON.stringify(r.waves.saveFile)}`);
+  }
   if (r.config.macs !== r.config.engines * r.config.tn * r.config.tm) {
     problems.addText(file, 'config.macs', `engines * tn * tm = ${r.config.engines * r.config.tn * r.config.tm}`, String(r.config.macs));
   }

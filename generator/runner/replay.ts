@@ -36,6 +36,9 @@ export interface ReplayInput {
   cacheFromRun: string;
   plusargs: Record<string, string | number>;
   waves?: WaveFormat;
+  /** With waves: false when the run dumped nothing (its window opened after it ended), so the
+   * replay, the same run, dumps nothing either. */
+  wavesDumped?: boolean;
 }
 
 /**
@@ -61,7 +64,10 @@ function replayScript(input: ReplayInput): string {
   );
   const runCmd = simRunCommand(input.simulator, BUILD, [], input.waves);
   const words = (cmd: { tool: string; args: string[] }) => [cmd.tool, ...cmd.args].map(shellWord).join(' ');
-  const outputs = ['sim.log', 'dump.hex', ...(input.waves ? [`waves.${input.waves}`] : [])].join(', ');
+  const dumped = input.waves !== undefined && input.wavesDumped !== false;
+  const outputs = `${['sim.log', 'dump.hex', ...(dumped ? [`waves.${input.waves}`] : [])].join(', ')}${
+    input.waves && !dumped ? `\n# (no waveforms: the run's --waves window opened after it ended, and so does the replay's)` : ''
+  }`;
   return `#!/usr/bin/env bash
 # Replays the simulation of this run folder (written by synergyflow ${GENERATOR_VERSION}, run on
 # ${input.simulator}): the same build of the design on the same memory image (sim/image.bin) with the
@@ -69,15 +75,48 @@ function replayScript(input: ReplayInput): string {
 #
 #   ./replay.sh [DIR]
 #
-# DIR (default: a new folder under \${TMPDIR:-/tmp}) gets ${outputs}.
+# DIR (default: a new folder under \${TMPDIR:-/tmp}) gets ${outputs},
+# and image.bin and faults.txt (links to sim/'s). It must be new or empty, and outside this run
+# folder (which synergyflow wrote, and replaces as a whole): replay.sh overwrites nothing.
 # The build is the run's own from the simulator cache ($SYNERGYFLOW_CACHE_DIR if set, else the
 # cache the run used, named relative to this folder) when it is there; else it is built into
 # DIR/build from sim/files.f (this folder's copies of the testbench and the generated sources).
 set -euo pipefail
-run=$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)
-out=\${1:-$(mktemp -d "\${TMPDIR:-/tmp}/synergyflow-replay-XXXXXX")}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+run=$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd -P)
+refuse() {
+  echo "replay: DIR \\"$out\\" $1; nothing was written" >&2
+  exit 2
+}
+# The absolute path of $1 without symbolic links, for a path that may not exist yet.
+real_path() {
+  local path=$1 rest=
+  while [ ! -d "$path" ]; do
+    rest=/$(basename "$path")$rest
+    path=$(dirname "$path")
+  done
+  printf '%s%s\n' "$(cd "$path" && pwd -P)" "$rest"
+}
+if [ $# -gt 1 ]; then
+  echo "replay: usage: ./replay.sh [DIR]" >&2
+  exit 2
+fi
+if [ $# -eq 1 ]; then
+  out=$1
+  [ -n "$out" ] || refuse "is empty: give a new or empty folder"
+  if { [ -e "$out" ] || [ -L "$out" ]; } && [ ! -d "$out" ]; then
+    refuse "is not a folder: give a new or empty folder"
+  fi
+  case "$(real_path "$out")/" in
+    "$run"/*) refuse "is the run folder $run or inside it (synergyflow replaces it as a whole, and refuses it once it holds files of yours): give a folder outside it" ;;
+  esac
+  if [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
+    refuse "exists and is not empty: give a new or empty folder (replay.sh overwrites nothing)"
+  fi
+  mkdir -p "$out"
+else
+  out=$(mktemp -d "\${TMPDIR:-/tmp}/synergyflow-replay-XXXXXX")
+fi
+out=$(cd "$out" && pwd -P)
 build=\${SYNERGYFLOW_CACHE_DIR:-$run/${shellWord(input.cacheFromRun)}}/${shellWord(input.buildName)}
 if [ ! -f "$build/${ENTRY_MANIFEST}" ]; then
   build=$out/build
@@ -89,7 +128,7 @@ if [ ! -f "$build/${ENTRY_MANIFEST}" ]; then
   fi
 fi
 echo "replay: simulating with the build in $build" >&2
-${SIM_INPUTS.map((f) => `ln -sf "$run/${REPLAY_DIR}/${f}" "$out/${f}"`).join('\n')}
+${SIM_INPUTS.map((f) => `ln -s "$run/${REPLAY_DIR}/${f}" "$out/${f}"`).join('\n')}
 plusargs=()
 while IFS= read -r arg; do plusargs+=("$arg"); done < "$run/${REPLAY_DIR}/plusargs.txt"
 cd "$out"

@@ -151,9 +151,10 @@ export interface RunResults {
   trace: TraceEntry[];
   timing: { compileSeconds: number; buildSeconds: number; buildCached: boolean; simSeconds: number; simCyclesPerSecond: number };
   /** The waveform dump, when asked for: its file and GTKWave save file in the run folder, the
-   * window of run cycles it covers (to: null for the end), its size (0: the window opened after
-   * the run ended, and there is no dump). */
-  waves?: { format: WaveFormat; file: string; saveFile: string; from: number; to: number | null; bytes: number };
+   * window of run cycles it covers (to: null for the end), its size. Bytes 0: the window opened
+   * after the run ended, there is no dump, and file and saveFile are null (no file is named that
+   * does not exist). */
+  waves?: { format: WaveFormat; file: string | null; saveFile: string | null; from: number; to: number | null; bytes: number };
 }
 
 export async function runWorkload(opts: RunOptions): Promise<RunResults> {
@@ -166,13 +167,13 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   // synergyflow cache, or that others can write, is refused (tools/sim-cache.ts).
   const cacheDir = openCache(opts.cacheDir ?? simCacheDir());
   const outOptions: OutputOptions = { force: opts.force, inputs: [...commandInputFiles(opts.config, opts.workload), cacheDir] };
-  checkOutputDir(opts.out, outOptions);
+  checkOutputDir(opts.out, 'run', outOptions);
   checkWavesOptions(opts);
   const memory = memorySettings(opts, cfg);
   checkFaultInjection(memory.faults);
   const staticGroup = opts.staticGroup ?? defaultStaticGroup(cfg.engines);
   checkRunOptions(staticGroup, memory, cfg);
-  const jobs = loadWorkloadForOutput(opts.workload, opts.out, outOptions, {
+  const jobs = loadWorkloadForOutput(opts.workload, opts.out, 'run', outOptions, {
     allowLarge: opts.allowLarge,
     checkCost: (problems, planned) => checkRunCost(problems, planned, cfg, memory.bytesPerCycle),
   });
@@ -278,6 +279,10 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
         outFiles.set(`outputs/${cj.job.name}.npy`, encodeNpy(makeTensor(dtype, shape, dtype === 'int8' ? Int8Array.from(values) : Int16Array.from(values))));
       }
     }
+    // The waveform dump, if the run made one: none when the window opened after the run ended.
+    const wavesName = opts.waves && wavesFileName(opts.waves);
+    const wavesPath = wavesName && join(work, wavesName);
+    const wavesBytes = wavesPath && existsSync(wavesPath) ? statSync(wavesPath).size : 0;
     // What replays the run: its inputs, plusargs and output, the sources, replay.sh.
     const replay = replayFiles({
       simulator: opts.sim,
@@ -286,6 +291,7 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
       cacheFromRun: relative(resolve(opts.out), resolve(cacheDir)),
       plusargs,
       waves: opts.waves,
+      wavesDumped: wavesBytes > 0,
     });
     for (const [path, data] of replay) outFiles.set(path, data);
     outFiles.set(`${REPLAY_DIR}/faults.txt`, faultText);
@@ -293,17 +299,15 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     if (existsSync(dumpPath)) outFiles.set(`${REPLAY_DIR}/dump.hex`, readFileSync(dumpPath));
     // The image (up to a GiB) is moved in as the simulator read it, not written again.
     const moveIn = new Map<string, string>([[`${REPLAY_DIR}/image.bin`, join(work, 'image.bin')]]);
-    if (opts.waves) {
-      const name = wavesFileName(opts.waves);
-      const path = join(work, name);
-      const bytes = existsSync(path) ? statSync(path).size : 0;
+    if (opts.waves && wavesName && wavesPath) {
       // The summary says which (formatRunSummary): a dump, or none when the window opened
-      // after the run ended.
-      if (bytes > 0) {
-        moveIn.set(name, path);
-        outFiles.set(GTKW_FILE, gtkwaveSaveFile(design, files, opts.sim, name));
+      // after the run ended (then results.json names no file: there is none).
+      const dumped = wavesBytes > 0;
+      if (dumped) {
+        moveIn.set(wavesName, wavesPath);
+        outFiles.set(GTKW_FILE, gtkwaveSaveFile(design, files, opts.sim, wavesName));
       }
-      results.waves = { format: opts.waves, file: name, saveFile: GTKW_FILE, from: opts.wavesFrom ?? 0, to: opts.wavesTo ?? null, bytes };
+      results.waves = { format: opts.waves, file: dumped ? wavesName : null, saveFile: dumped ? GTKW_FILE : null, from: opts.wavesFrom ?? 0, to: opts.wavesTo ?? null, bytes: wavesBytes };
     }
     outFiles.set('results.json', JSON.stringify(results, null, 2) + '\n');
     outFiles.set('report.html', await renderRunReport(reportInput(outFiles.get('results.json') as string)));

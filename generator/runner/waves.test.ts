@@ -2,9 +2,9 @@
 // without a simulator; then, on the tiny preset and a small random workload, a windowed dump on
 // both simulators whose every saved signal exists in the dump, and replay.sh giving the same run
 // (on the cached build, and rebuilt from the run folder's file list).
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { generateFiles } from '../emit/generate.ts';
 import { InputError } from '../errors.ts';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import { simBuildName } from '../tools/sim.ts';
+import { ENTRY_MANIFEST } from '../tools/sim-cache.ts';
+import { replayFiles } from './replay.ts';
 import { runWorkload } from './run.ts';
 import { formatRunSummary } from './summary.ts';
 import { checkWavesOptions, gtkwaveSaveFile } from './waves.ts';
@@ -164,6 +166,74 @@ describe('GTKWave save file', () => {
   });
 });
 
+describe('replay.sh, on a stand-in build (no simulator)', () => {
+  // A run folder's replay files around a cached "Verilator build" whose simulator is a shell
+  // script printing an SF_ line and writing dump.hex in its working folder.
+  const base = join(scratch, 'stand-in');
+  const run = join(base, 'run');
+  const cache = join(base, 'cache');
+  const buildName = 'verilator-0123456789abcdef';
+  const files = new Map([['rtl/a.sv', 'module a; endmodule\n']]);
+  const params = { BUS_BITS: 32, IDW: 1, ENGINES: 2, CHANNELS: 1, ADDR_BITS: 32 };
+  const write = (path: string, data: string) => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, data);
+  };
+  for (const [path, data] of replayFiles({ simulator: 'verilator', build: { params, files }, buildName, cacheFromRun: '../cache', plusargs: { image: 'image.bin' } })) write(join(run, path), String(data));
+  chmodSync(join(run, 'replay.sh'), 0o755);
+  write(join(run, 'sim/image.bin'), 'image');
+  write(join(run, 'sim/faults.txt'), '');
+  write(join(cache, buildName, ENTRY_MANIFEST), '{}');
+  write(join(cache, buildName, 'obj/sim'), '#!/bin/sh\necho "SF_REG CYCLES_LO 42 $*"\necho 00 > dump.hex\n');
+  chmodSync(join(cache, buildName, 'obj/sim'), 0o755);
+  const replay = (args: string[], cwd = base) => execa(join(run, 'replay.sh'), args, { reject: false, cwd, env: { TMPDIR: base } });
+  /** Every path under a folder, with what each file holds: to see that nothing changed. */
+  const snapshot = (dir: string): Record<string, string> =>
+    Object.fromEntries(readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => {
+      const path = join(e.parentPath, e.name);
+      return [path, e.isFile() ? readFileSync(path, 'latin1') : e.isDirectory() ? 'dir' : 'other'];
+    }));
+
+  it('replays into a new DIR, an empty one, or with no DIR a new temporary folder', async () => {
+    for (const args of [[join(base, 'new/deeper')], [join(base, 'empty')], []]) {
+      if (args[0]?.endsWith('empty')) mkdirSync(args[0]);
+      const before = new Set(readdirSync(base));
+      const r = await replay(args);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe('SF_REG CYCLES_LO 42 +image=image.bin');
+      const out = args[0] ?? join(base, [...readdirSync(base)].find((f) => !before.has(f))!);
+      if (!args[0]) expect(out).toMatch(/\/synergyflow-replay-[^/]+$/);
+      expect(readdirSync(out).sort()).toEqual(['dump.hex', 'faults.txt', 'image.bin', 'sim.log']);
+      expect(readFileSync(join(out, 'sim.log'), 'utf8')).toBe(`${r.stdout}\n`);
+    }
+  });
+
+  it('refuses, exit 2 and nothing written, a DIR that is not empty, a file, the run folder or a folder inside it', async () => {
+    const mine = join(base, 'my folder');
+    write(join(mine, 'image.bin'), 'my image');
+    write(join(mine, 'sim.log'), 'my log');
+    write(join(base, 'a-file'), 'mine');
+    const cases: [string[], string, string][] = [
+      [[mine], base, `DIR "${mine}" exists and is not empty`],
+      [[join(base, 'a-file')], base, 'is not a folder'],
+      [['.'], run, `DIR "." is the run folder ${realpathSync(run)} or inside it`],
+      [[run], base, 'is the run folder'],
+      [['sim'], run, 'is the run folder'],
+      [[join(run, 'sim/new/deeper')], base, 'is the run folder'],
+      [[join(base, 'new/../run/other')], base, 'is the run folder'],
+    ];
+    for (const [args, cwd, message] of cases) {
+      const before = snapshot(base);
+      const r = await replay(args, cwd);
+      expect(r.exitCode, `${args}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain('nothing was written');
+      expect(r.stdout).toBe('');
+      expect(snapshot(base)).toEqual(before);
+    }
+  });
+});
+
 describe('waveforms and replay on the tiny preset', () => {
   const workload = writeRandomWorkload(join(scratch, 'work'), 7, 1);
   const from = 1000;
@@ -215,9 +285,14 @@ describe('waveforms and replay on the tiny preset', () => {
     const out = join(scratch, 'late');
     const r = await runWorkload({ preset: 'tiny', workload, sim: 'verilator', out, waves: 'vcd', wavesFrom: 1_000_000_000 });
     expect(r.status, r.message).toBe('ok');
-    expect(r.waves).toMatchObject({ bytes: 0, from: 1_000_000_000, to: null });
+    // No file is named that does not exist: not in results.json, not in replay.sh's header.
+    expect(r.waves).toEqual({ format: 'vcd', file: null, saveFile: null, bytes: 0, from: 1_000_000_000, to: null });
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).waves).toEqual(r.waves);
     expect(existsSync(join(out, 'waves.vcd'))).toBe(false);
     expect(existsSync(join(out, 'waves.gtkw'))).toBe(false);
+    const header = readFileSync(join(out, 'replay.sh'), 'utf8').split('\nset -euo')[0];
+    expect(header).not.toContain('waves.vcd');
+    expect(header).toContain('no waveforms');
     expect(formatRunSummary(r)).toContain('waveforms:     none (the window, cycles 1000000000 to the end, opened after the run ended)');
   });
 
