@@ -1,8 +1,10 @@
 // `synergyflow cache info|clean`, and --cache-dir honoured by run (a small Icarus run: the build
 // lands in that folder and nowhere else), with progress kept off stdout and plain without a terminal.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import { EXIT } from './exit-codes.ts';
@@ -65,6 +67,18 @@ describe('synergyflow cache and --cache-dir', () => {
     expect(run.code).toBe(EXIT.badInput);
     expect(readdirSync(foreign).sort()).toEqual(['notes.txt', 'verilator-0123456789abcdef']);
   });
+
+  it.skipIf(!existsSync('/proc/self'))('refuses a --cache-dir that cannot be made (under /proc) at once, exit 2 naming the option, instead of hanging', async () => {
+    // In a process of its own: Node's recursive mkdirSync never returns for such a path.
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+    const r = await execa(tsx, [main, 'run', '--preset', 'tiny', '--workload', 'builtin:lenet5:1', '--sim', 'icarus', '--out', join(scratch, 'o10'), '--cache-dir', '/proc/synergyflow-no-such/cache'], { reject: false, timeout: 60_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode, r.stderr).toBe(EXIT.badInput);
+    expect(r.stderr).toContain('--cache-dir');
+    expect(r.stderr).toContain('/proc/synergyflow-no-such/cache');
+    expect(existsSync(join(scratch, 'o10'))).toBe(false);
+  }, 90_000);
 
   it('refuses a bad --cache-max-size and conflicting clean options', async () => {
     expect((await cli('cache', 'info', '--cache-max-size', 'huge')).code).toBe(EXIT.badInput);

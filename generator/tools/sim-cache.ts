@@ -6,7 +6,7 @@
 // a simulation runs from it) or being built (its build lock, ./build-lock.ts).
 import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { removeOnInterrupt } from '../cleanup.ts';
 import { InputError } from '../errors.ts';
 import { GENERATOR_VERSION } from '../version.ts';
@@ -133,14 +133,41 @@ export function openCache(dir: string): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A folder that cannot be made or written (no home, a read-only file system): the user's to fix.
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) refuse(root, 'a folder this user can create and write (set --cache-dir or $SYNERGYFLOW_CACHE_DIR)', `${code}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) refuse(root, 'a folder this user can create and write (set --cache-dir or $SYNERGYFLOW_CACHE_DIR)', message.startsWith(`${code}:`) ? message : `${code}: ${message}`);
     throw err;
+  }
+}
+
+/**
+ * Makes a folder and its missing parents (mode `mode`) one level at a time, from the nearest
+ * existing one, which must be a folder: Node's mkdirSync(path, { recursive: true }) never returns
+ * for some paths (under /proc, on Node 20), where one level at a time fails at once (ENOENT).
+ */
+export function makeFolders(path: string, mode: number): void {
+  const missing: string[] = [];
+  let at = resolve(path);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  if (missing.length === 0) return;
+  if (!statSync(at).isDirectory()) throw Object.assign(new Error(`ENOTDIR: ${at} is not a folder`), { code: 'ENOTDIR' });
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir, { mode });
+    } catch (err) {
+      // Made meanwhile by another process: fine.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
 }
 
 function openCacheAt(root: string): string {
   if (!existsSync(root)) {
-    mkdirSync(root, { recursive: true, mode: 0o700 });
+    makeFolders(root, 0o700);
     chmodSync(root, 0o700);
   }
   checkOwnership(root);
