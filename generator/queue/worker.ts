@@ -6,6 +6,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openCache } from '../tools/sim-cache.ts';
 import { checkQueueName, checkRedisReachable, checkRedisUrl, DEFAULT_QUEUE, queueConnection } from './connection.ts';
 import { executeJob, WORKER_NAME } from './execute.ts';
 import { expiredText, failureText, type QueuedJob } from './job-data.ts';
@@ -50,6 +51,9 @@ export async function startWorker(opts: WorkerOptions): Promise<QueueWorker> {
   const url = checkRedisUrl(opts.redisUrl);
   const queue = checkQueueName(opts.queue ?? DEFAULT_QUEUE);
   await checkRedisReachable(url);
+  // The cache folder, checked (and made, mode 0700) at once, but only after the other options:
+  // a refused worker makes nothing.
+  const cacheDir = opts.cacheDir !== undefined ? openCache(resolve(opts.cacheDir)) : undefined;
   workersStarted++;
   const name = workersStarted === 1 ? WORKER_NAME : `${WORKER_NAME}#${workersStarted}`;
   const ownWorkDir = opts.workDir === undefined;
@@ -71,7 +75,7 @@ export async function startWorker(opts: WorkerOptions): Promise<QueueWorker> {
         workDir,
         id: job.id ?? 'job',
         worker: name,
-        cacheDir: opts.cacheDir,
+        cacheDir,
         maxCacheBytes: opts.maxCacheBytes,
         log: opts.verbose ? (m) => log(`${job.id}: ${m}`) : undefined,
       });
