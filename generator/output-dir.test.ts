@@ -119,6 +119,10 @@ describe('output folders', () => {
     expect(found(() => checkOutputDir(out, 'compile'))).toContain('written by an unknown synergyflow command');
   });
 
+  it.skipIf(!existsSync('/proc/self'))('refuses a path under /proc at once (Node 20 would hang making it)', () => {
+    expect(() => checkOutputDir('/proc/sf-no-such/out', 'generate')).toThrow(/a path on a file system that holds files|a path in a folder you may write to/);
+  });
+
   it('refuses a file, an empty path, the current folder and its parents, a git tree, and a folder holding an input', () => {
     const file = join(scratch, 'f.txt');
     writeFileSync(file, 'keep');

@@ -4,13 +4,14 @@
 // folder is replaced as a whole, through a sibling staging folder, so it holds either its old
 // content or the complete new one.
 import { createHash } from 'node:crypto';
-import { accessSync, chmodSync, closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { interrupted, onInterrupt, removeOnInterrupt } from './cleanup.ts';
 import { InputError } from './errors.ts';
 import { fileErrorText } from './model/validate.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { GENERATOR_VERSION } from './version.ts';
+import { makeFolders } from './make-folders.ts';
 
 /** Relative path -> content (text, or bytes for binary files such as .npy). */
 export type FileMap = Map<string, string | Uint8Array>;
@@ -180,11 +181,18 @@ function checkCreatable(dir: string, target: string): void {
   checkWritable(dir, parent);
 }
 
+/** Kernel file systems (proc, sysfs, debugfs, tracefs, cgroup, cgroup2) that hold no files,
+ * whatever access() says to root: writing there fails, or (mkdir -p on Node 20) never returns. */
+const PSEUDO_FILE_SYSTEMS = new Set([0x9fa0, 0x62656572, 0x64626720, 0x74726163, 0x27e0eb, 0x63677270]);
+
 function checkWritable(dir: string, parent: string): void {
   try {
     accessSync(parent, constants.W_OK);
   } catch {
     throw refuse('a path in a folder you may write to', `${JSON.stringify(dir)}, under ${parent}, which is not writable`);
+  }
+  if (PSEUDO_FILE_SYSTEMS.has(Number(statfsSync(parent).type))) {
+    throw refuse('a path on a file system that holds files', `${JSON.stringify(dir)}, under ${parent}, a kernel file system (such as /proc or /sys)`);
   }
 }
 
@@ -205,7 +213,7 @@ export function writeOutputDir(dir: string, files: FileMap, command: string, opt
   if (interrupted()) throw new Error('interrupted');
   checkOutputDir(dir, command, opts);
   const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
+  makeFolders(dirname(target), 0o777);
   const staging = `${target}.partial-${process.pid}`;
   const old = `${target}.old-${process.pid}`;
   const forgetStaging = removeOnInterrupt(staging);

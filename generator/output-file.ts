@@ -5,12 +5,13 @@
 // --force, one edited since), and through a temporary sibling renamed over it, so that an
 // interrupted or failed write leaves the old file.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { interrupted, removeOnInterrupt } from './cleanup.ts';
 import { InputError } from './errors.ts';
 import { fileErrorText } from './model/validate.ts';
 import { lstatIfAny, MANIFEST } from './output-dir.ts';
+import { makeFolders } from './make-folders.ts';
 
 const STAMP = /^<!-- synergyflow output, sha256 of the rest of this file: ([0-9a-f]{64}) -->\n/m;
 
@@ -91,7 +92,7 @@ export function writeOutputFile(path: string, content: string, opts: OutputFileO
   const temporary = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
   const forget = removeOnInterrupt(temporary);
   try {
-    mkdirSync(dirname(target), { recursive: true });
+    makeFolders(dirname(target), 0o777);
     writeFileSync(temporary, content);
     renameSync(temporary, target);
   } catch (err) {

@@ -39,12 +39,19 @@ const model = await buildHostModel({
   files,
   params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
   cacheDir: simCacheDir(),
+  design: cfg.source,
   log: (m) => process.stderr.write(`${m}\n`),
 });
 const t1 = performance.now();
 const work = mkdtempSync(join(tmpdir(), 'synergyflow-host-'));
 try {
-  const exe = await linkHostHarness(model, dir, work);
+  let exe: string;
+  try {
+    exe = await linkHostHarness(model, dir, work);
+  } finally {
+    // The harness holds copies of the model's objects: the cache entry is free to go.
+    model.release();
+  }
   const t2 = performance.now();
   const timing = ['--latency', String(cfg.testbench.latency), '--bytes-per-cycle', String(cfg.testbench.bytesPerCycle ?? cfg.busBytes)];
   const run = await runHostHarness(exe, ['--image', join(dir, 'image.bin'), '--expected', join(dir, 'expected'), ...timing, ...harnessArgs]);

@@ -1,8 +1,10 @@
 // `synergyflow cache info|clean`, and --cache-dir honoured by run (a small Icarus run: the build
 // lands in that folder and nowhere else), with progress kept off stdout and plain without a terminal.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeRandomWorkload } from '../model/random-model.ts';
 import { EXIT } from './exit-codes.ts';
@@ -65,6 +67,44 @@ describe('synergyflow cache and --cache-dir', () => {
     expect(run.code).toBe(EXIT.badInput);
     expect(readdirSync(foreign).sort()).toEqual(['notes.txt', 'verilator-0123456789abcdef']);
   });
+
+  it('makes no cache folder for a command refused for another input (--out, a bad workload, the worker\'s --redis)', async () => {
+    // --out refused (a folder of someone else's, which would hold the cache): nothing made in it.
+    const out = join(scratch, 'o7');
+    mkdirSync(out);
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const run = await cli('run', '--preset', 'tiny', '--workload', 'builtin:lenet5:1', '--sim', 'icarus', '--out', out, '--cache-dir', join(out, 'cache'));
+    expect(run.code).toBe(EXIT.badInput);
+    expect(run.stderr).toContain('--out');
+    expect(readdirSync(out)).toEqual(['notes.txt']);
+    // A new --out that would hold the cache: neither is made.
+    const newOut = join(scratch, 'o8');
+    const again = await cli('run', '--preset', 'tiny', '--workload', 'builtin:lenet5:1', '--sim', 'icarus', '--out', newOut, '--cache-dir', join(newOut, 'cache'));
+    expect(again.code).toBe(EXIT.badInput);
+    expect(existsSync(newOut)).toBe(false);
+    // A workload refused after --out passed: the cache is not made either.
+    const cache = join(scratch, 'never-made');
+    const badWorkload = await cli('run', '--preset', 'tiny', '--workload', join(scratch, 'no-such-workload.json'), '--sim', 'icarus', '--out', join(scratch, 'o9'), '--cache-dir', cache);
+    expect(badWorkload.code).toBe(EXIT.badInput);
+    expect(existsSync(cache)).toBe(false);
+    // A worker refused for its Redis URL.
+    const worker = await cli('worker', '--redis', 'http://nowhere', '--cache-dir', cache);
+    expect(worker.code).toBe(EXIT.badInput);
+    expect(worker.stderr).toContain('--redis');
+    expect(existsSync(cache)).toBe(false);
+  });
+
+  it.skipIf(!existsSync('/proc/self'))('refuses a --cache-dir that cannot be made (under /proc) at once, exit 2 naming the option, instead of hanging', async () => {
+    // In a process of its own: Node's recursive mkdirSync never returns for such a path.
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+    const r = await execa(tsx, [main, 'run', '--preset', 'tiny', '--workload', 'builtin:lenet5:1', '--sim', 'icarus', '--out', join(scratch, 'o10'), '--cache-dir', '/proc/synergyflow-no-such/cache'], { reject: false, timeout: 60_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode, r.stderr).toBe(EXIT.badInput);
+    expect(r.stderr).toContain('--cache-dir');
+    expect(r.stderr).toContain('/proc/synergyflow-no-such/cache');
+    expect(existsSync(join(scratch, 'o10'))).toBe(false);
+  }, 90_000);
 
   it('refuses a bad --cache-max-size and conflicting clean options', async () => {
     expect((await cli('cache', 'info', '--cache-max-size', 'huge')).code).toBe(EXIT.badInput);

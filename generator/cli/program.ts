@@ -23,7 +23,6 @@ import type { QueueProgress } from '../queue/submit.ts';
 import type { QueueWorker } from '../queue/worker.ts';
 import { QueueJobsError } from '../queue/jobs-error.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { openCache } from '../tools/sim-cache.ts';
 import { join, resolve } from 'node:path';
 import { EXIT } from './exit-codes.ts';
 import { describeFailure } from './failure.ts';
@@ -441,9 +440,10 @@ function buildProgram(output: CliOutput, result: { code: number }): Command {
   return program;
 }
 
-/** A worker's cache options: the folder checked (and made) at once, absolute for the jobs' commands. */
+/** A worker's cache options: the folder absolute for the jobs' commands (startWorker checks and
+ * makes it once the worker's other options have passed). */
 function workerCache(opts: CacheCliOptions): { cacheDir?: string; maxCacheBytes?: number } {
-  return { cacheDir: opts.cacheDir !== undefined ? openCache(resolve(opts.cacheDir)) : undefined, maxCacheBytes: opts.cacheMaxSize };
+  return { cacheDir: opts.cacheDir !== undefined ? resolve(opts.cacheDir) : undefined, maxCacheBytes: opts.cacheMaxSize };
 }
 
 /** The regression's design (a preset, or a config file sent as its object) and run settings. */

@@ -3,13 +3,15 @@
 // Any number of workers, on any number of machines, may serve one queue. A worker killed mid-job loses nothing: its lock on the job lapses and another worker's
 // stalled-job check puts the job back in the queue.
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openCache } from '../tools/sim-cache.ts';
 import { checkQueueName, checkRedisReachable, checkRedisUrl, DEFAULT_QUEUE, queueConnection } from './connection.ts';
 import { executeJob, WORKER_NAME } from './execute.ts';
 import { expiredText, failureText, type QueuedJob } from './job-data.ts';
 import { checkJobSpec, type JobSummary } from './spec.ts';
+import { makeFolders } from '../make-folders.ts';
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -50,12 +52,15 @@ export async function startWorker(opts: WorkerOptions): Promise<QueueWorker> {
   const url = checkRedisUrl(opts.redisUrl);
   const queue = checkQueueName(opts.queue ?? DEFAULT_QUEUE);
   await checkRedisReachable(url);
+  // The cache folder, checked (and made, mode 0700) at once, but only after the other options:
+  // a refused worker makes nothing.
+  const cacheDir = opts.cacheDir !== undefined ? openCache(resolve(opts.cacheDir)) : undefined;
   workersStarted++;
   const name = workersStarted === 1 ? WORKER_NAME : `${WORKER_NAME}#${workersStarted}`;
   const ownWorkDir = opts.workDir === undefined;
   // Absolute: each job's command runs in its own folder, where a relative path would mean another place.
   const workDir = opts.workDir !== undefined ? resolve(opts.workDir) : mkdtempSync(join(tmpdir(), `synergyflow-${process.pid}-worker-`));
-  mkdirSync(workDir, { recursive: true });
+  makeFolders(workDir, 0o777);
   const counts = { done: 0, failed: 0, handedBack: 0 };
   let handingBack = false;
 
@@ -71,7 +76,7 @@ export async function startWorker(opts: WorkerOptions): Promise<QueueWorker> {
         workDir,
         id: job.id ?? 'job',
         worker: name,
-        cacheDir: opts.cacheDir,
+        cacheDir,
         maxCacheBytes: opts.maxCacheBytes,
         log: opts.verbose ? (m) => log(`${job.id}: ${m}`) : undefined,
       });

@@ -163,10 +163,8 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
   // Everything is validated before any work starts: the config, the output folder, the options,
   // the workload (its sizes before its tensors are made), and the run's estimated cost.
   const cfg = opts.generated?.design.cfg ?? loadConfig({ preset: opts.preset, config: opts.config });
-  // The cache folder is checked (and made, mode 0700) before any work: a folder that is not a
-  // synergyflow cache, or that others can write, is refused (tools/sim-cache.ts).
-  const cacheDir = openCache(opts.cacheDir ?? simCacheDir());
-  const outOptions: OutputOptions = { force: opts.force, inputs: [...commandInputFiles(opts.config, opts.workload), cacheDir] };
+  const cachePath = resolve(opts.cacheDir ?? simCacheDir());
+  const outOptions: OutputOptions = { force: opts.force, inputs: [...commandInputFiles(opts.config, opts.workload), cachePath] };
   checkOutputDir(opts.out, 'run', outOptions);
   checkWavesOptions(opts);
   const memory = memorySettings(opts, cfg);
@@ -177,6 +175,10 @@ export async function runWorkload(opts: RunOptions): Promise<RunResults> {
     allowLarge: opts.allowLarge,
     checkCost: (problems, planned) => checkRunCost(problems, planned, cfg, memory.bytesPerCycle),
   });
+  // The cache folder is checked (and made, mode 0700) before any work, but only once every other
+  // input has passed: a refused --out gets nothing made in it. A folder that is not a synergyflow
+  // cache, or that others can write, is refused (tools/sim-cache.ts).
+  const cacheDir = openCache(cachePath);
   const t0 = Date.now();
   const policy = opts.policy ?? 'elastic';
   const program = compileForPolicy(jobs, cfg, policy, { maxImageBytes: opts.allowLarge ? undefined : LIMITS.imageBytes });

@@ -1,15 +1,14 @@
 // The host-driver harness (tb/host/): the design Verilated as a C++ library beside the AXI4
-// memory model (built once per design and cached, as the testbench's builds are), then linked per
-// program with the C driver (sw/), the program's sf_program.h and the C++ harness that drives the
+// memory model (built once per design, an entry of the simulator cache as the testbench's builds
+// are: ./sim-cache.ts), then linked per program with the C driver (sw/), the program's sf_program.h and the C++ harness that drives the
 // AXI4-Lite port cycle by cycle. Runs the harness and parses its SFH_ lines.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { removeOnInterrupt } from '../cleanup.ts';
-import { acquireBuildLock } from './build-lock.ts';
 import { runTool, runToolForStatus } from './exec.ts';
 import { TB_DIR } from './sim.ts';
+import { defaultCacheDir, entryKey, entryName, obtainEntry, openCache, recordTiming, writeManifest } from './sim-cache.ts';
 
 export const HOST_DIR = fileURLToPath(new URL('../../tb/host/', import.meta.url));
 export const SW_DIR = fileURLToPath(new URL('../../sw/', import.meta.url));
@@ -24,59 +23,83 @@ export interface HostModelInput {
   /** Generated files: the RTL under rtl/. */
   files: Map<string, string | Uint8Array>;
   params: { BUS_BITS: number; IDW: number; CHANNELS: number; ADDR_BITS: number };
-  cacheDir: string;
+  /** The simulator cache (default: the user's, ./sim-cache.ts) and its size limit in bytes (default cacheMaxBytes()). */
+  cacheDir?: string;
+  maxCacheBytes?: number;
+  /** The design's name, for the entry's manifest (a preset, or a config's hash). */
+  design?: string;
   log?: (message: string) => void;
 }
 
 export interface HostModel {
+  /** The model's entry in the cache, and its name there (`host-<hash>`). */
   dir: string;
+  name: string;
   cached: boolean;
   buildSeconds: number;
+  /** Ends this process's use of the entry (eviction spares entries in use): call it once the
+   * harnesses are linked (they hold copies of the model's objects). */
+  release: () => void;
 }
 
-/** Verilates the design in the harness's top and compiles it to a library, cached per design. */
-export async function buildHostModel(input: HostModelInput): Promise<HostModel> {
+/** The model's cache entry name: `host-<hash of the design's RTL, parameters and the harness's top>`. */
+export function hostModelName(input: Pick<HostModelInput, 'files' | 'params'>): string {
   const hash = createHash('sha256').update('host-harness').update(JSON.stringify(input.params));
-  const rtl = [...input.files].filter(([path]) => path.startsWith('rtl/') && path.endsWith('.sv')).sort(([a], [b]) => (a < b ? -1 : 1));
-  for (const [path, text] of rtl) hash.update(path).update('\0').update(text);
+  for (const [path, text] of designSources(input.files)) hash.update(path).update('\0').update(text);
   for (const f of TB_SOURCES) hash.update(readFileSync(f));
-  const dir = resolve(input.cacheDir, `host-${hash.digest('hex').slice(0, 16)}`);
-  const built = () => existsSync(join(dir, 'BUILT'));
-  if (built()) return { dir, cached: true, buildSeconds: 0 };
-  mkdirSync(input.cacheDir, { recursive: true });
-  const release = await acquireBuildLock(`${dir}.lock`, { done: built, onWait: (holder) => input.log?.(`host harness build under way in another process (${holder}): waiting for it`) });
-  if (!release) return { dir, cached: true, buildSeconds: 0 };
-  const staging = `${dir}.partial-${process.pid}`;
-  const forget = removeOnInterrupt(staging);
+  return entryName('host', hash.digest('hex'));
+}
+
+function designSources(files: Map<string, string | Uint8Array>): [string, string | Uint8Array][] {
+  return [...files].filter(([path]) => path.startsWith('rtl/') && path.endsWith('.sv')).sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/**
+ * Verilates the design in the harness's top and compiles it to a library, an entry of the
+ * simulator cache (built once per design, however many processes ask at once), marked in use
+ * until `release()`.
+ */
+export async function buildHostModel(input: HostModelInput): Promise<HostModel> {
+  const root = openCache(input.cacheDir ?? defaultCacheDir());
+  const name = hostModelName(input);
+  const entry = await obtainEntry({
+    root,
+    name,
+    maxBytes: input.maxCacheBytes,
+    what: 'host harness build of this design',
+    log: input.log,
+    build: (staging) => buildModelInto(input, root, name, staging),
+  });
+  return { dir: entry.dir, name, cached: entry.cached, buildSeconds: entry.buildSeconds, release: entry.release };
+}
+
+async function buildModelInto(input: HostModelInput, root: string, name: string, staging: string): Promise<number> {
+  input.log?.(`Verilator build of the host harness's model (${root})`);
   const started = Date.now();
-  try {
-    input.log?.(`Verilator build of the host harness's model (${input.cacheDir})`);
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(join(staging, 'src'), { recursive: true });
-    const sources = rtl.map(([path, text]) => {
-      const dst = join(staging, 'src', path.replace(/\//g, '__'));
-      writeFileSync(dst, text);
-      return dst;
-    });
-    const obj = join(staging, 'obj');
-    await runTool('verilator', [
-      '--cc', '-O3', '--x-assign', 'fast', '--x-initial', 'fast',
-      '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD',
-      '--top-module', TOP, ...Object.entries(input.params).map(([k, v]) => `-G${k}=${v}`),
-      `-I${join(staging, 'src')}`, '--Mdir', obj, ...TB_SOURCES, ...sources,
-    ], { what: 'Verilator (host harness model)' });
-    await runTool('make', ['-s', '-C', obj, '-f', `V${TOP}.mk`, '-j', '2', ...MODEL_OBJECTS], { what: 'C++ build of the host harness model' });
-    writeFileSync(join(staging, 'BUILT'), '');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(staging, dir);
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    throw err;
-  } finally {
-    forget();
-    release();
-  }
-  return { dir, cached: false, buildSeconds: (Date.now() - started) / 1000 };
+  mkdirSync(join(staging, 'src'), { recursive: true });
+  const rtl = designSources(input.files);
+  const sources = rtl.map(([path, text]) => {
+    const dst = join(staging, 'src', path.replace(/\//g, '__'));
+    writeFileSync(dst, text);
+    return dst;
+  });
+  const obj = join(staging, 'obj');
+  await runTool('verilator', [
+    '--cc', '-O3', '--x-assign', 'fast', '--x-initial', 'fast',
+    '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-TIMESCALEMOD',
+    '--top-module', TOP, ...Object.entries(input.params).map(([k, v]) => `-G${k}=${v}`),
+    `-I${join(staging, 'src')}`, '--Mdir', obj, ...TB_SOURCES, ...sources,
+  ], { what: 'Verilator (host harness model)' });
+  await runTool('make', ['-s', '-C', obj, '-f', `V${TOP}.mk`, '-j', '2', ...MODEL_OBJECTS], { what: 'C++ build of the host harness model' });
+  const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+  const size = rtl.reduce((n, [, text]) => n + (typeof text === 'string' ? Buffer.byteLength(text) : text.length), 0);
+  const design = input.design ?? 'unnamed design';
+  // The mark earlier versions of synergyflow look for (they may share this cache): they reuse the
+  // entry rather than build it again over this one.
+  writeFileSync(join(staging, 'BUILT'), '');
+  writeManifest(staging, { simulator: 'verilator', key: entryKey(name), design, sourceBytes: size, buildSeconds: seconds, builtAt: new Date().toISOString() });
+  recordTiming(root, { kind: 'host', design, size, seconds });
+  return seconds;
 }
 
 /**

@@ -11,8 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/resolve.ts';
 import { generateFiles } from '../emit/generate.ts';
 import { InputError } from '../errors.ts';
+import { buildHostModel, hostModelName } from './host-harness.ts';
 import { buildSimulation, simBuildName } from './sim.ts';
-import { cacheMaxBytes, cleanCache, defaultCacheDir, DEFAULT_MAX_BYTES, evict, expectedSeconds, listEntries, openCache, parseSize, readHistory, useEntry, type TimingRecord } from './sim-cache.ts';
+import { cacheMaxBytes, cleanCache, defaultCacheDir, DEFAULT_MAX_BYTES, ENTRY_KINDS, entryKey, entryName as nameOf, evict, expectedSeconds, isEntryName, listEntries, openCache, parseSize, readHistory, useEntry, type TimingRecord } from './sim-cache.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sf-sim-cache-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -152,6 +153,80 @@ describe('simulator cache: eviction and clean', () => {
     writeFileSync(join(foreign, 'keep.txt'), 'mine');
     expect(() => cleanCache(foreign, { all: true })).toThrow(/a synergyflow cache.*nothing else is cleaned/s);
     expect(readdirSync(foreign).sort()).toEqual(['keep.txt', entryName(1)]);
+  });
+});
+
+describe('simulator cache: every kind of entry', () => {
+  const key = '0123456789abcdef';
+  const kinds = ['verilator', 'verilator-fst', 'verilator-vcd', 'icarus', 'icarus-waves', 'host'];
+
+  it('names every build the project makes by one rule: plain, waveform and host-harness builds', () => {
+    expect(ENTRY_KINDS).toEqual(kinds);
+    for (const kind of ENTRY_KINDS) expect(isEntryName(nameOf(kind, `${key}ffff`))).toBe(true);
+    expect(nameOf('verilator-fst', `${key}ffff`)).toBe(`verilator-fst-${key}`);
+    expect(entryKey(`icarus-waves-${key}`)).toBe(key);
+    for (const name of ['verilator-not-hex', `gcc-${key}`, `verilator-${key}0`, `host-${key}.lock`]) expect(isEntryName(name)).toBe(false);
+    const { design, files } = generateFiles(loadConfig({ preset: 'tiny' }));
+    const params = { BUS_BITS: design.cfg.busBits, IDW: design.params.idBits, ENGINES: design.cfg.engines, CHANNELS: design.cfg.memory.channels, ADDR_BITS: design.cfg.memory.addressBits };
+    const names = [undefined, 'fst', 'vcd'].flatMap((waves) => (['verilator', 'icarus'] as const).map((simulator) => simBuildName({ simulator, files, params, waves: waves as 'fst' | 'vcd' | undefined })));
+    for (const name of names) expect(isEntryName(name), name).toBe(true);
+    expect(isEntryName(hostModelName({ files, params }))).toBe(true);
+    expect(hostModelName({ files, params })).toMatch(/^host-[0-9a-f]{16}$/);
+  });
+
+  it('lists, evicts and cleans waveform and host-harness entries and their leftovers like plain ones', () => {
+    const root = openCache(fresh());
+    kinds.forEach((kind, i) => fakeEntry(root, `${kind}-${key}`, 100, kinds.length - i));
+    expect(listEntries(root).map((e) => e.name)).toEqual(kinds.map((kind) => `${kind}-${key}`));
+    expect(evict(root, 300).map((e) => e.name)).toEqual(['verilator', 'verilator-fst', 'verilator-vcd'].map((kind) => `${kind}-${key}`));
+    // Leftovers of interrupted builds and uses of every kind.
+    const leftovers = [`verilator-fst-${key}.partial-99999999`, `icarus-waves-${key}.lock`, `host-${key}.use-${hostname()}-99999999-0`, `host-fedcba9876543210.partial-99999999`];
+    for (const name of leftovers) {
+      if (name.includes('.partial-')) mkdirSync(join(root, name));
+      else writeFileSync(join(root, name), `${hostname()} 99999999 ${Date.now()}\n`);
+    }
+    const r = cleanCache(root, { all: true });
+    expect(r.leftovers.sort()).toEqual([...leftovers].sort());
+    expect(r.removed.map((e) => e.name)).toEqual(['icarus', 'icarus-waves', 'host'].map((kind) => `${kind}-${key}`));
+    expect(readdirSync(root).sort()).toEqual(['.synergyflow-cache.json', 'CACHEDIR.TAG']);
+  });
+
+  it('cleans an entry whose manifest is corrupt or missing as a leftover (unless in use or being built), and never uses it', () => {
+    const root = openCache(fresh());
+    fakeEntry(root, nameOf('verilator', '1'.repeat(16)), 100, 1);
+    const corrupt = nameOf('host', 'a'.repeat(16));
+    fakeEntry(root, corrupt, 100, 1);
+    writeFileSync(join(root, corrupt, 'entry.json'), '{"tool": "synergyfl');
+    // A host-harness model built before entries had a manifest.
+    const old = nameOf('host', 'b'.repeat(16));
+    mkdirSync(join(root, old, 'obj'), { recursive: true });
+    writeFileSync(join(root, old, 'BUILT'), '');
+    // Being built: left alone.
+    const building = nameOf('icarus-waves', 'c'.repeat(16));
+    mkdirSync(join(root, building));
+    writeFileSync(join(root, `${building}.lock`), `${hostname()} ${process.pid} ${Date.now()}\n`);
+    expect(listEntries(root).map((e) => e.name)).toEqual([nameOf('verilator', '1'.repeat(16))]);
+    expect(useEntry(root, corrupt)).toBeUndefined();
+    const r = cleanCache(root, { maxBytes: 1000 });
+    expect(r.leftovers.sort()).toEqual([corrupt, old].sort());
+    expect(readdirSync(root).sort()).toEqual(['.synergyflow-cache.json', 'CACHEDIR.TAG', building, `${building}.lock`, nameOf('verilator', '1'.repeat(16))].sort());
+    rmSync(join(root, `${building}.lock`));
+    expect(cleanCache(root, {}).leftovers).toEqual([building]);
+  });
+
+  it('builds the host harness\'s model through the cache: a folder that is not a cache is refused before any build', async () => {
+    const foreign = fresh();
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const { design, files } = generateFiles(loadConfig({ preset: 'tiny' }));
+    const params = { BUS_BITS: design.cfg.busBits, IDW: design.params.idBits, CHANNELS: design.cfg.memory.channels, ADDR_BITS: design.cfg.memory.addressBits };
+    await expect(buildHostModel({ files, params, cacheDir: foreign })).rejects.toThrow(InputError);
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
+    const shared = fresh();
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    await expect(buildHostModel({ files, params, cacheDir: shared })).rejects.toThrow(/only you can write/);
+    expect(readdirSync(shared)).toEqual([]);
   });
 });
 

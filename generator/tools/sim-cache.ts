@@ -10,7 +10,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { removeOnInterrupt } from '../cleanup.ts';
 import { InputError } from '../errors.ts';
 import { GENERATOR_VERSION } from '../version.ts';
-import { lockAbandoned, tryLock } from './build-lock.ts';
+import { acquireBuildLock, lockAbandoned, tryLock } from './build-lock.ts';
+import { makeFolders } from '../make-folders.ts';
 
 /** The marker that makes a folder a synergyflow cache. */
 export const CACHE_MARKER = '.synergyflow-cache.json';
@@ -18,9 +19,34 @@ export const CACHE_MARKER = '.synergyflow-cache.json';
 export const ENTRY_MANIFEST = 'entry.json';
 const HISTORY = 'history.jsonl';
 export const DEFAULT_MAX_BYTES = 4 * 2 ** 30;
-/** Entry folders: `<simulator>-<16 hex digits>`; everything the cache writes is named after one. */
-const ENTRY_RE = /^(verilator|icarus)-[0-9a-f]{16}$/;
-const LEFTOVER_RE = /^((?:verilator|icarus)-[0-9a-f]{16})\.(lock|partial-\d+|evicting-\d+|use-.+)$/;
+/**
+ * The kinds of entry the project builds: the testbench on each simulator, plain or with
+ * waveforms (Verilator: one build per trace format; Icarus: one for both), and the host
+ * harness's Verilated model (./host-harness.ts).
+ */
+export const ENTRY_KINDS = ['verilator', 'verilator-fst', 'verilator-vcd', 'icarus', 'icarus-waves', 'host'] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+const KEY_DIGITS = 16;
+/** Entry folders: `<kind>-<16 hex digits>`; everything the cache writes is named after one. */
+const ENTRY_PATTERN = `(?:${ENTRY_KINDS.join('|')})-[0-9a-f]{${KEY_DIGITS}}`;
+const ENTRY_RE = new RegExp(`^${ENTRY_PATTERN}$`);
+const LEFTOVER_RE = new RegExp(`^(${ENTRY_PATTERN})\\.(lock|partial-\\d+|evicting-\\d+|use-.+)$`);
+
+/** The one naming rule of cache entries: `<kind>-<the first 16 hex digits of a hash>`. */
+export function entryName(kind: EntryKind, hashHex: string): string {
+  if (!/^[0-9a-f]+$/.test(hashHex) || hashHex.length < KEY_DIGITS) throw new Error(`internal: a cache entry's key must be at least ${KEY_DIGITS} hex digits, got "${hashHex}"`);
+  return `${kind}-${hashHex.slice(0, KEY_DIGITS)}`;
+}
+
+/** Whether a name is an entry's (see entryName). */
+export function isEntryName(name: string): boolean {
+  return ENTRY_RE.test(name);
+}
+
+/** The hash part of an entry's name. */
+export function entryKey(name: string): string {
+  return name.slice(name.lastIndexOf('-') + 1);
+}
 /** A use by a process on another host is taken for abandoned after this long. */
 const USE_STALE_MS = 7 * 24 * 3_600_000;
 
@@ -108,14 +134,16 @@ export function openCache(dir: string): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A folder that cannot be made or written (no home, a read-only file system): the user's to fix.
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) refuse(root, 'a folder this user can create and write (set --cache-dir or $SYNERGYFLOW_CACHE_DIR)', `${code}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) refuse(root, 'a folder this user can create and write (set --cache-dir or $SYNERGYFLOW_CACHE_DIR)', message.startsWith(`${code}:`) ? message : `${code}: ${message}`);
     throw err;
   }
 }
 
+
 function openCacheAt(root: string): string {
   if (!existsSync(root)) {
-    mkdirSync(root, { recursive: true, mode: 0o700 });
+    makeFolders(root, 0o700);
     chmodSync(root, 0o700);
   }
   checkOwnership(root);
@@ -136,10 +164,13 @@ export function treeBytes(path: string): number {
   return readdirSync(path).reduce((n, name) => n + treeBytes(join(path, name)), 0);
 }
 
+/** An entry's manifest; undefined when it is missing or not one (corrupt, or of another tool). */
 export function readManifest(entryDir: string): EntryManifest | undefined {
   try {
     const m = JSON.parse(readFileSync(join(entryDir, ENTRY_MANIFEST), 'utf8')) as EntryManifest;
-    return m.tool === 'synergyflow' && m.kind === 'sim-build' ? m : undefined;
+    const ok = m !== null && typeof m === 'object' && m.tool === 'synergyflow' && m.kind === 'sim-build' &&
+      typeof m.design === 'string' && typeof m.builtAt === 'string' && Number.isFinite(m.bytes) && Number.isFinite(m.buildSeconds);
+    return ok ? m : undefined;
   } catch {
     return undefined;
   }
@@ -153,6 +184,11 @@ export function writeManifest(staging: string, m: Omit<EntryManifest, 'tool' | '
   return manifest;
 }
 
+/** Whether an entry is complete: it has a readable manifest (one that is not is rebuilt, and cleaned as a leftover). */
+export function entryComplete(entryDir: string): boolean {
+  return readManifest(entryDir) !== undefined;
+}
+
 let useCounter = 0;
 
 /**
@@ -162,7 +198,7 @@ let useCounter = 0;
  */
 export function useEntry(root: string, name: string): (() => void) | undefined {
   const dir = join(root, name);
-  if (!existsSync(join(dir, ENTRY_MANIFEST))) return undefined;
+  if (!entryComplete(dir)) return undefined;
   const marker = join(root, `${name}.use-${hostname()}-${process.pid}-${useCounter++}`);
   writeFileSync(marker, `${hostname()} ${process.pid} ${Date.now()}\n`);
   const forget = removeOnInterrupt(marker);
@@ -172,7 +208,7 @@ export function useEntry(root: string, name: string): (() => void) | undefined {
   };
   // Evicted between the check and the marker: not usable (an evictor that saw the marker puts
   // the entry back).
-  if (!existsSync(join(dir, ENTRY_MANIFEST))) {
+  if (!entryComplete(dir)) {
     end();
     return undefined;
   }
@@ -183,6 +219,115 @@ export function useEntry(root: string, name: string): (() => void) | undefined {
     // Last use is a hint for eviction only.
   }
   return end;
+}
+
+export interface EntryRequest {
+  /** The opened cache (openCache) and the entry's name (entryName). */
+  root: string;
+  name: string;
+  /** The size limit enforced after a build (default cacheMaxBytes()). */
+  maxBytes?: number;
+  /** What is built, for the waiting messages: "icarus build of this design". */
+  what: string;
+  log?: (message: string) => void;
+  /**
+   * Builds the entry into `staging` (an empty folder), writing its manifest last (writeManifest);
+   * returns the build's seconds. Called under the entry's build lock, only when it is missing.
+   */
+  build: (staging: string) => Promise<number>;
+}
+
+export interface EntryUse {
+  dir: string;
+  /** Seconds of the build (0 when it came from the cache). */
+  buildSeconds: number;
+  cached: boolean;
+  /** Ends this process's use of the entry (eviction and clean spare entries in use). */
+  release: () => void;
+}
+
+/** Builds under way in this process, by entry folder: jobs of one worker on one design share one build. */
+const buildsInFlight = new Map<string, Promise<number>>();
+
+/**
+ * A cache entry, built first when missing (once, however many processes or jobs ask at once:
+ * see build-lock.ts) in a staging folder moved into place by one rename, then marked in use
+ * until `release()`. After a build, the least recently used entries over the size limit are
+ * evicted (never this one, nor one in use).
+ */
+export async function obtainEntry(req: EntryRequest): Promise<EntryUse> {
+  const { root, name } = req;
+  if (!isEntryName(name)) throw new Error(`internal: "${name}" is not a cache entry's name`);
+  const dir = resolve(root, name);
+  let buildSeconds = 0;
+  let built = false;
+  // A build, then a use; an entry evicted between the two (by another process over the limit) is built again.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const release = useEntry(root, name);
+    if (release) {
+      if (built) evictAfterBuild(req);
+      return { dir, buildSeconds, cached: !built, release };
+    }
+    let inFlight = buildsInFlight.get(dir);
+    if (inFlight) {
+      req.log?.(`${req.what} under way for another job: waiting for it`);
+    } else {
+      inFlight = buildIntoCache(req, dir);
+      buildsInFlight.set(dir, inFlight);
+      void inFlight.finally(() => buildsInFlight.delete(dir)).catch(() => {});
+    }
+    const seconds = await inFlight;
+    if (seconds > 0) {
+      buildSeconds = seconds;
+      built = true;
+    }
+  }
+  throw new Error(`internal: the cache entry ${dir} was removed from the cache as soon as it was built, three times (is the cache's size limit below one build?)`);
+}
+
+function evictAfterBuild(req: EntryRequest): void {
+  const removed = evict(req.root, req.maxBytes ?? cacheMaxBytes(), [req.name]);
+  if (removed.length > 0) {
+    const mib = removed.reduce((n, e) => n + e.bytes, 0) / 2 ** 20;
+    req.log?.(`simulator cache over its limit: removed ${removed.length} least recently used build(s), ${mib.toFixed(1)} MiB`);
+  }
+}
+
+/** Builds the entry unless another process does (then waits for it); the build's seconds, 0 if not built here. */
+async function buildIntoCache(req: EntryRequest, dir: string): Promise<number> {
+  const release = await acquireBuildLock(`${dir}.lock`, {
+    done: () => entryComplete(dir),
+    onWait: (holder) => req.log?.(`${req.what} under way in another process (${holder}): waiting for it`),
+  });
+  if (!release) return 0;
+  try {
+    // Built by a process that took an abandoned lock over, just before this one got it.
+    if (entryComplete(dir)) return 0;
+    const staging = `${dir}.partial-${process.pid}`;
+    const forget = removeOnInterrupt(staging);
+    try {
+      rmSync(staging, { recursive: true, force: true });
+      mkdirSync(staging, { mode: 0o700 });
+      const seconds = await req.build(staging);
+      if (!entryComplete(staging)) throw new Error(`internal: the build of ${dir} wrote no manifest`);
+      if (entryComplete(dir)) {
+        // Another process built it meanwhile (one that took an abandoned lock over; it may be
+        // using it): keep theirs.
+        rmSync(staging, { recursive: true, force: true });
+      } else {
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(staging, dir);
+      }
+      return seconds;
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    } finally {
+      forget();
+    }
+  } finally {
+    release();
+  }
 }
 
 export interface CacheEntry {
@@ -211,7 +356,7 @@ export function listEntries(root: string): CacheEntry[] {
   const names = readdirSync(root);
   const entries: CacheEntry[] = [];
   for (const name of names) {
-    if (!ENTRY_RE.test(name)) continue;
+    if (!isEntryName(name)) continue;
     const path = join(root, name);
     const manifest = readManifest(path);
     if (!manifest) continue;
@@ -317,6 +462,13 @@ export function cleanCache(dir: string, opts: CleanOptions = {}): CleanResult {
       rmSync(path, { recursive: true, force: true });
       leftovers.push(name);
     }
+  }
+  // An entry whose manifest is missing or unreadable (corrupt, or a build from before entries had
+  // one) is never used nor listed: a leftover too, removed unless in use or being built. Entries
+  // are published with their manifest by one rename, so no complete entry is ever without one.
+  for (const name of readdirSync(root)) {
+    if (!isEntryName(name) || entryComplete(join(root, name))) continue;
+    if (removeEntry(root, name)) leftovers.push(name);
   }
   const now = opts.now ?? Date.now();
   const entries = listEntries(root);

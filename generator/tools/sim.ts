@@ -3,15 +3,13 @@
 // simulator cache (./sim-cache.ts), so a second run of the same design skips the (slow) Verilator
 // C++ build.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { removeOnInterrupt } from '../cleanup.ts';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SIMULATORS } from '../config/ranges.ts';
 import type { Progress } from '../progress.ts';
 import { packagePath } from '../paths.ts';
-import { acquireBuildLock } from './build-lock.ts';
 import { runTool, runToolStreaming } from './exec.ts';
-import { cacheMaxBytes, defaultCacheDir, ENTRY_MANIFEST, evict, expectedSeconds, openCache, readHistory, recordTiming, useEntry, writeManifest } from './sim-cache.ts';
+import { defaultCacheDir, entryKey, entryName, expectedSeconds, obtainEntry, openCache, readHistory, recordTiming, writeManifest, type EntryKind } from './sim-cache.ts';
 
 export type Simulator = (typeof SIMULATORS)[number];
 /** Waveform formats: FST (compressed, GTKWave's own) or VCD (text, read by every viewer). */
@@ -65,11 +63,6 @@ export interface SimBuild {
   release: () => void;
 }
 
-/** Builds under way in this process, by cache folder: a queue worker runs several jobs at once,
- * and jobs on one design must share one build rather than race in one staging folder. */
-const buildsInFlight = new Map<string, Promise<number>>();
-
-/**
 /**
  * The waveform variant of a build, in its cache folder's name and hash: none for the plain
  * build; the trace format for Verilator (one build per format); one build for both on Icarus.
@@ -89,8 +82,7 @@ export function simBuildName(input: Pick<SimBuildInput, 'simulator' | 'files' | 
   hash.update(JSON.stringify(input.params));
   for (const [path, text] of [...input.files].sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(path).update('\0').update(text);
   for (const f of TB_FILES) hash.update(readFileSync(join(TB_DIR, f)));
-  const key = hash.digest('hex').slice(0, 16);
-  return variant ? `${input.simulator}-${variant}-${key}` : `${input.simulator}-${key}`;
+  return entryName(variant ? `${input.simulator}-${variant}` as EntryKind : input.simulator, hash.digest('hex'));
 }
 /**
  * The command that builds the testbench and the design: `sources` are the testbench's files then
@@ -136,55 +128,15 @@ export function simDesignSources(files: Map<string, string | Uint8Array>): strin
 export async function buildSimulation(input: SimBuildInput): Promise<SimBuild> {
   const root = openCache(input.cacheDir ?? defaultCacheDir());
   const name = simBuildName(input);
-  const dir = resolve(root, name);
-  let buildSeconds = 0;
-  let built = false;
-  // A build, then a use; an entry evicted between the two (by another process over the limit) is built again.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const release = useEntry(root, name);
-    if (release) {
-      if (built) evictAfterBuild(root, name, input);
-      return { simulator: input.simulator, dir, name, waves: input.waves, buildSeconds, cached: !built, release };
-    }
-    let inFlight = buildsInFlight.get(dir);
-    if (inFlight) {
-      input.log?.(`${input.simulator} build of this design under way for another job: waiting for it`);
-    } else {
-      inFlight = buildIntoCache(input, root, name);
-      buildsInFlight.set(dir, inFlight);
-      void inFlight.finally(() => buildsInFlight.delete(dir)).catch(() => {});
-    }
-    const seconds = await inFlight;
-    if (seconds > 0) {
-      buildSeconds = seconds;
-      built = true;
-    }
-  }
-  throw new Error(`internal: the ${input.simulator} build ${dir} was removed from the cache as soon as it was built, three times (is the cache's size limit below one build?)`);
-}
-
-/** After a build: the least recently used entries over the size limit go (never this one, nor one in use). */
-function evictAfterBuild(root: string, name: string, input: SimBuildInput): void {
-  const removed = evict(root, input.maxCacheBytes ?? cacheMaxBytes(), [name]);
-  if (removed.length > 0) {
-    const mib = removed.reduce((n, e) => n + e.bytes, 0) / 2 ** 20;
-    input.log?.(`simulator cache over its limit: removed ${removed.length} least recently used build(s), ${mib.toFixed(1)} MiB`);
-  }
-}
-
-/** Builds the entry unless another process does (then waits for it); the build's seconds, 0 if not built here. */
-async function buildIntoCache(input: SimBuildInput, root: string, name: string): Promise<number> {
-  const dir = join(root, name);
-  const release = await acquireBuildLock(`${dir}.lock`, {
-    done: () => existsSync(join(dir, ENTRY_MANIFEST)),
-    onWait: (holder) => input.log?.(`${input.simulator} build of this design under way in another process (${holder}): waiting for it`),
+  const entry = await obtainEntry({
+    root,
+    name,
+    maxBytes: input.maxCacheBytes,
+    what: `${input.simulator} build of this design`,
+    log: input.log,
+    build: (staging) => buildInto(input, root, name, staging),
   });
-  if (!release) return 0;
-  try {
-    return await buildUnderLock(input, root, name);
-  } finally {
-    release();
-  }
+  return { simulator: input.simulator, dir: entry.dir, name, waves: input.waves, buildSeconds: entry.buildSeconds, cached: entry.cached, release: entry.release };
 }
 
 function sourceBytes(files: Map<string, string | Uint8Array>): number {
@@ -193,13 +145,10 @@ function sourceBytes(files: Map<string, string | Uint8Array>): number {
   return n;
 }
 
-async function buildUnderLock(input: SimBuildInput, root: string, name: string): Promise<number> {
-  const dir = join(root, name);
+/** Builds into the entry's staging folder (under its build lock): sources, the build, its manifest. */
+async function buildInto(input: SimBuildInput, root: string, name: string, staging: string): Promise<number> {
   const what = !input.waves ? `${input.simulator} build` : input.simulator === 'verilator' ? `${input.simulator} build with waveforms (${input.waves})` : `${input.simulator} build with waveforms (fst and vcd)`;
   input.log?.(`${what} of a design not in the cache (${root})`);
-  const staging = `${dir}.partial-${process.pid}`;
-  const forget = removeOnInterrupt(staging);
-  rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'src'), { recursive: true });
   const srcPath = (path: string) => join(staging, 'src', path.replace(/\//g, '__'));
   for (const [path, text] of input.files) writeFileSync(srcPath(path), text);
@@ -211,30 +160,17 @@ async function buildUnderLock(input: SimBuildInput, root: string, name: string):
   // A build says nothing while it runs: the clock moves its progress (plain lines come from updates).
   const tick = task ? setInterval(() => task.update(undefined), 1000) : undefined;
   const started = Date.now();
-  let seconds: number;
   try {
     const { tool, args } = simBuildCommand(input, { include: join(staging, 'src'), out: staging, sources });
     await runTool(tool, args, { what: input.simulator === 'verilator' ? 'Verilator build' : 'Icarus build' });
-    seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    writeManifest(staging, { simulator: input.simulator, key: name.slice(name.indexOf('-') + 1), design, sourceBytes: size, buildSeconds: seconds, builtAt: new Date().toISOString() });
-    if (existsSync(join(dir, ENTRY_MANIFEST))) {
-      // Another process built it meanwhile (one that took an abandoned lock over; it may be
-      // simulating from it): keep theirs.
-      rmSync(staging, { recursive: true, force: true });
-    } else {
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(staging, dir);
-    }
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+    writeManifest(staging, { simulator: input.simulator, key: entryKey(name), design, sourceBytes: size, buildSeconds: seconds, builtAt: new Date().toISOString() });
     recordTiming(root, { kind: input.simulator, design, size, seconds });
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    throw err;
+    return seconds;
   } finally {
     clearInterval(tick);
     task?.end();
-    forget();
   }
-  return seconds;
 }
 
 export interface SimRunResult {

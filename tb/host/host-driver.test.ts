@@ -17,6 +17,7 @@ import { builtinWorkload } from '../../generator/model/workload.ts';
 import { runWorkload } from '../../generator/runner/run.ts';
 import { buildHostModel, linkHostHarness, runHostHarness } from '../../generator/tools/host-harness.ts';
 import { simCacheDir } from '../../generator/tools/sim.ts';
+import { listEntries } from '../../generator/tools/sim-cache.ts';
 
 const hasVerilator = spawnSync('verilator', ['--version']).status === 0;
 if (!hasVerilator) console.warn('host driver test skipped: verilator is not on PATH (npm run setup installs it)');
@@ -28,6 +29,8 @@ describe.skipIf(!hasVerilator)('the C driver on the Verilated accelerator (tiny,
   const programDir = join(scratch, 'program');
   const cfg = loadConfig({ preset: 'tiny' });
   let exe = '';
+  let modelName = '';
+  let inUseWhileLinking: boolean | undefined;
   let program: ProgramJson;
   // The memory model's timing as `synergyflow run` sets it from the config.
   const timing = ['--latency', String(cfg.testbench.latency), '--bytes-per-cycle', String(cfg.testbench.bytesPerCycle ?? cfg.busBytes)];
@@ -42,12 +45,27 @@ describe.skipIf(!hasVerilator)('the C driver on the Verilated accelerator (tiny,
       files,
       params: { BUS_BITS: cfg.busBits, IDW: design.params.idBits, CHANNELS: cfg.memory.channels, ADDR_BITS: cfg.memory.addressBits },
       cacheDir: simCacheDir(),
+      design: cfg.source,
     });
-    exe = await linkHostHarness(model, programDir, join(scratch, 'build'));
+    modelName = model.name;
+    try {
+      inUseWhileLinking = listEntries(simCacheDir()).find((e) => e.name === model.name)?.inUse;
+      exe = await linkHostHarness(model, programDir, join(scratch, 'build'));
+    } finally {
+      model.release();
+    }
   }, 600_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   const run = (args: string[]) => runHostHarness(exe, ['--image', join(programDir, 'image.bin'), '--expected', join(programDir, 'expected'), ...timing, ...args]);
+
+  it('builds the model as an entry of the simulator cache: named by its rule, with a manifest, in use until linked', () => {
+    expect(modelName).toMatch(/^host-[0-9a-f]{16}$/);
+    const entry = listEntries(simCacheDir()).find((e) => e.name === modelName);
+    expect(entry?.manifest.design).toBe(cfg.source);
+    expect(entry?.inUse).toBe(false);
+    expect(inUseWhileLinking).toBe(true);
+  });
 
   it('runs the exported program by interrupt: every output byte equals the golden model\'s', async () => {
     const got = join(scratch, 'got-irq');
