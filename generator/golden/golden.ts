@@ -9,20 +9,28 @@ import type { LayerWeights, Weights } from '../model/weights.ts';
 
 export { maxPool, postProcess, saturate } from './post-process.ts';
 
-/** Output of every layer, NCHW for the whole batch (fc: [batch, out]). */
-export function goldenForward(model: Model, weights: Weights, input: Tensor): Int32Array[] {
+/** The batch and the layers' shapes of a forward pass, once the input fits the model. */
+function checkInput(model: Model, input: Tensor): { batch: number; shapes: LayerShape[] } {
   const [c, h, w] = model.input;
-  const batch = input.shape[0];
   if (input.shape.length !== 4 || input.shape[1] !== c || input.shape[2] !== h || input.shape[3] !== w) {
     throw new Error(`input shape [${input.shape.join(', ')}] does not match model ${model.name} input [batch, ${c}, ${h}, ${w}]`);
   }
-  const shapes = layerShapes(model);
+  return { batch: input.shape[0], shapes: layerShapes(model) };
+}
+
+function layerWeights(weights: Weights, layer: Layer): LayerWeights {
+  const lw = weights.get(layer.name);
+  if (!lw) throw new Error(`no weights for layer ${layer.name}`);
+  return lw;
+}
+
+/** Output of every layer, NCHW for the whole batch (fc: [batch, out]). */
+export function goldenForward(model: Model, weights: Weights, input: Tensor): Int32Array[] {
+  const { batch, shapes } = checkInput(model, input);
   const outputs: Int32Array[] = [];
   let x: Int32Array = Int32Array.from(input.data);
   model.layers.forEach((layer, i) => {
-    const lw = weights.get(layer.name);
-    if (!lw) throw new Error(`no weights for layer ${layer.name}`);
-    x = goldenLayer(layer, shapes[i], model.bits, lw, x, batch);
+    x = goldenLayer(layer, shapes[i], model.bits, layerWeights(weights, layer), x, batch);
     outputs.push(x);
   });
   return outputs;
@@ -34,17 +42,11 @@ export function goldenForward(model: Model, weights: Weights, input: Tensor): In
  * handler runs, and `between` stops it by throwing.
  */
 export async function goldenForwardSteps(model: Model, weights: Weights, input: Tensor, between: () => Promise<void>): Promise<Int32Array[]> {
-  const [c, h, w] = model.input;
-  const batch = input.shape[0];
-  if (input.shape.length !== 4 || input.shape[1] !== c || input.shape[2] !== h || input.shape[3] !== w) {
-    throw new Error(`input shape [${input.shape.join(', ')}] does not match model ${model.name} input [batch, ${c}, ${h}, ${w}]`);
-  }
-  const shapes = layerShapes(model);
+  const { batch, shapes } = checkInput(model, input);
   const outputs: Int32Array[] = [];
   let x: Int32Array = Int32Array.from(input.data);
   for (const [i, layer] of model.layers.entries()) {
-    const lw = weights.get(layer.name);
-    if (!lw) throw new Error(`no weights for layer ${layer.name}`);
+    const lw = layerWeights(weights, layer);
     const inSize = elementCount(shapes[i].inShape);
     const outSize = elementCount(shapes[i].outShape);
     const y = new Int32Array(batch * outSize);
